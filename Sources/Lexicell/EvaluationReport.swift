@@ -68,6 +68,26 @@ public struct EvaluationReport {
                                      title: "k sweep", xLabel: "k", yLabel: "test accuracy"),
                  caption: "Test accuracy for each k of the grid (for reading only: k is chosen on training cells).")
 
+        let choices = SelectionSummary.choices(doc.methods)
+        if !choices.rows.isEmpty {
+            r.section("What was chosen, and how sure it is")
+            r.paragraph("Selecting methods choose a representation, a head and its setting by 5-fold cross-validation on the training cells of each split only; the test cells are used for nothing but these scores.")
+            r.table(headers: choices.headers, rows: choices.rows)
+            let cal = SelectionSummary.calibration(doc.methods)
+            r.paragraph("Probabilities: the head's own scores (vote fractions, or a softmax of decision values) and the calibrated ones (fitted on out-of-fold scores of the training cells). Expected calibration error (ECE, 15 equal-width bins) on the test cells: lower is better. Cells below the minimum confidence are called Unassigned.")
+            r.table(headers: cal.headers, rows: cal.rows)
+            for m in doc.methods {
+                if let rel = SelectionSummary.reliability(m) {
+                    r.paragraph("Reliability of \(m.summary.method): calibrated probability of the predicted class against the observed accuracy (test cells of all splits).")
+                    r.table(headers: rel.headers, rows: rel.rows)
+                }
+                if let genes = SelectionSummary.topGenes(m, classNames: ds.classes) {
+                    r.paragraph("Feature reading of \(m.summary.method): genes of largest weight per class (for PCs, weights mapped back to genes through the loadings).")
+                    r.table(headers: genes.headers, rows: genes.rows)
+                }
+            }
+        }
+
         for m in doc.methods {
             r.section("Per class: \(m.summary.method)")
             let classes = ds.classes

@@ -92,6 +92,13 @@ public struct EvaluationDocument: Codable, Sendable {
             let x = m.summary
             s += "| \(x.method) | \(x.accuracy) | \(x.weightedF1) | \(x.macroF1) | \(x.kappa) | \(x.balancedAccuracy) | \(x.chosenKText) |\n"
         }
+        let choices = SelectionSummary.choices(methods)
+        if !choices.rows.isEmpty {
+            s += "\nWhat the selecting methods chose (by 5-fold CV on each split's training cells only):\n\n" + choices.markdown()
+            s += "\nProbabilities (calibrated on out-of-fold scores of the training cells; ECE on test cells, 15 bins):\n\n"
+            s += SelectionSummary.calibration(methods).markdown()
+        }
+        guard methods.contains(where: { !$0.summary.testAccuracyByK.isEmpty }) else { return s }
         s += "\nk sweep (test accuracy, mean over splits; for reading only, k is chosen by CV):\n\n| method | " + kGrid.map { "k=\($0)" }.joined(separator: " | ") + " |\n|---|" + kGrid.map { _ in "---|" }.joined() + "\n"
         for m in methods where !m.summary.testAccuracyByK.isEmpty {
             s += "| \(m.summary.method) | " + m.summary.testAccuracyByK.map { String(format: "%.3f", $0.mean) }.joined(separator: " | ") + " |\n"
@@ -101,14 +108,20 @@ public struct EvaluationDocument: Codable, Sendable {
 
     /// One row per test cell, per method and split.
     public func predictionsCSV(cellNames: [String]) -> String {
-        var s = "method,seed,cell,true_label,predicted_label,correct,vote_fraction,mean_similarity\n"
+        var s = "method,seed,cell,true_label,predicted_label,correct,vote_fraction,mean_similarity,probability,call\n"
         for m in methods {
             for split in m.splits {
                 for (i, cell) in split.test.enumerated() {
                     let t = dataset.classes[split.truth[i]]
                     let p = dataset.classes[split.predicted[i]]
                     s += "\(csv(m.summary.method)),\(split.seed),\(csv(cellNames[cell])),\(csv(t)),\(csv(p)),\(t == p),"
-                    s += String(format: "%.4f,%.4f\n", split.voteFraction[i], split.meanSimilarity[i])
+                    s += String(format: "%.4f,%.4f,", split.voteFraction[i], split.meanSimilarity[i])
+                    // Calibrated probability and the call after abstention (selecting methods only).
+                    if let d = split.details {
+                        s += String(format: "%.4f,", d.probability[i]) + (d.probability[i] >= d.minConfidence ? csv(p) : "Unassigned") + "\n"
+                    } else {
+                        s += ",\(csv(p))\n"
+                    }
                 }
             }
         }

@@ -1,8 +1,21 @@
 /// A dense row-major Float32 matrix in one contiguous buffer.
-public struct DenseMatrix: Equatable, Sendable {
+public struct DenseMatrix: Equatable, Sendable, Codable {
     public var rows: Int
     public var cols: Int
     public var values: [Float]
+
+    enum CodingKeys: String, CodingKey { case rows, cols, values }
+
+    /// Decoding checks the shape, so a damaged file is an error rather than a matrix that traps later.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let r = try c.decode(Int.self, forKey: .rows), n = try c.decode(Int.self, forKey: .cols)
+        let v = try c.decode([Float].self, forKey: .values)
+        guard r >= 0, n >= 0, v.count == r * n else {
+            throw DecodingError.dataCorruptedError(forKey: .values, in: c, debugDescription: "\(v.count) values for a \(r) × \(n) matrix")
+        }
+        self.init(rows: r, cols: n, values: v)
+    }
 
     public init(rows: Int, cols: Int, values: [Float]) {
         precondition(values.count == rows * cols, "DenseMatrix: \(values.count) values for \(rows)×\(cols)")

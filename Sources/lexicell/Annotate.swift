@@ -4,13 +4,20 @@ import Lexicell
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a reference bundle from labelled cells, to annotate other datasets with `lexicell annotate`.")
+        abstract: "Train a reference bundle from labelled cells, to annotate other datasets with `lexicell annotate`.",
+        discussion: """
+        --method auto (the default) chooses by 5-fold cross-validation on the reference cells among expression PCs
+        + KNN or logistic regression, scaled highly variable genes + logistic regression or linear SVM, and the
+        paper's gene-text embedding + KNN, and stores the choice (with calibrated probabilities) in the bundle.
+        --method paper stores the paper's method (gene texts + SupCon + KNN); --method text the unrefined one.
+        """)
 
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var geneOptions: GeneOptions
     @OptionGroup var embeddingOptions: EmbeddingOptions
     @OptionGroup var refineOptions: RefineOptions
-    @Option(help: "Seed for the refiner and the k cross-validation.") var seed: UInt64 = 0
+    @OptionGroup var methodOptions: MethodOptions
+    @Option(help: "Seed for the refiner and the cross-validation.") var seed: UInt64 = 0
     @Option(help: "Bundle directory to write.") var out: String
 
     func run() throws {
@@ -24,7 +31,20 @@ struct Train: ParsableCommand {
         let source: GeneTableSource = embeddingOptions.geneEmbeddings.map {
             $0 == "random" ? .random(dimension: embeddingOptions.randomDimension, seed: 0) : .file($0)
         } ?? .model(embeddingOptions.model)
-        let bundle = try trainer.train(dataset, knowledge: knowledge, source: source, log: logLine)
+        guard methodOptions.methods.count <= 1 else { throw ValidationError("train stores one method: give --method once") }
+        let method = methodOptions.methods.first ?? (refineOptions.refine ? "paper" : "auto")
+        let bundle: ReferenceBundle
+        switch method {
+        case "auto":
+            bundle = try trainer.trainAuto(dataset, knowledge: knowledge, source: source, selection: try methodOptions.selection(), log: logLine)
+        case "paper":
+            trainer.refinement = refineOptions.settings
+            bundle = try trainer.train(dataset, knowledge: knowledge, source: source, log: logLine)
+        case "text":
+            bundle = try trainer.train(dataset, knowledge: knowledge, source: source, log: logLine)
+        default:
+            throw ValidationError("train supports --method auto, paper or text (got \(method))")
+        }
         try bundle.write(to: out)
         // Which genes drive each class (informational; not part of the checksummed bundle).
         let needed = TextCellEmbeddings.neededSymbols(expression: dataset.expression, knowledge: knowledge, topN: trainer.settings.topN, weighting: .mean)
@@ -32,8 +52,8 @@ struct Train: ParsableCommand {
         let reading = GeneReading.compute(expression: dataset.expression, labels: dataset.labels, classNames: dataset.classNames,
                                           table: table, knowledge: knowledge, topN: trainer.settings.topN)
         try AtomicFile.write(GeneReading.csv(reading), to: out + "/gene_reading.csv")
-        logLine("wrote reference bundle \(out): \(bundle.manifest.cells) cells, \(bundle.manifest.classNames.count) classes, k = \(bundle.manifest.k)"
-            + (bundle.refiner != nil ? ", with a SupCon refiner" : "") + "; gene reading in \(out)/gene_reading.csv")
+        let what = bundle.manifest.classifier ?? "gene texts + KNN, k = \(bundle.manifest.k)" + (bundle.refiner != nil ? ", with a SupCon refiner" : "")
+        logLine("wrote reference bundle \(out): \(bundle.manifest.cells) cells, \(bundle.manifest.classNames.count) classes, \(what); gene reading in \(out)/gene_reading.csv")
     }
 }
 
@@ -41,8 +61,9 @@ struct Annotate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Label query cells with a reference bundle: per-cell confidence, Unassigned below a threshold, CSV + h5ad + report.",
         discussion: """
-        The query is embedded in the reference's space (same gene vectors, N, weighting and refiner) and labelled by
-        its k nearest reference cells. Across species, query genes are renamed through the HCOP ortholog table.
+        The query is represented as the reference was (the same gene vectors, N, weighting and refiner; or, for
+        bundles trained with --method auto that chose expression, the reference's genes, scaling, PCA and head)
+        and labelled by the reference's classifier. Across species, query genes are renamed through the HCOP ortholog table.
         With --labels (or --obs-column) the predictions are also scored, including the fraction unassigned at
         several thresholds.
         """)
@@ -56,7 +77,7 @@ struct Annotate: ParsableCommand {
     @Flag(help: "For h5ad: read raw/X instead of X.") var raw = false
     @Option(help: "Keep only the query cells listed in this file (one barcode per line).") var cellsFile: String?
     @Option(help: "Query species: auto, mouse, human.") var species: String = "auto"
-    @Option(help: "Cells whose vote fraction is below this are Unassigned.") var minConfidence: Double = 0.5
+    @Option(help: "Cells whose confidence (vote fraction, or calibrated probability for expression bundles) is below this are Unassigned.") var minConfidence: Double = 0.5
     @Option(help: "Subtype → group mapping (CSV/TSV: subtype, group), e.g. susceptible / resilient.") var groups: String?
     @Option(help: "SQLite cache of text embeddings.") var cache: String?
     @Flag(inversion: .prefixedNo, help: "Write annotated.h5ad (the query with obs columns and obsm embeddings/UMAP).") var h5ad = true
@@ -65,7 +86,8 @@ struct Annotate: ParsableCommand {
     func run() throws {
         let bundle = try ReferenceBundle.load(from: reference)
         let m = bundle.manifest
-        logLine("reference: \(m.cells) cells, \(m.classNames.count) classes, k = \(m.k), genes \(m.geneEmbeddingModel)" + (m.refined ? ", refined" : ""))
+        logLine("reference: \(m.cells) cells, \(m.classNames.count) classes, "
+            + (m.classifier ?? "k = \(m.k), genes \(m.geneEmbeddingModel)" + (m.refined ? ", refined" : "")))
         var ds = try DatasetReader.read(path: data, h5adMatrix: raw ? .raw : .x)
         if let cellsFile { ds = try ds.keepingCells(listedIn: cellsFile) }
         let query = ds.expression
@@ -120,17 +142,17 @@ struct Annotate: ParsableCommand {
         // Gene-level reading of the predicted subtypes (assigned cells) and groups.
         var readings = [GeneReading]()
         let assigned = a.labels.indices.filter { a.labels[$0] != Annotation.unassigned }
-        if !assigned.isEmpty {
+        if !assigned.isEmpty, let geneTable = a.geneTable {
             let expr = a.query.selectingCells(assigned)
             let names = Array(Set(assigned.map { a.labels[$0] })).sorted()
             let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
             readings = GeneReading.compute(expression: expr, labels: assigned.map { index[a.labels[$0]]! }, classNames: names,
-                                           table: a.geneTable, knowledge: knowledge, topN: m.topN)
+                                           table: geneTable, knowledge: knowledge, topN: m.topN)
             if let g = groupMap {
                 let groupNames = Array(Set(assigned.map { g.group(a.labels[$0]) })).sorted()
                 let gi = Dictionary(uniqueKeysWithValues: groupNames.enumerated().map { ($1, $0) })
                 readings += GeneReading.compute(expression: expr, labels: assigned.map { gi[g.group(a.labels[$0])]! }, classNames: groupNames,
-                                                table: a.geneTable, knowledge: knowledge, topN: m.topN)
+                                                table: geneTable, knowledge: knowledge, topN: m.topN)
             }
             try AtomicFile.write(GeneReading.csv(readings), to: out + "/gene_reading.csv")
         }

@@ -4,10 +4,12 @@ import Lexicell
 
 struct Benchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Compare methods on the same seeded splits: expression PCA, graph clusters, gene texts, random genes, ± SupCon.",
+        abstract: "Compare methods on the same seeded splits: auto, the paper, expression baselines, linear heads, gene texts, hybrids, random controls.",
         discussion: """
-        Methods (--method, repeatable): pca, graph, text, random; text and random take /weighted or /genept-w;
-        +supcon refines per split on training cells. Text methods run once per --models entry.
+        Methods (--method, repeatable): auto, paper, or base[/weighting][+supcon][:head] with base pca, hvg, graph,
+        text, random, hybrid, hybrid-random, crossview, crossview-random; text and random take /weighted or
+        /genept-w; +supcon refines per split on training cells; heads :knn, :lr, :svm. Text methods run once per
+        --models entry. Default: \(BenchmarkPlan.defaultSpecs.joined(separator: ", ")).
         Writes benchmark.json, benchmark.md and report.html into --out and prints the Markdown.
         --config FILE reads the same options from JSON: {"data": "...", "method": ["pca", "text"], "seeds": 5, ...}
         (keys are the long option names; arrays repeat an option; true switches a flag on).
@@ -18,8 +20,7 @@ struct Benchmark: ParsableCommand {
     @OptionGroup var protocolOptions: ProtocolOptions
     @OptionGroup var refineOptions: RefineOptions
 
-    @Option(name: .customLong("method"), help: "A method to compare; repeat (default: pca, graph, text, text+supcon, random, random+supcon, text/weighted, random/genept-w).")
-    var methodSpecs: [String] = []
+    @OptionGroup var methodOptions: MethodOptions
 
     @Option(help: "Comma-separated language models for the text methods.")
     var models: String = "all-MiniLM-L6-v2"
@@ -42,8 +43,11 @@ struct Benchmark: ParsableCommand {
         tRead = Date()
         let knowledge = try geneOptions.knowledge(genes: dataset.expression.genes, log: logLine)
         timings["gene texts and housekeeping"] = Date().timeIntervalSince(tRead)
-        var plan = BenchmarkPlan(specs: methodSpecs.isEmpty ? BenchmarkPlan.defaultSpecs : methodSpecs,
+        var plan = BenchmarkPlan(specs: methodOptions.methods.isEmpty ? BenchmarkPlan.defaultSpecs : methodOptions.methods,
                                  models: models.split(separator: ",").map(String.init))
+        plan.selection = try methodOptions.selection()
+        plan.selection.grids.knnK = evaluation.kGrid
+        plan.selection.folds = evaluation.folds
         plan.topN = topN
         plan.refinement = refineOptions.settings
         plan.cachePath = cache

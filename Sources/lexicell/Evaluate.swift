@@ -4,17 +4,20 @@ import Lexicell
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the paper's KNN evaluation on a labelled dataset.",
+        abstract: "Evaluate classification methods on a labelled dataset (default: auto, chosen on training cells).",
         discussion: """
-        Reads the data and labels, embeds each cell from the texts of its top genes, and reports accuracy,
-        weighted F1, macro F1, Cohen's kappa and balanced accuracy over seeded stratified 80/20 splits, with k
-        chosen by cross-validation on the training cells. Writes result.json, predictions.csv and summary.md
-        into --out; prints the summary.
+        Reads the data and labels and reports accuracy, weighted F1, macro F1, Cohen's kappa and balanced accuracy
+        over seeded stratified 80/20 splits. `--method auto` (the default) chooses, on the training cells of each
+        split only, among expression PCs, scaled genes, gene-text and hybrid representations with KNN, logistic
+        regression or linear SVM heads, and says what it chose; `--method paper` is the paper's method. The
+        random-gene control runs beside them unless --no-control. Writes result.json, predictions.csv, summary.md
+        and report.html into --out; prints the summary.
         """)
 
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var geneOptions: GeneOptions
     @OptionGroup var embeddingOptions: EmbeddingOptions
+    @OptionGroup var methodOptions: MethodOptions
     @OptionGroup var protocolOptions: ProtocolOptions
 
     @OptionGroup var refineOptions: RefineOptions
@@ -30,39 +33,39 @@ struct Evaluate: ParsableCommand {
         let dataset = try dataOptions.load(log: logLine)
         let knowledge = try geneOptions.knowledge(genes: dataset.expression.genes, log: logLine)
         let settings = CellEmbeddingSettings(topN: embeddingOptions.topN, weighting: try embeddingOptions.cellWeighting())
-        let sources = GeneTableSource.sources(model: embeddingOptions.model, file: embeddingOptions.geneEmbeddings,
-                                              control: embeddingOptions.control, randomDimension: embeddingOptions.randomDimension)
-        let needed = TextCellEmbeddings.neededSymbols(expression: dataset.expression, knowledge: knowledge,
-                                                      topN: settings.topN, weighting: settings.weighting)
-        logLine("genes needed (in some cell's top \(settings.topN), with a text): \(needed.count)")
-        var methods = [CellRepresentation]()
-        var coverage: GeneCoverage?
-        var parameters = ["top_n": "\(settings.topN)", "weighting": settings.weighting.rawValue,
-                          "housekeeping": knowledge.housekeeping?.name ?? "none", "gene_texts": knowledge.texts.source,
-                          "gene_texts_version": knowledge.texts.version, "species": knowledge.species.rawValue,
-                          "test_fraction": "\(evaluation.testFraction)", "folds": "\(evaluation.folds)",
-                          "seeds": protocolOptions.seedList.map(String.init).joined(separator: ",")]
-        if refineOptions.refine { parameters.merge(refineOptions.describe()) { $1 } }
-        var dimension = embeddingOptions.randomDimension
-        for source in sources {
-            let table = try source.table(symbols: needed, knowledge: knowledge, cachePath: embeddingOptions.cache,
-                                         defaultDimension: dimension, log: logLine)
-            dimension = table.dimension
-            let cells = TextCellEmbeddings(expression: dataset.expression, labels: dataset.labelNames, table: table,
-                                           knowledge: knowledge, settings: settings)
-            if coverage == nil { coverage = cells.coverage }
-            parameters["model:\(source.label)"] = table.modelIdentity
-            let name = "\(source.label) top-\(settings.topN) \(settings.weighting.rawValue)"
-            methods.append(FixedRepresentation(name: name, matrix: cells.allGenes))
-            if refineOptions.refine {
-                methods.append(RefinedRepresentation(name: name + " + SupCon", view1: cells.allGenes, view2: cells.withoutHousekeeping,
-                                                     modelIdentity: table.modelIdentity, settings: refineOptions.settings))
-            }
+        let w = settings.weighting == .mean ? "" : "/" + settings.weighting.rawValue
+        var specs = methodOptions.methods.isEmpty ? ["auto"] : methodOptions.methods
+        if refineOptions.refine && !specs.contains("paper") { specs.append("paper") }
+        if embeddingOptions.control {
+            specs.append("random" + w)
+            if refineOptions.refine { specs.append("random\(w)+supcon") }
         }
+        // The knowledge source: the model, a file of gene vectors, or only the random control.
+        let sources = GeneTableSource.sources(model: embeddingOptions.model, file: embeddingOptions.geneEmbeddings,
+                                              control: false, randomDimension: embeddingOptions.randomDimension)
+        var plan = BenchmarkPlan(specs: specs, textSources: sources)
+        plan.topN = settings.topN
+        plan.refinement = refineOptions.settings
+        plan.cachePath = embeddingOptions.cache
+        plan.randomDimension = embeddingOptions.randomDimension
+        plan.selection = try methodOptions.selection()
+        plan.selection.grids.knnK = evaluation.kGrid
+        plan.selection.folds = evaluation.folds
+        var timings = [String: Double]()
+        let methods = try plan.methods(dataset: dataset, knowledge: knowledge, log: logLine, timings: &timings)
+        let coverage = plan.lastCoverage
         if let c = coverage {
             logLine(String(format: "coverage: %.1f %% of each cell's top %d genes have a text; %.1f %% are housekeeping genes",
                            100 * c.meanFraction, settings.topN, 100 * c.meanExcludedFraction))
         }
+        var parameters = ["top_n": "\(settings.topN)", "weighting": settings.weighting.rawValue, "methods": specs.joined(separator: ","),
+                          "housekeeping": knowledge.housekeeping?.name ?? "none", "gene_texts": knowledge.texts.source,
+                          "gene_texts_version": knowledge.texts.version, "species": knowledge.species.rawValue,
+                          "test_fraction": "\(evaluation.testFraction)", "folds": "\(evaluation.folds)",
+                          "calibration": methodOptions.calibration, "min_confidence": "\(methodOptions.minConfidence)",
+                          "seeds": protocolOptions.seedList.map(String.init).joined(separator: ",")]
+        for (k, v) in plan.modelIdentities { parameters["model:\(k)"] = v }
+        if specs.contains(where: { $0.contains("supcon") || $0 == "paper" }) { parameters.merge(refineOptions.describe()) { $1 } }
         let runner = EvaluationRunner(seeds: protocolOptions.seedList, protocolSettings: evaluation)
         let results = try runner.run(dataset, methods: methods, log: logLine)
         let doc = EvaluationDocument(dataset: dataset, source: dataOptions.data, parameters: parameters, coverage: coverage,
@@ -85,7 +88,7 @@ struct Evaluate: ParsableCommand {
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Evaluate on the bundled Romanov 2017 hypothalamus data (types with ≥ 10 cells): MiniLM vs random genes, each ± SupCon.")
+        abstract: "Evaluate on the bundled Romanov 2017 hypothalamus data (types with ≥ 10 cells): auto, the paper's method, expression PCA, MiniLM and random genes ± SupCon.")
 
     @Option(help: "Output directory.")
     var out: String = "out/demo"
@@ -93,7 +96,8 @@ struct Demo: ParsableCommand {
     func run() throws {
         let dir = BundledData.path("datasets/romanov2017_hypothalamus_neurons")
         let e = try Evaluate.parse(["--data", dir, "--labels", "\(dir)/cell_metadata.csv", "--label-column", "Author_CellType",
-                                    "--min-cells-per-class", "10", "--species", "mouse", "--refine", "--out", out])
+                                    "--min-cells-per-class", "10", "--species", "mouse", "--method", "auto", "--method", "paper",
+                                    "--method", "pca", "--method", "text", "--refine", "--out", out])
         try e.run()
     }
 }

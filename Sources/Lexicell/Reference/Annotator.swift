@@ -41,7 +41,8 @@ public struct Annotation: Sendable {
     public var overlap: GeneOverlap
     /// The query as embedded (genes renamed to the reference's species) and the gene vectors used, for reading genes.
     public var query: ExpressionMatrix
-    public var geneTable: GeneEmbeddingTable
+    /// nil for expression bundles (their reading is the classifier's own weights).
+    public var geneTable: GeneEmbeddingTable?
     public static let unassigned = "Unassigned"
 }
 
@@ -67,6 +68,9 @@ public struct Annotator {
             mapped = n
         }
         let renamed = ExpressionMatrix(values: query.values, genes: genes, cells: query.cells)
+        if let classifier = bundle.classifier {
+            return try annotateByExpression(renamed, original: query, classifier: classifier, bundle: bundle, orthologMapped: mapped, log: log)
+        }
         let source = try GeneTableSource(bundleDescription: m.geneEmbeddingSource)
         let settings = CellEmbeddingSettings(topN: m.topN, weighting: m.weighting)
         let needed = TextCellEmbeddings.neededSymbols(expression: renamed, knowledge: knowledge, topN: m.topN, weighting: m.weighting)
@@ -96,6 +100,30 @@ public struct Annotator {
         let labels = zip(best, p.voteFraction).map { $1 >= minConfidence ? $0 : Annotation.unassigned }
         return Annotation(cells: query.cells, labels: labels, bestLabels: best, confidence: p.voteFraction,
                           meanSimilarity: p.meanSimilarity, embeddings: x, overlap: overlap, query: renamed, geneTable: table)
+    }
+}
+
+extension Annotator {
+    /// Expression bundles: the reference's genes, scaling and PCA applied to the query, then its head.
+    func annotateByExpression(_ renamed: ExpressionMatrix, original: ExpressionMatrix, classifier: ExpressionClassifier,
+                              bundle: ReferenceBundle, orthologMapped: Int?, log: (String) -> Void) throws -> Annotation {
+        let m = bundle.manifest
+        let selected = classifier.baseline.selectedGenes
+        let present = Set(renamed.genes).intersection(selected).count
+        let overlap = GeneOverlap(queryGenes: renamed.geneCount, orthologMapped: orthologMapped, withText: 0,
+                                  sharedWithReference: Set(renamed.genes).intersection(bundle.genes).count,
+                                  referenceGenes: bundle.genes.count, topGeneCoverage: Double(present) / Double(max(selected.count, 1)))
+        log("gene overlap: \(present) of the classifier's \(selected.count) genes are in the query (\(overlap.sharedWithReference) of \(bundle.genes.count) reference genes)")
+        guard present * 2 >= selected.count else {
+            throw LexicellError("gene overlap too small: only \(present) of the \(selected.count) genes the reference classifier uses are in the query (need at least half; check the species and the gene symbol column)")
+        }
+        let x = try classifier.represent(renamed)
+        let (best, probability, similarity) = classifier.classify(x, reference: bundle.embeddings, labels: bundle.labels,
+                                                                  classCount: m.classNames.count)
+        let names = best.map { m.classNames[$0] }
+        let labels = zip(names, probability).map { $1 >= minConfidence ? $0 : Annotation.unassigned }
+        return Annotation(cells: original.cells, labels: labels, bestLabels: names, confidence: probability, meanSimilarity: similarity,
+                          embeddings: x, overlap: overlap, query: renamed, geneTable: nil)
     }
 }
 

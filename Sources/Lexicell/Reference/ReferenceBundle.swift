@@ -32,6 +32,29 @@ public struct ReferenceBundle: Sendable {
         public var refined: Bool
         /// File name → FNV-1a digest of its bytes.
         public var files: [String: String]
+        /// Set when the bundle classifies by expression (`classifier.json`): what was chosen. Format version 2.
+        public var classifier: String?
+
+        public init(created: String, geneEmbeddingModel: String, geneEmbeddingSource: String, geneTexts: String,
+                    geneTextsVersion: String, species: Species, topN: Int, weighting: CellWeighting, housekeeping: String,
+                    k: Int, classNames: [String], cells: Int, refined: Bool, files: [String: String], classifier: String? = nil) {
+            self.created = created
+            self.geneEmbeddingModel = geneEmbeddingModel
+            self.geneEmbeddingSource = geneEmbeddingSource
+            self.geneTexts = geneTexts
+            self.geneTextsVersion = geneTextsVersion
+            self.species = species
+            self.topN = topN
+            self.weighting = weighting
+            self.housekeeping = housekeeping
+            self.k = k
+            self.classNames = classNames
+            self.cells = cells
+            self.refined = refined
+            self.files = files
+            self.classifier = classifier
+            formatVersion = classifier == nil ? 1 : 2
+        }
     }
 
     public var manifest: Manifest
@@ -41,8 +64,22 @@ public struct ReferenceBundle: Sendable {
     public var labels: [Int]
     public var genes: [String]
     public var refiner: Refiner?
+    /// The expression classifier of a version-2 bundle.
+    public var classifier: ExpressionClassifier?
 
-    public static let formatVersion = 1
+    public init(manifest: Manifest, embeddings: DenseMatrix, cellNames: [String], labels: [Int], genes: [String],
+                refiner: Refiner?, classifier: ExpressionClassifier? = nil) {
+        self.manifest = manifest
+        self.embeddings = embeddings
+        self.cellNames = cellNames
+        self.labels = labels
+        self.genes = genes
+        self.refiner = refiner
+        self.classifier = classifier
+    }
+
+    /// Newest format this Lexicell writes and reads (1: text embeddings + KNN; 2: adds `classifier.json`).
+    public static let formatVersion = 2
 
     public func write(to directory: String) throws {
         let fm = FileManager.default
@@ -55,6 +92,7 @@ public struct ReferenceBundle: Sendable {
         try AtomicFile.write(cellsTSV, to: tmp + "/cells.tsv")
         try AtomicFile.write(genes.joined(separator: "\n") + "\n", to: tmp + "/genes.txt")
         if let refiner { try refiner.save(to: tmp + "/refiner.lxr") }
+        if let classifier { try AtomicFile.write(try JSONEncoder().encode(classifier), to: tmp + "/classifier.json") }
         var m = manifest
         m.files = [:]
         for name in try fm.contentsOfDirectory(atPath: tmp) {
@@ -79,8 +117,8 @@ public struct ReferenceBundle: Sendable {
             throw LexicellError("manifest.json is not a valid reference manifest (\(error.localizedDescription))", file: manifestPath)
         }
         guard m.format == "lexicell-reference" else { throw LexicellError("manifest format is '\(m.format)', not lexicell-reference", file: manifestPath) }
-        guard m.formatVersion == formatVersion else {
-            throw LexicellError("bundle format version \(m.formatVersion); this Lexicell reads version \(formatVersion)", file: manifestPath)
+        guard (1...formatVersion).contains(m.formatVersion) else {
+            throw LexicellError("bundle format version \(m.formatVersion); this Lexicell reads versions 1–\(formatVersion)", file: manifestPath)
         }
         for (name, digest) in m.files.sorted(by: { $0.key < $1.key }) {
             let path = directory + "/" + name
@@ -103,7 +141,15 @@ public struct ReferenceBundle: Sendable {
         }
         let genes = LineSplitter(try FileData.read(directory + "/genes.txt")).strings().filter { !$0.isEmpty }
         let refiner = m.refined ? try Refiner.load(from: directory + "/refiner.lxr") : nil
-        return ReferenceBundle(manifest: m, embeddings: x, cellNames: names, labels: labels, genes: genes, refiner: refiner)
+        var classifier: ExpressionClassifier?
+        if m.classifier != nil {
+            let path = directory + "/classifier.json"
+            do { classifier = try JSONDecoder().decode(ExpressionClassifier.self, from: Data(contentsOf: URL(fileURLWithPath: path))) } catch {
+                throw LexicellError("classifier.json is not a valid expression classifier (\(error.localizedDescription))", file: path)
+            }
+        }
+        return ReferenceBundle(manifest: m, embeddings: x, cellNames: names, labels: labels, genes: genes, refiner: refiner,
+                               classifier: classifier)
     }
 }
 

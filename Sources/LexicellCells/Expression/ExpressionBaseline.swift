@@ -1,7 +1,7 @@
 import Foundation
 import LexicellCore
 
-public struct ExpressionBaselineConfiguration: Sendable, Equatable {
+public struct ExpressionBaselineConfiguration: Sendable, Equatable, Codable {
     public var targetSum: Float = 1e4
     public var nTopGenes = 2000
     public var flavor: ExpressionHVGFlavor = .auto
@@ -26,7 +26,7 @@ public struct ExpressionBaselineConfiguration: Sendable, Equatable {
 /// scale with clipping, PCA. Every parameter (genes, means, sds, loadings) comes from the training cells
 /// only; `transform` applies them unchanged to any cells, so test cells never influence the model.
 /// The pipeline is deterministic (exact eigendecomposition), so it takes no seed.
-public struct ExpressionBaseline: Sendable {
+public struct ExpressionBaseline: Sendable, Codable {
     public let configuration: ExpressionBaselineConfiguration
     /// The flavour actually used (`.auto` resolved by whether the training data are integer counts).
     public let flavorUsed: ExpressionHVGFlavor
@@ -83,6 +83,12 @@ public struct ExpressionBaseline: Sendable {
     /// PCA scores (cells × components) of any cells, with the training genes, scaling and loadings.
     /// Genes are matched by name; a selected gene the cells lack counts as unexpressed.
     public func transform(_ cells: ExpressionMatrix) throws -> DenseMatrix {
+        pca.transform(try scaledFeatures(cells))
+    }
+
+    /// The scaled, clipped log-normalised expression of the selected genes (cells × selected genes): the
+    /// input of the PCA, and the "scaled log-normalised expression" features of linear classifiers.
+    public func scaledFeatures(_ cells: ExpressionMatrix) throws -> DenseMatrix {
         var position = [String: Int](minimumCapacity: cells.geneCount)
         for (i, g) in cells.genes.enumerated() where position[g] == nil { position[g] = i }
         let found = selectedGenes.map { position[$0] }
@@ -99,7 +105,7 @@ public struct ExpressionBaseline: Sendable {
             for r in 0..<cells.cellCount { for (j, t) in targets.enumerated() { full[r, t] = dense[r, j] } }
             dense = full
         }
-        return pca.transform(scaler.apply(dense))
+        return scaler.apply(dense)
     }
 
     static func logNormalize(_ m: SparseMatrix, isCounts: Bool, targetSum: Float) throws -> SparseMatrix {

@@ -10,7 +10,7 @@ import LexicellCore
 ///   each cell. This is what scanpy actually computes, so it is the default here too.
 /// - `.direct`: the local fit evaluated exactly at every point.
 public enum ExpressionLoess {
-    public enum Surface: Sendable, Equatable { case interpolate, direct }
+    public enum Surface: String, Sendable, Equatable, Codable { case interpolate, direct }
 
     /// Fitted values at the data points `x` (same order). `degree` is 1 or 2.
     public static func fit(x: [Double], y: [Double], span: Double = 0.3, degree: Int = 2,

@@ -58,7 +58,7 @@ public struct ExpressionScaler: Sendable, Equatable, Codable {
 /// covariance (genes × genes) and Gram (cells × cells) matrices, both formed with BLAS. Matches
 /// scikit-learn's PCA (arpack/full): centred data, explained variance with n − 1, and its sign convention
 /// (`svd_flip` on the loadings: each component's largest-magnitude loading is positive).
-public struct ExpressionPCA: Sendable, Equatable {
+public struct ExpressionPCA: Sendable, Equatable, Codable {
     public let featureMeans: [Float]
     /// components × features, unit-length rows.
     public let components: DenseMatrix

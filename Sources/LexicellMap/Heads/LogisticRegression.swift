@@ -120,8 +120,9 @@ public struct LogisticRegression: LinearHead {
     }
 }
 
-enum HeadsSoftmax {
-    static func rowsInPlace(_ z: inout DenseMatrix) {
+/// Row-wise softmax (max-subtracted, summed in Double).
+public enum HeadsSoftmax {
+    public static func rowsInPlace(_ z: inout DenseMatrix) {
         let k = z.cols
         z.values.withUnsafeMutableBufferPointer { p in
             for r in 0..<z.rows {

@@ -1,0 +1,115 @@
+import Foundation
+import LexicellCore
+import LexicellCells
+import LexicellMap
+
+/// A reference classifier on expression features (what `train --method auto` stores when an expression
+/// representation wins): the fitted baseline (genes, scaling, PCA), the head and its calibration. KNN heads
+/// keep the reference cells' features in the bundle's `embeddings.npy`.
+public struct ExpressionClassifier: Codable, Sendable {
+    public var description: String
+    public var baseline: ExpressionBaseline
+    public var features: ExpressionFeatureKind
+    public var head: HeadKind
+    /// k for KNN, C for the linear heads.
+    public var setting: Double
+    /// Linear heads: standardisation, weights (classes × features, standardised space), intercepts.
+    public var standardizer: FeatureStandardizer?
+    public var weights: DenseMatrix?
+    public var intercept: [Float]?
+    public var calibrator: ScoreCalibrator?
+
+    /// The representation of any cells (genes matched by name; missing selected genes count as unexpressed).
+    public func represent(_ cells: ExpressionMatrix) throws -> DenseMatrix {
+        let scaled = try baseline.scaledFeatures(cells)
+        return features == .pcs ? baseline.pca.transform(scaled) : scaled
+    }
+
+    /// Best class and its (calibrated) probability for each row of `x`; `reference` and `labels` are the
+    /// reference cells' features and classes (used by KNN).
+    public func classify(_ x: DenseMatrix, reference: DenseMatrix, labels: [Int], classCount: Int)
+        -> (best: [Int], probability: [Double], meanSimilarity: [Double]) {
+        let scores: DenseMatrix, own: DenseMatrix, best: [Int]
+        var similarity = [Double](repeating: .nan, count: x.rows)
+        if head == .knn {
+            let knn = KNNClassifier(reference: reference, labels: labels, classCount: classCount)
+            let list = knn.neighbors(of: x, k: Int(setting))
+            let p = knn.vote(list, k: Int(setting))
+            best = p.labels
+            similarity = p.meanSimilarity
+            scores = knn.voteFractions(list, k: Int(setting))
+            own = scores
+        } else {
+            let xs = standardizer!.apply(x)
+            var z = LinearAlgebra.matmul(xs, weights!, transposeB: true)
+            for r in 0..<z.rows { for c in 0..<z.cols { z[r, c] += intercept![c] } }
+            scores = z
+            var p = z
+            HeadsSoftmax.rowsInPlace(&p)
+            own = p
+            best = (0..<z.rows).map { r in (0..<z.cols).max { z[r, $0] < z[r, $1] || (z[r, $0] == z[r, $1] && $0 > $1) }! }
+        }
+        let probabilities = calibrator?.apply(scores) ?? own
+        return (best, best.enumerated().map { Double(probabilities[$0.offset, $0.element]) }, similarity)
+    }
+}
+
+extension ReferenceTrainer {
+    /// `train --method auto`: chooses among expression PCs + KNN/LR, scaled genes + LR/SVM and the paper's text
+    /// embedding + KNN by cross-validation on the reference cells, then fits the choice on all of them. A text
+    /// choice gives the usual text bundle (with `refinement` if set); an expression choice an expression bundle.
+    public func trainAuto(_ dataset: LabelledDataset, knowledge: GeneKnowledge, source: GeneTableSource,
+                          selection: SelectionSettings, log: (String) -> Void) throws -> ReferenceBundle {
+        let needed = TextCellEmbeddings.neededSymbols(expression: dataset.expression, knowledge: knowledge,
+                                                      topN: settings.topN, weighting: settings.weighting)
+        let table = try source.table(symbols: needed, knowledge: knowledge, cachePath: cachePath, defaultDimension: 384, log: log)
+        let cells = TextCellEmbeddings(expression: dataset.expression, labels: dataset.labelNames, table: table,
+                                       knowledge: knowledge, settings: settings)
+        let features = ExpressionFeatures(expression: dataset.expression)
+        let pca = ExpressionRepresentation(name: "expression PCA", kind: .pcs, features: features)
+        let hvg = ExpressionRepresentation(name: "scaled HVG expression", kind: .scaledGenes, features: features)
+        let text = FixedRepresentation(name: "\(source.label) top-\(settings.topN) \(settings.weighting.rawValue)", matrix: cells.allGenes)
+        let candidates = [MethodCandidate(pca, .knn), MethodCandidate(pca, .logistic), MethodCandidate(hvg, .logistic),
+                          MethodCandidate(hvg, .svm), MethodCandidate(text, .knn)]
+        var method = selection.method(name: "auto", candidates: candidates)
+        method.grids.knnK = kGrid
+        let all = Array(0..<dataset.labels.count), classCount = dataset.classNames.count
+        let choice = try method.choose(train: all, trainLabels: dataset.labels, classCount: classCount, seed: seed)
+        let chosen = candidates[choice.candidate]
+        let label = "\(chosen.label) (\(SelectedMethod.settingText(chosen.head, choice.setting)))"
+        let runnerUp = choice.scores.filter { !$0.candidate.hasPrefix(chosen.label) }.max { $0.accuracy < $1.accuracy }
+        let bestScore = choice.scores.filter { $0.candidate == label }.first?.accuracy ?? .nan
+        log(String(format: "auto: %@ chosen by 5-fold CV on the reference cells (accuracy %.3f", label, bestScore)
+            + (runnerUp.map { String(format: "; best other: %@ %.3f)", $0.candidate, $0.accuracy) } ?? ")"))
+        if chosen.head == .knn && chosen.representation is FixedRepresentation {
+            var t = self
+            t.kGrid = [Int(choice.setting)]
+            return try t.train(dataset, knowledge: knowledge, source: source, log: log)
+        }
+        let baseline = try ExpressionBaseline.fit(dataset.expression, configuration: features.configuration)
+        var classifier = ExpressionClassifier(description: label, baseline: baseline, features: chosen.representation.name == pca.name ? .pcs : .scaledGenes,
+                                              head: chosen.head, setting: choice.setting)
+        let x = try classifier.represent(dataset.expression)
+        if chosen.head != .knn {
+            let st = FeatureStandardizer(fitting: x)
+            let xs = st.apply(x)
+            let model: LinearHead = chosen.head == .logistic
+                ? try LogisticRegression.fit(xs, labels: dataset.labels, classCount: classCount,
+                                             options: .init(c: choice.setting, classWeight: method.classWeight, maxIterations: 300, tolerance: 1e-4))
+                : try LinearSVM.fit(xs, labels: dataset.labels, classCount: classCount, options: .init(c: choice.setting, classWeight: method.classWeight))
+            classifier.standardizer = st
+            classifier.weights = model.weights
+            classifier.intercept = model.intercept
+        }
+        classifier.calibrator = try method.calibrator(head: chosen.head, setting: choice.setting, x: x, y: dataset.labels,
+                                                      classCount: classCount, seed: seed)
+        let manifest = ReferenceBundle.Manifest(
+            created: ISO8601DateFormatter().string(from: Date()), geneEmbeddingModel: table.modelIdentity,
+            geneEmbeddingSource: source.bundleDescription, geneTexts: (knowledge.texts.source as NSString).lastPathComponent,
+            geneTextsVersion: knowledge.texts.version, species: knowledge.species, topN: settings.topN, weighting: settings.weighting,
+            housekeeping: knowledge.housekeeping?.name ?? "none", k: chosen.head == .knn ? Int(choice.setting) : 0,
+            classNames: dataset.classNames, cells: dataset.labels.count, refined: false, files: [:], classifier: label)
+        return ReferenceBundle(manifest: manifest, embeddings: x, cellNames: dataset.expression.cells, labels: dataset.labels,
+                               genes: dataset.expression.genes, refiner: nil, classifier: classifier)
+    }
+}

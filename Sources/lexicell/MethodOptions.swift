@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import Lexicell
+
+/// Which methods run, and how the selecting ones choose, calibrate and abstain.
+struct MethodOptions: ParsableArguments {
+    @Option(name: .customLong("method"), help: ArgumentHelp(
+        "Method to run; repeat for several. auto (default: chooses representation × head by CV on training cells), paper (the paper's text + SupCon + KNN), or base[/weighting][+supcon][:head] with base pca, hvg, graph, text, random, hybrid, hybrid-random, crossview, crossview-random and head knn, lr, svm.",
+        valueName: "spec"))
+    var methods: [String] = []
+
+    @Option(help: "Calibration of class probabilities on out-of-fold training scores: platt, isotonic, none.")
+    var calibration: String = "platt"
+
+    @Option(help: "Calibrated probability below which a cell is reported Unassigned (0 assigns every cell).")
+    var minConfidence: Double = 0
+
+    @Flag(help: "Also report predictions smoothed by majority voting over an over-clustering of the test cells (CellTypist-style).")
+    var overClusterVoting = false
+
+    func selection() throws -> SelectionSettings {
+        var s = SelectionSettings()
+        guard let c = CalibrationKind(rawValue: calibration) else {
+            throw ValidationError("--calibration must be platt, isotonic or none")
+        }
+        guard (0...1).contains(minConfidence) else { throw ValidationError("--min-confidence must be between 0 and 1") }
+        s.calibration = c
+        s.minConfidence = minConfidence
+        s.overClusterVoting = overClusterVoting
+        return s
+    }
+}

@@ -1,0 +1,228 @@
+import XCTest
+@testable import Lexicell
+
+/// Representations beyond the paper (expression features, hybrids, refined views), heads chosen on training
+/// cells, and `auto`: on the real Romanov GABA subtypes (6 classes, 128 cells) so debug builds stay quick.
+final class SelectionTests: XCTestCase {
+    static var cached: (LabelledDataset, TextCellEmbeddings)?
+
+    func gaba6() throws -> (LabelledDataset, TextCellEmbeddings) {
+        if let c = Self.cached { return c }
+        setenv("LEXICELL_DATA", repoData, 1)
+        let dir = repoData + "/datasets/romanov2017_hypothalamus_neurons"
+        let ds = try DatasetReader.read(path: dir)
+        let labels = try LabelTable.read(path: dir + "/cell_metadata.csv", labelColumn: "Author_CellType").join(cells: ds.expression.cells, file: dir)
+        let classes = try String(contentsOfFile: repoData + "/subsets/romanov_gaba6.txt", encoding: .utf8)
+            .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let d = try LabelledDataset(expression: ds.expression, labels: labels.labels, classes: classes)
+        XCTAssertEqual(d.classSizes.sorted(by: >), [28, 25, 23, 21, 18, 13])
+        let k = try GeneKnowledge.load(species: .mouse)
+        let needed = TextCellEmbeddings.neededSymbols(expression: d.expression, knowledge: k, topN: 20, weighting: .mean)
+        let table = try GeneEmbeddingTable.random(symbols: needed, dimension: 64, seed: 0)
+        let cells = TextCellEmbeddings(expression: d.expression, labels: d.labelNames, table: table, knowledge: k, settings: CellEmbeddingSettings())
+        Self.cached = (d, cells)
+        return (d, cells)
+    }
+
+    func autoMethod(_ d: LabelledDataset, _ cells: TextCellEmbeddings) -> SelectedMethod {
+        let features = ExpressionFeatures(expression: d.expression)
+        let pca = ExpressionRepresentation(name: "expression PCA", kind: .pcs, features: features)
+        let hvg = ExpressionRepresentation(name: "scaled HVG expression", kind: .scaledGenes, features: features)
+        var m = SelectedMethod(name: "auto", candidates: BenchmarkPlan.autoCandidates(
+            pca: pca, hvg: hvg, text: FixedRepresentation(name: "random top-20", matrix: cells.allGenes), features: features))
+        m.grids.logisticC = [0.01, 0.1]
+        m.grids.svmC = [0.001, 0.01]
+        m.folds = 3
+        return m
+    }
+
+    /// Every choice is made on training cells: replacing the test cells' expression with other cells' data and
+    /// their knowledge vectors with noise changes no cross-validation score and no choice. (Test labels reach
+    /// only the final scores: `crossValidate` is given training cells and labels alone.)
+    func testAutoChoosesOnTrainingCellsOnly() throws {
+        let (d, cells) = try gaba6()
+        let seed: UInt64 = 4
+        let (train, test) = StratifiedSplit.trainTest(labels: d.labels, testFraction: 0.2, seed: seed)
+        let a = try autoMethod(d, cells).evaluate(labels: d.labels, classNames: d.classNames, seed: seed, protocol: KNNEvaluation())
+
+        var rows = Array(0..<d.labels.count)
+        for (i, t) in test.enumerated() { rows[t] = train[(7 * i) % train.count] }
+        let swapped = d.expression.selectingCells(rows)
+        var knowledge = cells
+        var rng = SeededGenerator(seed: 9)
+        for t in test { for j in 0..<knowledge.allGenes.cols { knowledge.allGenes[t, j] = Float(rng.nextGaussian()) } }
+        let changed = try LabelledDataset(expression: ExpressionMatrix(values: swapped.values, genes: d.expression.genes, cells: d.expression.cells),
+                                          labels: d.labelNames, classes: d.classNames)
+        XCTAssertEqual(changed.labels, d.labels)
+        let b = try autoMethod(changed, knowledge).evaluate(labels: changed.labels, classNames: changed.classNames, seed: seed,
+                                                            protocol: KNNEvaluation())
+        let da = try XCTUnwrap(a.result.details), db = try XCTUnwrap(b.result.details)
+        XCTAssertEqual(da.chosen, db.chosen)
+        XCTAssertEqual(da.candidateScores.map(\.accuracy), db.candidateScores.map(\.accuracy))
+        // pca: KNN (6 k) + LR (2 C); hvg: LR (2) + SVM (2); text KNN (6); two hybrids × KNN (12).
+        XCTAssertEqual(da.candidateScores.count, 30)
+        XCTAssertGreaterThan(da.candidateScores.map(\.accuracy).max()!, 0.3)
+        // The test cells' own outputs do change (they are classified from their new data).
+        XCTAssertNotEqual(da.probability, db.probability)
+    }
+
+    /// One candidate with one setting is exactly a logistic regression on standardised features of the split.
+    func testSingleLinearHeadEqualsDirectFit() throws {
+        let (d, _) = try gaba6()
+        let features = ExpressionFeatures(expression: d.expression)
+        let hvg = ExpressionRepresentation(name: "hvg", kind: .scaledGenes, features: features)
+        var m = SelectedMethod(name: "hvg + LR", candidates: [MethodCandidate(hvg, .logistic)])
+        m.grids.logisticC = [0.05]
+        m.calibration = .none
+        let r = try m.evaluate(labels: d.labels, classNames: d.classNames, seed: 2, protocol: KNNEvaluation()).result
+
+        let (train, test) = StratifiedSplit.trainTest(labels: d.labels, testFraction: 0.2, seed: 2)
+        let base = try ExpressionBaseline.fit(d.expression.selectingCells(train))
+        let xt = try base.scaledFeatures(d.expression.selectingCells(train)), xq = try base.scaledFeatures(d.expression.selectingCells(test))
+        let st = FeatureStandardizer(fitting: xt)
+        let lr = try LogisticRegression.fit(st.apply(xt), labels: train.map { d.labels[$0] }, classCount: d.classNames.count,
+                                            options: .init(c: 0.05, maxIterations: 300, tolerance: 1e-4))
+        XCTAssertEqual(r.predicted, lr.predict(st.apply(xq)))
+        XCTAssertEqual(r.details?.chosen, "hvg + LR (C = 0.05)")
+        // Without calibration the reported probability is the softmax of the head: rows of the raw scores.
+        let p = lr.probabilities(st.apply(xq))
+        for (i, c) in r.predicted.enumerated() { XCTAssertEqual(r.details!.probability[i], Double(p[i, c]), accuracy: 1e-5) }
+        // Feature reading names real selected genes.
+        let top = try XCTUnwrap(r.details?.topGenes)
+        XCTAssertEqual(top.count, 6)
+        XCTAssertTrue(top.allSatisfy { $0.count == 10 && $0.allSatisfy(base.selectedGenes.contains) })
+    }
+
+    /// Weights on PCs mapped back through the loadings give the same decision values on the scaled genes
+    /// (up to the constant from centring): (x − μ)·(Cᵀw) = PCs·w.
+    func testPCWeightsMapBackToGenes() throws {
+        let (d, _) = try gaba6()
+        let features = ExpressionFeatures(expression: d.expression)
+        let pca = ExpressionRepresentation(name: "pca", kind: .pcs, features: features)
+        let (train, test) = StratifiedSplit.trainTest(labels: d.labels, testFraction: 0.2, seed: 1)
+        let f = try features.fitted(train: train, test: test)
+        var rng = SeededGenerator(seed: 5)
+        let w = (0..<f.pcsTrain.cols).map { _ in Float(rng.nextGaussian()) }
+        let (genes, gw) = try pca.geneWeights(w, train: train, test: test)
+        XCTAssertEqual(genes, f.baseline.selectedGenes)
+        for r in [0, 7, f.pcsTest.rows - 1] {
+            var viaPCs: Double = 0, viaGenes: Double = 0
+            for k in 0..<w.count { viaPCs += Double(f.pcsTest[r, k]) * Double(w[k]) }
+            for g in 0..<gw.count { viaGenes += Double(f.scaledTest[r, g] - f.baseline.pca.featureMeans[g]) * Double(gw[g]) }
+            XCTAssertEqual(viaGenes, viaPCs, accuracy: 1e-3 * max(1, abs(viaPCs)))
+        }
+    }
+
+    /// Hybrid rows: the expression block has unit norm and the knowledge block norm `weight` (cells with a text).
+    func testHybridBlocksAreNormalisedAndWeighted() throws {
+        let (d, cells) = try gaba6()
+        let features = ExpressionFeatures(expression: d.expression)
+        let h = HybridRepresentation(name: "h", features: features, knowledge: cells.allGenes, weight: 0.5)
+        let (train, test) = StratifiedSplit.trainTest(labels: d.labels, testFraction: 0.2, seed: 0)
+        let (x, _) = try h.vectors(train: train, trainLabels: train.map { d.labels[$0] }, test: test, seed: 0)
+        let p = features.configuration.components
+        XCTAssertEqual(x.cols, p + cells.allGenes.cols)
+        for r in 0..<x.rows {
+            let row = Array(x.row(r))
+            let a = row[0..<p].map { Double($0 * $0) }.reduce(0, +).squareRoot()
+            let b = row[p...].map { Double($0 * $0) }.reduce(0, +).squareRoot()
+            XCTAssertEqual(a, 1, accuracy: 1e-5)
+            XCTAssertEqual(b, 0.5, accuracy: 1e-5)
+        }
+    }
+
+    /// Gene dropout zeroes about the requested share of detected entries, reproducibly per seed.
+    func testExpressionDropoutView() throws {
+        let (d, _) = try gaba6()
+        let a = ExpressionDropoutViews.dropGenes(d.expression, fraction: 0.2, seed: 1)
+        let b = ExpressionDropoutViews.dropGenes(d.expression, fraction: 0.2, seed: 1)
+        XCTAssertEqual(a, b)
+        let n = d.expression.values.values.filter { $0 != 0 }.count
+        let kept = a.values.values.filter { $0 != 0 }.count
+        let dropped = Double(n - kept) / Double(n)
+        // Binomial: s.d. of the share is √(0.2·0.8/n) ≈ 0.001 for n ≈ 1.5e5; allow 5 s.d.
+        XCTAssertEqual(dropped, 0.2, accuracy: 5 * (0.16 / Double(n)).squareRoot())
+        XCTAssertEqual(ExpressionDropoutViews.dropGenes(d.expression, fraction: 0, seed: 1), d.expression)
+    }
+
+    /// SupCon on expression views trains on training cells only and returns refined, unit-norm vectors.
+    func testExpressionSupConIgnoresTestCells() throws {
+        let (d, cells) = try gaba6()
+        var settings = RefinementSettings()
+        settings.maxEpochs = 4
+        settings.hiddenDim = 32
+        settings.embeddingDim = 8
+        let (train, test) = StratifiedSplit.trainTest(labels: d.labels, testFraction: 0.2, seed: 0)
+        func run(_ e: ExpressionMatrix) throws -> (train: DenseMatrix, test: DenseMatrix) {
+            let f = ExpressionFeatures(expression: e)
+            let views = HybridViews(name: "h", expression: ExpressionDropoutViews(name: "pca", features: f),
+                                    text: TextViews(name: "random", embeddings: cells), weight: 1)
+            return try SupConRepresentation(source: views, settings: settings)
+                .vectors(train: train, trainLabels: train.map { d.labels[$0] }, test: test, seed: 0)
+        }
+        let a = try run(d.expression)
+        var rows = Array(0..<d.labels.count)
+        for (i, t) in test.enumerated() { rows[t] = train[i % train.count] }
+        let other = d.expression.selectingCells(rows)
+        let b = try run(ExpressionMatrix(values: other.values, genes: d.expression.genes, cells: d.expression.cells))
+        XCTAssertEqual(a.train, b.train)
+        XCTAssertNotEqual(a.test, b.test)
+        XCTAssertEqual(a.train.cols, 8)
+        for r in 0..<a.test.rows {
+            XCTAssertEqual(a.test.row(r).map { Double($0 * $0) }.reduce(0, +), 1, accuracy: 1e-4)
+        }
+    }
+
+    /// `train --method auto` stores an expression classifier that survives the disk and labels cells as in memory.
+    func testAutoReferenceBundleRoundTrips() throws {
+        let (d, _) = try gaba6()
+        let k = try GeneKnowledge.load(species: .mouse)
+        var selection = SelectionSettings()
+        selection.grids.logisticC = [0.1]
+        selection.grids.svmC = [0.001]
+        let bundle = try ReferenceTrainer().trainAuto(d, knowledge: k, source: .random(dimension: 64, seed: 0), selection: selection, log: { _ in })
+        // Random gene vectors lose to expression on these subtypes (README: 0.42 vs 0.57), so expression is stored.
+        let c = try XCTUnwrap(bundle.classifier)
+        XCTAssertEqual(bundle.manifest.formatVersion, 2)
+        XCTAssertEqual(bundle.manifest.classifier, c.description)
+        let dir = NSTemporaryDirectory() + "lexicell-auto-bundle-\(getpid())"
+        try bundle.write(to: dir)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let loaded = try ReferenceBundle.load(from: dir)
+        XCTAssertEqual(loaded.classifier?.description, c.description)
+        var annotator = Annotator()
+        annotator.minConfidence = 0
+        let a = try annotator.annotate(d.expression, querySpecies: .mouse, with: bundle, knowledge: k, orthologs: nil, log: { _ in })
+        let b = try annotator.annotate(d.expression, querySpecies: .mouse, with: loaded, knowledge: k, orthologs: nil, log: { _ in })
+        XCTAssertEqual(a.labels, b.labels)
+        XCTAssertEqual(a.confidence, b.confidence)
+        // Resubstitution on the reference cells: far above chance (28/128 = 0.22).
+        let correct = zip(a.labels, d.labelNames).filter { $0 == $1 }.count
+        XCTAssertGreaterThan(Double(correct) / Double(d.labels.count), 0.7)
+        XCTAssertTrue(a.confidence.allSatisfy { $0 >= 0 && $0 <= 1 })
+        // A query without the classifier's genes is refused with the numbers.
+        let few = ExpressionMatrix(values: d.expression.values, genes: d.expression.genes.map { $0 + "_x" }, cells: d.expression.cells)
+        XCTAssertThrowsError(try annotator.annotate(few, querySpecies: .mouse, with: loaded, knowledge: k, orthologs: nil, log: { _ in })) {
+            XCTAssertTrue("\($0)".contains("genes the reference classifier uses"), "\($0)")
+        }
+        // A damaged classifier.json fails its checksum.
+        let path = dir + "/classifier.json"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[bytes.count / 2] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try ReferenceBundle.load(from: dir)) { XCTAssertTrue("\($0)".contains("classifier.json")) }
+    }
+
+    func testMethodSpecsParseOrSayWhatIsExpected() throws {
+        XCTAssertEqual(try BenchmarkPlan.parse("hvg").head, .logistic)
+        XCTAssertEqual(try BenchmarkPlan.parse("pca+supcon:svm").head, .svm)
+        XCTAssertTrue(try BenchmarkPlan.parse("pca+supcon:svm").refine)
+        XCTAssertEqual(try BenchmarkPlan.parse("text/weighted:lr").weighting, .weighted)
+        for (bad, expected) in [("pcaa", "unknown method 'pcaa'"), ("pca:tree", "unknown head"), ("hvg+supcon", "+supcon applies"),
+                                ("crossview", "crossview+supcon"), ("auto:lr", "takes no head"), ("pca/weighted", "unknown weighting")] {
+            XCTAssertThrowsError(try BenchmarkPlan.parse(bad)) { e in
+                XCTAssertTrue("\(e)".contains(expected), "\(bad): \(e)")
+            }
+        }
+    }
+}
