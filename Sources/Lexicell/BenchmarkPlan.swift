@@ -11,7 +11,7 @@ import LexicellMap
 /// - bases: `pca` (expression PCs), `hvg` (scaled highly variable genes), `graph` (SNN/Leiden clusters on the
 ///   PCs), `text` (each model's gene texts), `random` (random gene vectors), `hybrid` / `hybrid-random` (PCs ⊕
 ///   knowledge, weight chosen by CV), `crossview` / `crossview-random` (expression ↔ knowledge alignment, needs
-///   `+supcon`);
+///   `+supcon`); `hybrid@W` fixes the knowledge weight;
 /// - weighting (`text`, `random`): `/weighted`, `/genept-w`;
 /// - `+supcon`: refined per split on training cells (`text`, `random`, `pca`, `hybrid*`, `crossview*`);
 /// - head: `:knn` (default; `hvg` defaults to `:lr`), `:lr`, `:svm`, settings chosen by CV on training cells.
@@ -51,6 +51,8 @@ public struct BenchmarkPlan {
         var refine: Bool
         var head: HeadKind
         var explicitHead: Bool
+        /// `hybrid@W`: a fixed knowledge weight instead of one chosen by CV.
+        var weight: Float? = nil
     }
 
     static let bases = ["pca", "hvg", "graph", "text", "random", "hybrid", "hybrid-random", "crossview", "crossview-random",
@@ -69,6 +71,14 @@ public struct BenchmarkPlan {
         }
         var refine = false
         if s.hasSuffix("+supcon") { refine = true; s.removeLast("+supcon".count) }
+        var weight: Float?
+        if let at = s.firstIndex(of: "@") {
+            guard s.hasPrefix("hybrid"), let w = Float(s[s.index(after: at)...]), w >= 0, w.isFinite else {
+                throw LexicellError("'\(spec)': @ gives a hybrid's knowledge weight, e.g. hybrid@0.5")
+            }
+            weight = w
+            s = String(s[..<at])
+        }
         let parts = s.split(separator: "/", maxSplits: 1).map(String.init)
         guard let base = parts.first, bases.contains(base) else {
             throw LexicellError("unknown method '\(spec)': expected auto, paper, or one of pca, hvg, graph, text, random, hybrid, hybrid-random, crossview, crossview-random, optionally /weighted or /genept-w, +supcon and :knn/:lr/:svm")
@@ -90,7 +100,7 @@ public struct BenchmarkPlan {
         if explicitHead && ["graph", "auto", "paper"].contains(base) {
             throw LexicellError("'\(spec)': \(base) takes no head")
         }
-        return Spec(base: base, weighting: weighting, refine: refine, head: head, explicitHead: explicitHead)
+        return Spec(base: base, weighting: weighting, refine: refine, head: head, explicitHead: explicitHead, weight: weight)
     }
 
     /// The methods, in spec order (text methods once per model). `timings` receives seconds per stage.
@@ -185,9 +195,12 @@ public struct BenchmarkPlan {
             case "hybrid", "hybrid-random":
                 for (label, e) in try knowledgeEmbeddings(random: p.base == "hybrid-random", weighting: .mean) {
                     if p.refine {
-                        let views = HybridViews(name: "hybrid PCA ⊕ \(label)", expression: ExpressionDropoutViews(name: "expression PCA", features: features),
-                                                text: TextViews(name: label, embeddings: e), weight: 1)
+                        let w = p.weight ?? 1
+                        let views = HybridViews(name: "hybrid PCA ⊕ \(w)·\(label)", expression: ExpressionDropoutViews(name: "expression PCA", features: features),
+                                                text: TextViews(name: label, embeddings: e), weight: w)
                         out.append(withHead(SupConRepresentation(source: views, settings: refinement), p))
+                    } else if let w = p.weight {
+                        out.append(withHead(HybridRepresentation(name: "hybrid PCA ⊕ \(w)·\(label)", features: features, knowledge: e.allGenes, weight: w), p))
                     } else {
                         let reps = Self.hybridWeights.map {
                             HybridRepresentation(name: "hybrid PCA ⊕ \($0)·\(label)", features: features, knowledge: e.allGenes, weight: $0)
@@ -236,6 +249,7 @@ public struct SelectionSettings: Sendable {
     public var calibration = CalibrationKind.platt
     public var minConfidence = 0.0
     public var overClusterVoting = false
+    public var classWeight = ClassWeighting.none
     public init() {}
 
     public func method(name: String, candidates: [MethodCandidate]) -> SelectedMethod {
@@ -245,6 +259,7 @@ public struct SelectionSettings: Sendable {
         m.calibration = calibration
         m.minConfidence = minConfidence
         m.overClusterVoting = overClusterVoting
+        m.classWeight = classWeight
         return m
     }
 }

@@ -5,7 +5,7 @@ import Lexicell
 /// Which methods run, and how the selecting ones choose, calibrate and abstain.
 struct MethodOptions: ParsableArguments {
     @Option(name: .customLong("method"), help: ArgumentHelp(
-        "Method to run; repeat for several. auto (default: chooses representation × head by CV on training cells), paper (the paper's text + SupCon + KNN), or base[/weighting][+supcon][:head] with base pca, hvg, graph, text, random, hybrid, hybrid-random, crossview, crossview-random and head knn, lr, svm.",
+        "Method to run; repeat for several. auto (default: chooses representation × head by CV on training cells), paper (the paper's text + SupCon + KNN), or base[/weighting][+supcon][:head] with base pca, hvg, graph, text, random, hybrid, hybrid-random, crossview, crossview-random and head knn, lr, svm; hybrid@W fixes the knowledge weight.",
         valueName: "spec"))
     var methods: [String] = []
 
@@ -14,6 +14,9 @@ struct MethodOptions: ParsableArguments {
 
     @Option(help: "Calibrated probability below which a cell is reported Unassigned (0 assigns every cell).")
     var minConfidence: Double = 0
+
+    @Option(help: "Class weights of the linear heads: none, or balanced (n / (classes · class size), for rare subtypes).")
+    var classWeight: String = "none"
 
     @Flag(help: "Also report predictions smoothed by majority voting over an over-clustering of the test cells (CellTypist-style).")
     var overClusterVoting = false
@@ -25,6 +28,11 @@ struct MethodOptions: ParsableArguments {
         }
         guard (0...1).contains(minConfidence) else { throw ValidationError("--min-confidence must be between 0 and 1") }
         s.calibration = c
+        switch classWeight {
+        case "none": s.classWeight = .none
+        case "balanced": s.classWeight = .balanced
+        default: throw ValidationError("--class-weight must be none or balanced")
+        }
         s.minConfidence = minConfidence
         s.overClusterVoting = overClusterVoting
         return s

@@ -59,8 +59,14 @@ final class SelectionTests: XCTestCase {
         let da = try XCTUnwrap(a.result.details), db = try XCTUnwrap(b.result.details)
         XCTAssertEqual(da.chosen, db.chosen)
         XCTAssertEqual(da.candidateScores.map(\.accuracy), db.candidateScores.map(\.accuracy))
-        // pca: KNN (6 k) + LR (2 C); hvg: LR (2) + SVM (2); text KNN (6); two hybrids × KNN (12).
-        XCTAssertEqual(da.candidateScores.count, 30)
+        // pca: KNN (6 k) + LR (2 C); hvg: LR (2) + SVM (2); text KNN (6); two hybrids × KNN (12); ensembles of the best 2 and 3.
+        XCTAssertEqual(da.candidateScores.count, 32)
+        XCTAssertEqual(da.candidateScores.filter { $0.candidate.hasPrefix("ensemble: ") }.count, 2)
+        // The choice is the best cross-validated entry; an ensemble only when strictly better than every single one.
+        let bestSingle = da.candidateScores.filter { !$0.candidate.hasPrefix("ensemble") }.map(\.accuracy).max()!
+        let chosenScore = try XCTUnwrap(da.candidateScores.first { $0.candidate == da.chosen }).accuracy
+        XCTAssertEqual(chosenScore, da.candidateScores.map(\.accuracy).max()!)
+        if da.chosen.hasPrefix("ensemble") { XCTAssertGreaterThan(chosenScore, bestSingle) } else { XCTAssertEqual(chosenScore, bestSingle) }
         XCTAssertGreaterThan(da.candidateScores.map(\.accuracy).max()!, 0.3)
         // The test cells' own outputs do change (they are classified from their new data).
         XCTAssertNotEqual(da.probability, db.probability)
@@ -218,8 +224,10 @@ final class SelectionTests: XCTestCase {
         XCTAssertEqual(try BenchmarkPlan.parse("pca+supcon:svm").head, .svm)
         XCTAssertTrue(try BenchmarkPlan.parse("pca+supcon:svm").refine)
         XCTAssertEqual(try BenchmarkPlan.parse("text/weighted:lr").weighting, .weighted)
+        XCTAssertEqual(try BenchmarkPlan.parse("hybrid-random@0.5").weight, 0.5)
+        XCTAssertNil(try BenchmarkPlan.parse("hybrid").weight)
         for (bad, expected) in [("pcaa", "unknown method 'pcaa'"), ("pca:tree", "unknown head"), ("hvg+supcon", "+supcon applies"),
-                                ("crossview", "crossview+supcon"), ("auto:lr", "takes no head"), ("pca/weighted", "unknown weighting")] {
+                                ("crossview", "crossview+supcon"), ("auto:lr", "takes no head"), ("pca/weighted", "unknown weighting"), ("pca@1", "hybrid's knowledge weight")] {
             XCTAssertThrowsError(try BenchmarkPlan.parse(bad)) { e in
                 XCTAssertTrue("\(e)".contains(expected), "\(bad): \(e)")
             }

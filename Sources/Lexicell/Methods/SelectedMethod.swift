@@ -17,8 +17,8 @@ public enum HeadKind: String, Codable, Sendable, CaseIterable {
 /// The settings each head is tried with (chosen by cross-validation on training cells).
 public struct HeadGrids: Codable, Sendable {
     public var knnK: [Int] = [4, 6, 8, 10, 12, 14]
-    public var logisticC: [Double] = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3]
-    public var svmC: [Double] = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03]
+    public var logisticC: [Double] = [0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10]
+    public var svmC: [Double] = [0.00001, 0.00003, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1]
     public init() {}
 
     func values(_ head: HeadKind) -> [Double] {
@@ -67,6 +67,9 @@ public struct SelectedMethod: EvaluationMethod {
     public var classWeight = ClassWeighting.none
     /// Genes per class in the feature reading of linear heads.
     public var topGeneCount = 10
+    /// Whether the mean of the best 2–3 candidates' calibrated probabilities may be chosen (when its
+    /// out-of-fold accuracy is strictly higher than the best single candidate's).
+    public var ensembles = true
 
     public init(name: String, candidates: [MethodCandidate]) {
         self.name = name
@@ -116,10 +119,12 @@ public struct SelectedMethod: EvaluationMethod {
         }
     }
 
-    /// Cross-validated accuracy of every candidate and setting on the training cells (dataset indices).
-    func crossValidate(train: [Int], trainLabels: [Int], classCount: Int, seed: UInt64) throws -> [[Double]] {
+    /// Cross-validated accuracy of every candidate and setting on the training cells (dataset indices), and their
+    /// out-of-fold scores (training cells × classes, each cell scored by a model fitted without its fold).
+    func crossValidate(train: [Int], trainLabels: [Int], classCount: Int, seed: UInt64) throws -> (accuracy: [[Double]], scores: [[DenseMatrix]]) {
         let fold = StratifiedSplit.kFold(labels: trainLabels, folds: folds, seed: seed &+ 0xA070)
         var correct = candidates.map { [Int](repeating: 0, count: grids.values($0.head).count) }
+        var oof = candidates.map { c in grids.values(c.head).map { _ in DenseMatrix(rows: trainLabels.count, cols: classCount) } }
         for f in 0..<folds {
             let tr = trainLabels.indices.filter { fold[$0] != f }, va = trainLabels.indices.filter { fold[$0] == f }
             guard !tr.isEmpty, !va.isEmpty else { continue }
@@ -129,37 +134,90 @@ public struct SelectedMethod: EvaluationMethod {
                 let results = try fitScore(c.head, settings: grids.values(c.head), x: x, y: yTr, query: q, classCount: classCount)
                 for (j, r) in results.enumerated() {
                     correct[i][j] += zip(r.predicted, va).filter { $0 == trainLabels[$1] }.count
+                    for (row, cell) in va.enumerated() { for k in 0..<classCount { oof[i][j][cell, k] = r.scores[row, k] } }
                 }
             }
         }
-        return correct.map { $0.map { Double($0) / Double(max(trainLabels.count, 1)) } }
+        return (correct.map { $0.map { Double($0) / Double(max(trainLabels.count, 1)) } }, oof)
     }
 
-    /// The candidate and setting of best cross-validated accuracy on the given (training) cells, with every score.
-    public func choose(train: [Int], trainLabels: [Int], classCount: Int, seed: UInt64) throws
-        -> (candidate: Int, setting: Double, scores: [SplitDetails.CandidateScore]) {
-        let single = candidates.count == 1 && grids.values(candidates[0].head).count == 1
-        let cv = single ? [[1.0]] : try crossValidate(train: train, trainLabels: trainLabels, classCount: classCount, seed: seed)
-        var best = (0, 0)
-        for i in cv.indices { for j in cv[i].indices where cv[i][j] > cv[best.0][best.1] { best = (i, j) } }
+    /// What `choose` picked: one candidate with its setting, or an ensemble (mean of the members' calibrated
+    /// probabilities), with calibrators fitted on each member's out-of-fold scores.
+    public struct Choice {
+        public var members: [(candidate: Int, setting: Double)]
+        public var scores: [SplitDetails.CandidateScore]
+        public var label: String
+        var calibrators: [ScoreCalibrator?]
+        public var isEnsemble: Bool { members.count > 1 }
+    }
+
+    /// The candidate and setting of best cross-validated accuracy on the given (training) cells (ties: earlier
+    /// candidate, smaller setting index), or — when `ensembles` is on and its out-of-fold accuracy is strictly
+    /// higher — the mean of the calibrated probabilities of the best 2 or 3 candidates. Calibrators are fitted on
+    /// the out-of-fold scores of the cross-validation (models that never saw the cell they score).
+    public func choose(train: [Int], trainLabels: [Int], classCount: Int, seed: UInt64) throws -> Choice {
+        let cv = try crossValidate(train: train, trainLabels: trainLabels, classCount: classCount, seed: seed)
         var scores = [SplitDetails.CandidateScore]()
+        var bestSetting = [Int]()
         for (i, c) in candidates.enumerated() {
+            var b = 0
             for (j, v) in grids.values(c.head).enumerated() {
-                scores.append(.init(candidate: "\(c.label) (\(Self.settingText(c.head, v)))", accuracy: cv[i][j]))
+                scores.append(.init(candidate: "\(c.label) (\(Self.settingText(c.head, v)))", accuracy: cv.accuracy[i][j]))
+                if cv.accuracy[i][j] > cv.accuracy[i][b] { b = j }
+            }
+            bestSetting.append(b)
+        }
+        let ranked = candidates.indices.sorted { a, b in
+            let x = cv.accuracy[a][bestSetting[a]], y = cv.accuracy[b][bestSetting[b]]
+            return x != y ? x > y : a < b
+        }
+        func setting(_ i: Int) -> Double { grids.values(candidates[i].head)[bestSetting[i]] }
+        func calibrator(_ i: Int) throws -> ScoreCalibrator? {
+            let oof = cv.scores[i][bestSetting[i]]
+            switch calibration {
+            case .none: return nil
+            case .platt: return .platt(try PlattCalibrator.fit(scores: oof, labels: trainLabels))
+            case .isotonic: return .isotonic(try IsotonicCalibrator.fit(scores: oof, labels: trainLabels))
             }
         }
-        return (best.0, grids.values(candidates[best.0].head)[best.1], scores)
+        func label(_ i: Int) -> String { "\(candidates[i].label) (\(Self.settingText(candidates[i].head, setting(i))))" }
+        var choice = Choice(members: [(ranked[0], setting(ranked[0]))], scores: scores, label: label(ranked[0]),
+                            calibrators: [try calibrator(ranked[0])])
+        guard ensembles, ranked.count >= 2 else { return choice }
+        var bestAccuracy = cv.accuracy[ranked[0]][bestSetting[ranked[0]]]
+        var calibrators = [Int: ScoreCalibrator?]()
+        calibrators[ranked[0]] = choice.calibrators[0]
+        for m in 2...min(3, ranked.count) {
+            let members = Array(ranked.prefix(m))
+            var mean = DenseMatrix(rows: trainLabels.count, cols: classCount)
+            for i in members {
+                if calibrators[i] == nil { calibrators[i] = try calibrator(i) }
+                let oof = cv.scores[i][bestSetting[i]]
+                let p = calibrators[i]!.map { $0.apply(oof) } ?? Self.ownProbabilities(oof, head: candidates[i].head)
+                for v in mean.values.indices { mean.values[v] += p.values[v] / Float(m) }
+            }
+            let predicted = HeadsRows.argmax(mean)
+            let accuracy = Double(zip(predicted, trainLabels).filter { $0 == $1 }.count) / Double(max(trainLabels.count, 1))
+            let name = "ensemble: " + members.map(label).joined(separator: " + ")
+            choice.scores.append(.init(candidate: name, accuracy: accuracy))
+            if accuracy > bestAccuracy {
+                bestAccuracy = accuracy
+                choice.members = members.map { ($0, setting($0)) }
+                choice.label = name
+                choice.calibrators = members.map { calibrators[$0]! }
+            }
+        }
+        return choice
     }
 
-    /// Platt or isotonic calibration fitted on out-of-fold scores of the training cells (nil for `.none`).
-    func calibrator(head: HeadKind, setting: Double, x: DenseMatrix, y: [Int], classCount: Int, seed: UInt64) throws -> ScoreCalibrator? {
-        guard calibration != .none else { return nil }
-        let oof = try HeadSelection.outOfFoldScores(x, labels: y, classCount: classCount, folds: folds, seed: seed &+ 0xCA1) { a, b, q in
-            try fitScore(head, settings: [setting], x: a, y: b, query: q, classCount: classCount)[0].scores
-        }
-        return calibration == .platt ? .platt(try PlattCalibrator.fit(scores: oof, labels: y))
-            : .isotonic(try IsotonicCalibrator.fit(scores: oof, labels: y))
+    /// A head's own probabilities from its scores: vote fractions as they are, a softmax of decision values.
+    static func ownProbabilities(_ scores: DenseMatrix, head: HeadKind) -> DenseMatrix {
+        guard head != .knn else { return scores }
+        var p = scores
+        HeadsSoftmax.rowsInPlace(&p)
+        return p
     }
+
 
     static func settingText(_ head: HeadKind, _ v: Double) -> String {
         head == .knn ? "k = \(Int(v))" : "C = \(String(format: "%g", v))"
@@ -175,24 +233,32 @@ public struct SelectedMethod: EvaluationMethod {
 
         // 1. Choice on the training cells only.
         let choice = try choose(train: train, trainLabels: trainLabels, classCount: classCount, seed: seed)
-        let chosen = candidates[choice.candidate], setting = choice.setting, scores = choice.scores
 
-        // 2. Refit the choice on all training cells; classify the test cells.
-        let (xTrain, xTest) = try chosen.representation.vectors(train: train, trainLabels: trainLabels, test: test, seed: seed)
-        let out = try fitScore(chosen.head, settings: [setting], x: xTrain, y: trainLabels, query: xTest, classCount: classCount)[0]
-
-        // 3. Calibration on out-of-fold scores of the training cells (in the training cells' fitted space).
-        let calibrator = try self.calibrator(head: chosen.head, setting: setting, x: xTrain, y: trainLabels, classCount: classCount, seed: seed)
-        let calibrated = calibrator?.apply(out.scores) ?? out.probabilities
-        let raw = Calibration.expectedCalibrationError(probabilities: out.probabilities, labels: truth)
+        // 2. Refit each chosen member on all training cells; classify the test cells.
+        var own = DenseMatrix(rows: test.count, cols: classCount), calibrated = own
+        var first: (xTrain: DenseMatrix, xTest: DenseMatrix, out: Scored)?
+        for (member, calibrator) in zip(choice.members, choice.calibrators) {
+            let c = candidates[member.candidate]
+            let (xTrain, xTest) = try c.representation.vectors(train: train, trainLabels: trainLabels, test: test, seed: seed)
+            let out = try fitScore(c.head, settings: [member.setting], x: xTrain, y: trainLabels, query: xTest, classCount: classCount)[0]
+            if first == nil { first = (xTrain, xTest, out) }
+            // 3. Calibration fitted on the member's out-of-fold scores from step 1.
+            let p = calibrator?.apply(out.scores) ?? out.probabilities
+            let w = 1 / Float(choice.members.count)
+            for v in own.values.indices { own.values[v] += w * out.probabilities.values[v]; calibrated.values[v] += w * p.values[v] }
+        }
+        let (xTrain, xTest, out) = first!
+        let chosen = candidates[choice.members[0].candidate], setting = choice.members[0].setting
+        // A single head predicts by its own scores; an ensemble by the mean of calibrated probabilities.
+        let predicted = choice.isEnsemble ? HeadsRows.argmax(calibrated) : out.predicted
+        let raw = Calibration.expectedCalibrationError(probabilities: own, labels: truth)
         let cal = Calibration.expectedCalibrationError(probabilities: calibrated, labels: truth)
-        // Predictions stay the head's own; calibration changes the probabilities (and the Unassigned calls).
-        let probability = out.predicted.enumerated().map { Double(calibrated[$0.offset, $0.element]) }
+        let probability = predicted.enumerated().map { Double(calibrated[$0.offset, $0.element]) }
         let assigned = probability.indices.filter { probability[$0] >= minConfidence }
-        let assignedCorrect = assigned.filter { out.predicted[$0] == truth[$0] }.count
+        let assignedCorrect = assigned.filter { predicted[$0] == truth[$0] }.count
 
         var details = SplitDetails(
-            chosen: "\(chosen.label) (\(Self.settingText(chosen.head, setting)))", candidateScores: scores,
+            chosen: choice.label, candidateScores: choice.scores,
             calibration: calibration.rawValue, eceRaw: raw.ece, eceCalibrated: cal.ece, reliability: cal.table,
             probability: probability, minConfidence: minConfidence,
             assignedFraction: Double(assigned.count) / Double(max(test.count, 1)),
@@ -200,7 +266,7 @@ public struct SelectedMethod: EvaluationMethod {
         if overClusterVoting {
             let graph = try SNNGraph.build(xTest, k: min(15, max(xTest.rows - 1, 1)))
             let clusters = try Leiden.cluster(graph, resolution: overClusterResolution, seed: seed)
-            let smoothed = try OverClusterVoting.smooth(predictions: out.predicted, clusters: clusters)
+            let smoothed = try OverClusterVoting.smooth(predictions: predicted, clusters: clusters)
             details.smoothedPredicted = smoothed.smoothed
             details.smoothedMetrics = ClassificationMetrics(truth: truth, predicted: smoothed.smoothed, classNames: classNames)
         }
@@ -215,11 +281,11 @@ public struct SelectedMethod: EvaluationMethod {
         for (rows, x) in [(train, xTrain), (test, xTest)] {
             for (i, r) in rows.enumerated() { all.values.replaceSubrange((r * x.cols)..<((r + 1) * x.cols), with: x.row(i)) }
         }
-        let topRaw = out.predicted.enumerated().map { Double(out.probabilities[$0.offset, $0.element]) }
+        let topRaw = predicted.enumerated().map { Double(own[$0.offset, $0.element]) }
         var result = KNNEvaluation.SplitResult(
-            seed: seed, chosenK: chosen.head == .knn ? Int(setting) : 0, crossValidationAccuracy: [], testAccuracyByK: [],
-            metrics: ClassificationMetrics(truth: truth, predicted: out.predicted, classNames: classNames),
-            trainCount: train.count, testCount: test.count, test: test, truth: truth, predicted: out.predicted,
+            seed: seed, chosenK: chosen.head == .knn && !choice.isEnsemble ? Int(setting) : 0, crossValidationAccuracy: [], testAccuracyByK: [],
+            metrics: ClassificationMetrics(truth: truth, predicted: predicted, classNames: classNames),
+            trainCount: train.count, testCount: test.count, test: test, truth: truth, predicted: predicted,
             voteFraction: topRaw, meanSimilarity: [Double](repeating: .nan, count: test.count),
             seconds: Date().timeIntervalSince(t0))
         result.details = details

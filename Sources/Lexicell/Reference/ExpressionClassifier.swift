@@ -19,6 +19,25 @@ public struct ExpressionClassifier: Codable, Sendable {
     public var intercept: [Float]?
     public var calibrator: ScoreCalibrator?
 
+    /// Throws unless every stored part fits the others (a hand-edited or damaged `classifier.json`).
+    public func validate(classCount: Int, referenceFeatures: DenseMatrix, file: String) throws {
+        let genes = baseline.selectedGenes.count
+        func fail(_ what: String) -> LexicellError { LexicellError("classifier.json: \(what)", file: file) }
+        guard baseline.scaler.means.count == genes, baseline.pca.components.cols == genes else {
+            throw fail("the scaling or PCA does not match the \(genes) selected genes")
+        }
+        let dim = features == .pcs ? baseline.pca.components.rows : genes
+        guard referenceFeatures.cols == dim else { throw fail("the reference features have \(referenceFeatures.cols) columns, expected \(dim)") }
+        if head == .knn {
+            guard setting >= 1, Int(setting) <= referenceFeatures.rows else { throw fail("k = \(setting) does not fit \(referenceFeatures.rows) reference cells") }
+        } else {
+            guard let st = standardizer, let w = weights, let b = intercept, st.mean.count == dim, st.scale.count == dim,
+                  w.cols == dim, w.rows == classCount, b.count == classCount else {
+                throw fail("the linear head's standardiser, weights or intercepts do not fit \(dim) features × \(classCount) classes")
+            }
+        }
+    }
+
     /// The representation of any cells (genes matched by name; missing selected genes count as unexpressed).
     public func represent(_ cells: ExpressionMatrix) throws -> DenseMatrix {
         let scaled = try baseline.scaledFeatures(cells)
@@ -40,14 +59,12 @@ public struct ExpressionClassifier: Codable, Sendable {
             scores = knn.voteFractions(list, k: Int(setting))
             own = scores
         } else {
-            let xs = standardizer!.apply(x)
-            var z = LinearAlgebra.matmul(xs, weights!, transposeB: true)
-            for r in 0..<z.rows { for c in 0..<z.cols { z[r, c] += intercept![c] } }
+            let z = StoredLinearHead(weights: weights!, intercept: intercept!).decision(standardizer!.apply(x))
             scores = z
             var p = z
             HeadsSoftmax.rowsInPlace(&p)
             own = p
-            best = (0..<z.rows).map { r in (0..<z.cols).max { z[r, $0] < z[r, $1] || (z[r, $0] == z[r, $1] && $0 > $1) }! }
+            best = HeadsRows.argmax(z)
         }
         let probabilities = calibrator?.apply(scores) ?? own
         return (best, best.enumerated().map { Double(probabilities[$0.offset, $0.element]) }, similarity)
@@ -73,43 +90,49 @@ extension ReferenceTrainer {
                           MethodCandidate(hvg, .svm), MethodCandidate(text, .knn)]
         var method = selection.method(name: "auto", candidates: candidates)
         method.grids.knnK = kGrid
+        method.ensembles = false  // a bundle stores one representation × head
         let all = Array(0..<dataset.labels.count), classCount = dataset.classNames.count
         let choice = try method.choose(train: all, trainLabels: dataset.labels, classCount: classCount, seed: seed)
-        let chosen = candidates[choice.candidate]
-        let label = "\(chosen.label) (\(SelectedMethod.settingText(chosen.head, choice.setting)))"
+        let chosen = candidates[choice.members[0].candidate], setting = choice.members[0].setting
+        let label = choice.label
         let runnerUp = choice.scores.filter { !$0.candidate.hasPrefix(chosen.label) }.max { $0.accuracy < $1.accuracy }
-        let bestScore = choice.scores.filter { $0.candidate == label }.first?.accuracy ?? .nan
+        let bestScore = choice.scores.first { $0.candidate == label }?.accuracy ?? .nan
         log(String(format: "auto: %@ chosen by 5-fold CV on the reference cells (accuracy %.3f", label, bestScore)
             + (runnerUp.map { String(format: "; best other: %@ %.3f)", $0.candidate, $0.accuracy) } ?? ")"))
         if chosen.head == .knn && chosen.representation is FixedRepresentation {
             var t = self
-            t.kGrid = [Int(choice.setting)]
+            t.kGrid = [Int(setting)]
             return try t.train(dataset, knowledge: knowledge, source: source, log: log)
         }
         let baseline = try ExpressionBaseline.fit(dataset.expression, configuration: features.configuration)
         var classifier = ExpressionClassifier(description: label, baseline: baseline, features: chosen.representation.name == pca.name ? .pcs : .scaledGenes,
-                                              head: chosen.head, setting: choice.setting)
+                                              head: chosen.head, setting: setting)
         let x = try classifier.represent(dataset.expression)
         if chosen.head != .knn {
             let st = FeatureStandardizer(fitting: x)
             let xs = st.apply(x)
             let model: LinearHead = chosen.head == .logistic
                 ? try LogisticRegression.fit(xs, labels: dataset.labels, classCount: classCount,
-                                             options: .init(c: choice.setting, classWeight: method.classWeight, maxIterations: 300, tolerance: 1e-4))
-                : try LinearSVM.fit(xs, labels: dataset.labels, classCount: classCount, options: .init(c: choice.setting, classWeight: method.classWeight))
+                                             options: .init(c: setting, classWeight: method.classWeight, maxIterations: 300, tolerance: 1e-4))
+                : try LinearSVM.fit(xs, labels: dataset.labels, classCount: classCount, options: .init(c: setting, classWeight: method.classWeight))
             classifier.standardizer = st
             classifier.weights = model.weights
             classifier.intercept = model.intercept
         }
-        classifier.calibrator = try method.calibrator(head: chosen.head, setting: choice.setting, x: x, y: dataset.labels,
-                                                      classCount: classCount, seed: seed)
+        classifier.calibrator = choice.calibrators[0]
         let manifest = ReferenceBundle.Manifest(
             created: ISO8601DateFormatter().string(from: Date()), geneEmbeddingModel: table.modelIdentity,
             geneEmbeddingSource: source.bundleDescription, geneTexts: (knowledge.texts.source as NSString).lastPathComponent,
             geneTextsVersion: knowledge.texts.version, species: knowledge.species, topN: settings.topN, weighting: settings.weighting,
-            housekeeping: knowledge.housekeeping?.name ?? "none", k: chosen.head == .knn ? Int(choice.setting) : 0,
+            housekeeping: knowledge.housekeeping?.name ?? "none", k: chosen.head == .knn ? Int(setting) : 0,
             classNames: dataset.classNames, cells: dataset.labels.count, refined: false, files: [:], classifier: label)
         return ReferenceBundle(manifest: manifest, embeddings: x, cellNames: dataset.expression.cells, labels: dataset.labels,
                                genes: dataset.expression.genes, refiner: nil, classifier: classifier)
     }
+}
+
+/// A linear head restored from a bundle.
+struct StoredLinearHead: LinearHead {
+    var weights: DenseMatrix
+    var intercept: [Float]
 }

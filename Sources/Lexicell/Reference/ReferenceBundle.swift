@@ -147,6 +147,7 @@ public struct ReferenceBundle: Sendable {
             do { classifier = try JSONDecoder().decode(ExpressionClassifier.self, from: Data(contentsOf: URL(fileURLWithPath: path))) } catch {
                 throw LexicellError("classifier.json is not a valid expression classifier (\(error.localizedDescription))", file: path)
             }
+            try classifier!.validate(classCount: m.classNames.count, referenceFeatures: x, file: path)
         }
         return ReferenceBundle(manifest: m, embeddings: x, cellNames: names, labels: labels, genes: genes, refiner: refiner,
                                classifier: classifier)

@@ -79,8 +79,9 @@ extension LinearHead {
     }
 }
 
-enum HeadsRows {
-    static func argmax(_ m: DenseMatrix) -> [Int] {
+/// Row-wise argmax (ties to the lower column).
+public enum HeadsRows {
+    public static func argmax(_ m: DenseMatrix) -> [Int] {
         (0..<m.rows).map { r in
             var best = 0
             for c in 1..<max(m.cols, 1) where m[r, c] > m[r, best] { best = c }
