@@ -64,15 +64,6 @@ final class HeadsLinearTests: XCTestCase {
         }
     }
 
-    func testSVMGradientMatchesFiniteDifferences() {
-        for classes in [2, 4] {
-            let (x, labels) = smallProblem(classes: classes, seed: 4)
-            let problem = LinearSVM.Problem(x: x, labels: labels, classCount: classes,
-                                            options: .init(c: 2, classWeight: .balanced))
-            checkGradient({ problem.objective($0, gradient: &$1) }, parameters: problem.evaluator.parameterCount, seed: 6)
-        }
-    }
-
     /// The objective at θ = 0 is log K (uniform softmax), by hand; the blocked evaluator gives the same value
     /// and gradient whatever the block size.
     func testLogisticObjectiveAtZeroAndBlocking() {
@@ -136,28 +127,36 @@ final class HeadsLinearTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(agree, 0.995)
     }
 
-    /// LinearSVC(C=0.01, squared hinge, tol=1e-10) against LinearSVM with its default (liblinear-rule) tolerance
-    /// 1e-4: coefficients and intercepts within 1e-4 of the largest |coefficient| (0.19) (measured: 8e-6),
-    /// predictions ≥ 99 %.
+    /// LinearSVC(C=0.01, squared hinge, tol=1e-10) against LinearSVM (dual coordinate descent) with its default
+    /// tolerance 1e-4: coefficients and intercepts within 1e-3 of the largest |coefficient| (0.19), predictions
+    /// ≥ 99 %, and the primal objective (summed over classes) no more than 1e-4 relative above scikit-learn's
+    /// (which is at the optimum to 1e-10).
     func testLinearSVMMatchesScikitLearn() throws {
         let data = try HeadsFixture.romanov()
         let reference = try HeadsFixture.coefficients("heads_romanov_svc.f64.gz")
         let train = data.train
-        let model = try LinearSVM.fit(data.x.selectingRows(train), labels: train.map { data.labels[$0] },
-                                      classCount: data.classCount,
-                                      options: .init(c: 0.01, maxIterations: 5000, tolerance: 1e-4))
+        let xt = data.x.selectingRows(train), yt = train.map { data.labels[$0] }
         let scale = reference.coef.flatMap { $0 }.map(abs).max()!
-        var worst = 0.0
-        for k in 0..<data.classCount {
-            for j in 0..<data.x.cols { worst = max(worst, abs(Double(model.weights[k, j]) - reference.coef[k][j])) }
-            worst = max(worst, abs(Double(model.intercept[k]) - reference.intercept[k]))
+        let spec = LinearSVM.ProblemSet(labels: yt, classCount: data.classCount, options: .init(c: 0.01))
+        let sklearnObjective = spec.primalObjectives(xt, weights: reference.coef.map { $0.map(Float.init) },
+                                                     intercepts: reference.intercept).reduce(0, +)
+        for (tolerance, bound) in [(1e-4, 1e-3)] {
+            let model = try LinearSVM.fit(xt, labels: yt, classCount: data.classCount,
+                                          options: .init(c: 0.01, maxIterations: 5000, tolerance: tolerance))
+            var worst = 0.0
+            for k in 0..<data.classCount {
+                for j in 0..<data.x.cols { worst = max(worst, abs(Double(model.weights[k, j]) - reference.coef[k][j])) }
+                worst = max(worst, abs(Double(model.intercept[k]) - reference.intercept[k]))
+            }
+            XCTAssertTrue(model.converged)
+            let excess = (model.objective - sklearnObjective) / sklearnObjective
+            print("SVM vs scikit-learn (tol \(tolerance)): max |Δcoef| = \(worst) (max |coef| \(scale)), iterations \(model.iterations), objective \(model.objective) vs \(sklearnObjective) (relative excess \(excess))")
+            XCTAssertLessThan(worst / scale, bound)
+            XCTAssertLessThan(excess, 1e-4)
+            let expected = try HeadsFixture.predictions().svc
+            let predicted = model.predict(data.x)
+            let agree = Double(zip(predicted, expected).filter { $0 == $1 }.count) / Double(expected.count)
+            XCTAssertGreaterThanOrEqual(agree, 0.99)
         }
-        XCTAssertTrue(model.converged)
-        print("SVM vs scikit-learn: max |Δcoef| = \(worst) (max |coef| \(scale)), iterations \(model.iterations), \(model.converged)")
-        XCTAssertLessThan(worst / scale, 1e-4)
-        let expected = try HeadsFixture.predictions().svc
-        let predicted = model.predict(data.x)
-        let agree = Double(zip(predicted, expected).filter { $0 == $1 }.count) / Double(expected.count)
-        XCTAssertGreaterThanOrEqual(agree, 0.99)
     }
 }

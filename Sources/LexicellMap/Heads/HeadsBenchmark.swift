@@ -16,12 +16,14 @@ public enum HeadsBenchmark {
         public var iterations: Int
         public var converged: Bool
         public var objective: Double
+        /// LinearSVM: final max − min projected dual gradient (the stopping quantity); LogisticRegression: max |gradient|.
+        public var gradientMax: Double
         public var trainAccuracy: Double
         public var testAccuracy: Double
 
         public var description: String {
-            String(format: "%@ %d×%d, %d classes, C=%g: %.2f s, %d iterations%@, objective %.6g, train %.4f, test %.4f",
-                   model, rows, cols, classes, c, seconds, iterations, converged ? "" : " (not converged)", objective,
+            String(format: "%@ %d×%d, %d classes, C=%g: %.2f s, %d iterations%@, objective %.6g, gradient %.3g, train %.4f, test %.4f",
+                   model, rows, cols, classes, c, seconds, iterations, converged ? "" : " (not converged)", objective, gradientMax,
                    trainAccuracy, testAccuracy)
         }
     }
@@ -55,7 +57,7 @@ public enum HeadsBenchmark {
                                             options: .init(c: c, maxIterations: 1000, tolerance: tolerance))
         var seconds = Date().timeIntervalSince(t0)
         results.append(Result(model: "LogisticRegression", rows: rows, cols: cols, classes: classes, c: c, seconds: seconds,
-                              iterations: lr.iterations, converged: lr.converged, objective: lr.objective,
+                              iterations: lr.iterations, converged: lr.converged, objective: lr.objective, gradientMax: lr.gradientMax,
                               trainAccuracy: accuracy(lr.predict(data.train), data.trainLabels),
                               testAccuracy: accuracy(lr.predict(data.test), data.testLabels)))
         t0 = Date()
@@ -63,7 +65,7 @@ public enum HeadsBenchmark {
                                     options: .init(c: c, maxIterations: 1000, tolerance: tolerance))
         seconds = Date().timeIntervalSince(t0)
         results.append(Result(model: "LinearSVM", rows: rows, cols: cols, classes: classes, c: c, seconds: seconds,
-                              iterations: svm.iterations, converged: svm.converged, objective: svm.objective,
+                              iterations: svm.iterations, converged: svm.converged, objective: svm.objective, gradientMax: svm.gradientMax,
                               trainAccuracy: accuracy(svm.predict(data.train), data.trainLabels),
                               testAccuracy: accuracy(svm.predict(data.test), data.testLabels)))
         return results
