@@ -17,12 +17,32 @@ public struct RemoteModel: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { identity }
 
-    public static func parse(_ spec: String) throws -> RemoteModel {
+    /// Variable that redirects `openai:` specs to another OpenAI-compatible endpoint (a proxy, a gateway), as the
+    /// OpenAI SDKs read it; given with or without `/v1`.
+    public static let openAIBaseURLVariable = "OPENAI_BASE_URL"
+
+    /// True for strings that name a hosted model rather than an installed one.
+    public static func isRemoteSpec(_ s: String) -> Bool {
+        let t = s.trimmingCharacters(in: .whitespaces)
+        return t.hasPrefix("openai:") || t.hasPrefix("http://") || t.hasPrefix("https://")
+    }
+
+    /// `environment` is read for `OPENAI_BASE_URL` only; the identity of an `openai:` model served elsewhere
+    /// gets `@HOST[:PORT][/PATH]`, so its vectors are cached apart from OpenAI's.
+    public static func parse(_ spec: String, environment: [String: String] = [:]) throws -> RemoteModel {
         let s = spec.trimmingCharacters(in: .whitespaces)
         if s.hasPrefix("openai:") {
             let model = String(s.dropFirst("openai:".count))
             guard !model.isEmpty, !model.contains(":"), !model.contains("/") else {
                 throw LexicellError("model '\(spec)': expected openai:MODEL, e.g. openai:text-embedding-3-small")
+            }
+            if let override = environment[openAIBaseURLVariable]?.trimmingCharacters(in: .whitespaces), !override.isEmpty {
+                let base = try checkedBase(override, source: openAIBaseURLVariable, usage: "expected a URL such as https://api.openai.com/v1")
+                guard base != openAIBaseURL else {
+                    return RemoteModel(baseURL: base, model: model, identity: "openai:\(model)", isOpenAI: true)
+                }
+                let location = base.drop { $0 != ":" }.dropFirst(3)   // host[:port][/path], without the scheme
+                return RemoteModel(baseURL: base, model: model, identity: "openai:\(model)@\(location)", isOpenAI: true)
             }
             return RemoteModel(baseURL: openAIBaseURL, model: model, identity: "openai:\(model)", isOpenAI: true)
         }
@@ -30,21 +50,38 @@ public struct RemoteModel: Sendable, Equatable, CustomStringConvertible {
         guard s.hasPrefix("http://") || s.hasPrefix("https://") else {
             throw LexicellError("model '\(spec)': \(usage)")
         }
+        try refuseSecrets(s, source: "model")
         guard let colon = s.lastIndex(of: ":"), s[s.index(after: colon)...].count > 0 else {
             throw LexicellError("model '\(spec)': no model name after the URL; \(usage)")
         }
-        var base = String(s[..<colon])
         let model = String(s[s.index(after: colon)...])
         // "http://host:8000" alone would read as base http://host and model 8000.
-        guard !model.allSatisfy(\.isNumber), !model.contains("/"), base.count > "https://".count else {
+        guard !model.allSatisfy(\.isNumber), !model.contains("/"), s[..<colon].count > "https://".count else {
             throw LexicellError("model '\(spec)': no model name after the URL; \(usage)")
         }
+        let base = try checkedBase(String(s[..<colon]), source: "model", usage: usage)
+        return RemoteModel(baseURL: base, model: model, identity: "\(base):\(model)", isOpenAI: false)
+    }
+
+    /// A base URL without trailing slashes or `/v1`. Credentials, queries and fragments are refused, and not
+    /// echoed: the URL becomes the cache identity and appears in messages, so it must hold no secret.
+    private static func checkedBase(_ raw: String, source: String, usage: String) throws -> String {
+        try refuseSecrets(raw, source: source)
+        var base = raw
         while base.hasSuffix("/") { base.removeLast() }
         if base.hasSuffix("/v1") { base.removeLast(3) }
-        guard let url = URL(string: base), url.host != nil else {
-            throw LexicellError("model '\(spec)': '\(base)' is not a URL; \(usage)")
+        while base.hasSuffix("/") { base.removeLast() }
+        guard base.hasPrefix("http://") || base.hasPrefix("https://"), let url = URL(string: base), let host = url.host, !host.isEmpty else {
+            throw LexicellError("\(source): '\(base)' is not an http(s) URL; \(usage)")
         }
-        return RemoteModel(baseURL: base, model: model, identity: "\(base):\(model)", isOpenAI: false)
+        return base
+    }
+
+    private static func refuseSecrets(_ raw: String, source: String) throws {
+        let authority = raw.components(separatedBy: "://").dropFirst().first?.prefix { $0 != "/" } ?? ""
+        guard !authority.contains("@"), !raw.contains("?"), !raw.contains("#") else {
+            throw LexicellError("\(source): a URL with a user, password, query or fragment is refused (it would be stored as the cache key and shown in messages); put the API key in the environment (OPENAI_API_KEY) instead")
+        }
     }
 
     /// Vector length of the OpenAI models this knows, without asking.
@@ -143,7 +180,7 @@ public final class RemoteEmbedder: TextEmbedder, @unchecked Sendable {
     public convenience init(spec: String, options: RemoteEmbeddingOptions = RemoteEmbeddingOptions(),
                             environment: [String: String] = ProcessInfo.processInfo.environment,
                             log: @escaping @Sendable (String) -> Void = logToStandardError) throws {
-        try self.init(RemoteModel.parse(spec), options: options, environment: environment, log: log)
+        try self.init(RemoteModel.parse(spec, environment: environment), options: options, environment: environment, log: log)
     }
 
     public var modelIdentity: String { remote.identity }
