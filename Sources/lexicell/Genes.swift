@@ -41,7 +41,8 @@ struct Genes: ParsableCommand {
         func run() throws {
             let env = ProcessInfo.processInfo.environment
             let sp = NCBISpecies(rawValue: species)!
-            let asked = queries + (try fromFile.map(NCBIGeneClient.queries(fromFile:)) ?? [])
+            let listed = try fromFile.map(NCBIGeneClient.queries(fromFile:)) ?? []
+            let asked = queries + listed
             var options = NCBIGeneOptions()
             if let url = eutilsURL ?? env["LEXICELL_NCBI_BASE_URL"].flatMap({ $0.isEmpty ? nil : $0 }) { options.baseURL = url }
             options.email = email ?? env["NCBI_EMAIL"].flatMap { $0.isEmpty ? nil : $0 }

@@ -247,6 +247,32 @@ final class PlanningTests: XCTestCase {
         }
     }
 
+    func testBaseURLOverrideAndURLsWithSecrets() throws {
+        let moved = try RemoteModel.parse("openai:text-embedding-3-small", environment: ["OPENAI_BASE_URL": "http://127.0.0.1:9000/v1/"])
+        XCTAssertEqual(moved.baseURL, "http://127.0.0.1:9000")
+        XCTAssertEqual(moved.identity, "openai:text-embedding-3-small@127.0.0.1:9000")  // cached apart from OpenAI's
+        XCTAssertTrue(moved.isOpenAI)
+        XCTAssertEqual(moved.knownDimension, 1536)
+        let same = try RemoteModel.parse("openai:text-embedding-3-small", environment: ["OPENAI_BASE_URL": "https://api.openai.com/v1"])
+        XCTAssertEqual(same.identity, "openai:text-embedding-3-small")
+        XCTAssertEqual(try RemoteModel.parse("openai:m", environment: ["OPENAI_BASE_URL": "https://gw.example.org/openai/v1"]).identity,
+                       "openai:m@gw.example.org/openai")
+        XCTAssertTrue(RemoteModel.isRemoteSpec(" openai:x") && RemoteModel.isRemoteSpec("https://h:1:m"))
+        XCTAssertFalse(RemoteModel.isRemoteSpec("all-MiniLM-L6-v2") || RemoteModel.isRemoteSpec("models/minilm"))
+        // A secret in the URL would become the cache key: refused, and not repeated in the message.
+        let secret = "hunter2secret"
+        for (spec, env) in [("http://user:\(secret)@127.0.0.1:8000:e5", [String: String]()),
+                            ("http://127.0.0.1:8000/?key=\(secret):e5", [:]),
+                            ("openai:text-embedding-3-small", ["OPENAI_BASE_URL": "https://u:\(secret)@proxy.example.org/v1"])] {
+            XCTAssertThrowsError(try RemoteModel.parse(spec, environment: env), spec) {
+                XCTAssertTrue("\($0)".contains("refused") && !"\($0)".contains(secret), "\($0)")
+            }
+        }
+        XCTAssertThrowsError(try RemoteModel.parse("openai:m", environment: ["OPENAI_BASE_URL": "api.openai.com"])) {
+            XCTAssertTrue("\($0)".contains("OPENAI_BASE_URL") && "\($0)".contains("not an http(s) URL"), "\($0)")
+        }
+    }
+
     func testPlanRespectsBothLimits() {
         let counts = [5, 5, 5, 5, 5, 5, 5]
         XCTAssertEqual(RemoteEmbedder.plan(tokenCounts: counts, maxInputs: 3, maxTokens: 100), [0..<3, 3..<6, 6..<7])
