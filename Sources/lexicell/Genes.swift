@@ -12,10 +12,10 @@ struct Genes: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Fetch gene summaries from NCBI Gene (E-utilities) into a TSV laid out like the bundled ones.",
             discussion: """
-            Symbols and Entrez ids (digits only) may be mixed. Requests go at most 3 per second, or 10 with an API key
-            in NCBI_API_KEY (sent in the request body, never shown). Answers are cached with their fetch date, so a
-            second run sends nothing. Mouse genes without a summary take their human ortholog's (HCOP), as in the
-            bundled mouse file. The output is written atomically (gzipped when it ends in .gz); use it with
+            Symbols and Entrez ids (digits only) may be mixed. Requests go at most 3 per second, or 10 with an API key \
+            in NCBI_API_KEY (sent in the request body, never shown). Answers are cached with their fetch date, so a \
+            second run sends nothing. Mouse genes without a summary take their human ortholog's (HCOP), as in the \
+            bundled mouse file. The output is written atomically (gzipped when it ends in .gz); use it with \
             --gene-texts. LEXICELL_NCBI_BASE_URL or --eutils-url points at another E-utilities server.
             """)
 

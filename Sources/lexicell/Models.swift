@@ -46,8 +46,8 @@ struct EmbedGenes: ParsableCommand {
         commandName: "embed-genes",
         abstract: "Embed gene texts with a language model and write a gene embedding table (.lxge or .tsv).",
         discussion: """
-        All genes with a text, or (with --data) only those in some cell's top N, which is what an evaluation needs.
-        A hosted model (openai:MODEL, http://HOST:PORT:MODEL) goes through the same cache; --dry-run shows what it
+        All genes with a text, or (with --data) only those in some cell's top N, which is what an evaluation needs. \
+        A hosted model (openai:MODEL, http://HOST:PORT:MODEL) goes through the same cache; --dry-run shows what it \
         would send and cost first.
         """)
 
