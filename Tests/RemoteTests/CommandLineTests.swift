@@ -56,14 +56,15 @@ final class CommandLineTests: XCTestCase {
         let (textPath, texts) = try geneTextFile(dir)
         let spec = "http://127.0.0.1:\(Self.port):multilingual-e5-small-q4"
         let cache = dir + "/embeddings.sqlite"
-        func embed(_ out: String, dryRun: Bool = false) throws -> LexicellBinary.Run {
+        func embed(_ out: String, dryRun: Bool = false, env: [String: String] = [:]) throws -> LexicellBinary.Run {
             try LexicellBinary.run(["embed-genes", "--model", spec, "--species", "mouse", "--gene-texts", textPath, "--cache", cache,
-                                    "--out", out] + (dryRun ? ["--dry-run"] : []), environment: environment(dir))
+                                    "--out", out] + (dryRun ? ["--dry-run"] : []), environment: environment(dir, env))
         }
 
-        let dry = try embed(dir + "/never.tsv", dryRun: true)
+        let dry = try embed(dir + "/never.tsv", dryRun: true, env: ["LEXICELL_REMOTE_BATCH": "5"])
         XCTAssertEqual(dry.status, 0, dry.stderr)
         XCTAssertTrue(dry.stdout.contains("\(spec): 12 of 12 texts to embed (0 cached)"), dry.stdout)
+        XCTAssertTrue(dry.stdout.contains("tokens in 3 requests"), dry.stdout)  // 5 + 5 + 2
         XCTAssertTrue(dry.stdout.contains("cost unknown"), dry.stdout)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/never.tsv"))
         XCTAssertEqual(try EmbeddingCache(path: cache).count(model: spec), 0, "a dry run sends nothing")
@@ -144,6 +145,41 @@ final class CommandLineTests: XCTestCase {
         XCTAssertGreaterThan(total, needed / 2)
         XCTAssertLessThanOrEqual(total, needed)
         XCTAssertTrue(estimate.contains("at $0.10 per 1M tokens"), estimate)
+    }
+
+    /// The other commands that name a model: a benchmark's --models list, and train, whose bundle records the
+    /// spec so that annotate embeds the query's genes with the same hosted model (from the cache here).
+    func testBenchmarkTrainAndAnnotateTakeAHostedModel() throws {
+        let dir = temporaryDirectory("cli-train")
+        let log = RequestLog()
+        let server = try fakeEmbeddingServer(log: log) { _ in .ok }
+        let spec = "\(server.base):fake-a"
+        let data = packageRoot + "/data/datasets/romanov2017_hypothalamus_neurons"
+        let common = ["--data", data, "--labels", data + "/cell_metadata.csv", "--species", "mouse", "--cache", dir + "/c.sqlite"]
+        let env = environment(dir)
+
+        let bench = try LexicellBinary.run(["benchmark", "--method", "text", "--models", spec, "--seeds", "1", "--no-report",
+                                            "--out", dir + "/bench"] + common, environment: env)
+        XCTAssertEqual(bench.status, 0, bench.stderr)
+        XCTAssertTrue(bench.stderr.contains("× 8 from \(spec) (0 from cache, "), bench.stderr)
+        XCTAssertTrue(bench.stdout.contains("127.0.0.1:\(server.port):fake-a top-20 mean"), bench.stdout)
+        let afterBenchmark = log.count
+        XCTAssertGreaterThan(afterBenchmark, 1)
+
+        let train = try LexicellBinary.run(["train", "--model", spec, "--out", dir + "/bundle"] + common, environment: env)
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertEqual(log.count, afterBenchmark, "the benchmark's genes are the training's: all cached")
+        let manifest = try String(contentsOfFile: try XCTUnwrap(FileManager.default.enumerator(atPath: dir + "/bundle")?
+            .compactMap { $0 as? String }.first { $0.hasSuffix(".json") }.map { dir + "/bundle/" + $0 }), encoding: .utf8)
+        XCTAssertTrue(manifest.contains("model:\(spec)"), manifest)
+
+        let annotate = try LexicellBinary.run(["annotate", "--reference", dir + "/bundle", "--data", data, "--cache", dir + "/c.sqlite",
+                                               "--no-h5ad", "--out", dir + "/annotated"], environment: env)
+        XCTAssertEqual(annotate.status, 0, annotate.stderr)
+        XCTAssertTrue(annotate.stderr.contains("from \(spec) ("), annotate.stderr)
+        XCTAssertTrue(annotate.stderr.contains(" 0 embedded"), annotate.stderr)
+        XCTAssertEqual(log.count, afterBenchmark)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/annotated/predictions.csv"))
     }
 
     func testTheKeyAppearsNowhereInACommandRun() throws {

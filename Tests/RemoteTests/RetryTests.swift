@@ -273,6 +273,23 @@ final class PlanningTests: XCTestCase {
         }
     }
 
+    func testRequestShapeDefaultsPerServerAndOverrides() throws {
+        let openAI = try RemoteEmbeddingOptions.defaults(for: try RemoteModel.parse("openai:text-embedding-3-small"))
+        XCTAssertEqual([openAI.maxInputsPerRequest, openAI.maxConcurrentRequests], [2048, 4])
+        let local = try RemoteEmbeddingOptions.defaults(for: try RemoteModel.parse("http://127.0.0.1:8000:e5"))
+        XCTAssertEqual([local.maxInputsPerRequest, local.maxConcurrentRequests], [32, 1])
+        XCTAssertEqual(local.retry.requestTimeout, 600)
+        XCTAssertEqual(openAI.retry.requestTimeout, 120)
+        let tuned = try RemoteEmbeddingOptions.defaults(for: try RemoteModel.parse("http://127.0.0.1:8000:e5"),
+                                                        environment: ["LEXICELL_REMOTE_BATCH": "16", "LEXICELL_REMOTE_CONCURRENCY": "1",
+                                                                      "LEXICELL_REMOTE_TIMEOUT": "30"])
+        XCTAssertEqual([tuned.maxInputsPerRequest, tuned.maxConcurrentRequests], [16, 1])
+        XCTAssertEqual(tuned.retry.requestTimeout, 30)
+        XCTAssertThrowsError(try RemoteEmbeddingOptions.defaults(for: try RemoteModel.parse("openai:m"), environment: ["LEXICELL_REMOTE_BATCH": "5000"])) {
+            XCTAssertTrue("\($0)".contains("LEXICELL_REMOTE_BATCH=5000") && "\($0)".contains("1 to 2048"), "\($0)")
+        }
+    }
+
     func testPlanRespectsBothLimits() {
         let counts = [5, 5, 5, 5, 5, 5, 5]
         XCTAssertEqual(RemoteEmbedder.plan(tokenCounts: counts, maxInputs: 3, maxTokens: 100), [0..<3, 3..<6, 6..<7])
