@@ -218,6 +218,12 @@ final class RetryTests: XCTestCase {
         XCTAssertTrue(lines.all.first?.contains("connection failed") ?? false, "\(lines.all)")
     }
 
+    func testOneClientPerReadTimeout() {
+        // Not HTTPClient.shared, which cuts any answer slower than 90 s (a CPU server may need 600).
+        XCTAssertTrue(RetryingHTTP.client(readTimeout: 600) === RetryingHTTP.client(readTimeout: 600))
+        XCTAssertFalse(RetryingHTTP.client(readTimeout: 600) === RetryingHTTP.client(readTimeout: 120))
+    }
+
     func testConcurrencyIsLimited() throws {
         let log = RequestLog()
         let server = try fakeEmbeddingServer(log: log) { _ in .slow(0.15) }
