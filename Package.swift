@@ -43,7 +43,7 @@ let package = Package(
             "LexicellLearn", "LexicellMap", "LexicellReport",
         ]),
         .executableTarget(name: "lexicell", dependencies: [
-            "Lexicell", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Lexicell", "LexicellRemote", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "CoreTests", dependencies: ["LexicellCore"]),

@@ -4,7 +4,10 @@ import LexicellGenes
 
 /// Where a run's gene vectors come from.
 public enum GeneTableSource: Sendable {
-    /// A language model (name from the model store, or a model folder) over the gene texts, through the cache.
+    /// A language model over the gene texts, through the cache: a name from the model store, a model folder, or
+    /// a name a resolver registered with `TextModels.register` claims (the command-line tool's hosted models,
+    /// `openai:MODEL` and `http://HOST:PORT:MODEL`). A name rather than an embedder, so that reference bundles
+    /// can record it and benchmark model lists can hold it.
     case model(String)
     /// A file of gene vectors.
     case file(String)

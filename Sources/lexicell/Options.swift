@@ -127,8 +127,11 @@ struct GeneOptions: ParsableArguments {
 
 /// How genes become vectors and cells become embeddings.
 struct EmbeddingOptions: ParsableArguments {
-    @Option(help: "Language model for gene texts: a name from `lexicell models` or a model folder.")
+    @Option(help: "Language model for gene texts: a name from `lexicell models`, a model folder, or a hosted model: openai:MODEL (key in OPENAI_API_KEY) or http://HOST:PORT:MODEL.")
     var model: String = "all-MiniLM-L6-v2"
+
+    @Flag(help: "With a hosted --model: print how many texts are not yet cached, the estimated tokens and cost, and stop before any request.")
+    var dryRun = false
 
     @Option(help: "Gene embeddings from a file (.tsv/.csv: symbol + values, or .lxge), or 'random' for the control only.")
     var geneEmbeddings: String?
@@ -151,6 +154,10 @@ struct EmbeddingOptions: ParsableArguments {
     func cellWeighting() throws -> CellWeighting {
         guard let w = CellWeighting(rawValue: weighting) else { throw ValidationError("--weighting must be mean, weighted or genept-w") }
         return w
+    }
+
+    func validate() throws {
+        try HostedModels.checkDryRun(dryRun, model: geneEmbeddings == nil ? model : nil)
     }
 }
 

@@ -22,6 +22,11 @@ enum RecordedGenes {
         Doc(uid: "6399", name: "TRAPPC2", description: "trafficking protein particle complex subunit 2",
             summary: "The protein encoded by this gene is thought to be part of a large multi-subunit complex involved in the targeting and fusion of endoplasmic reticulum-to-Golgi transport vesicles with their acceptor compartment. In addition, the encoded protein can bind c-myc promoter-binding protein 1 and block its transcriptional repression capability. Mutations in this gene are a cause of spondyloepiphyseal dysplasia tarda (SEDT). [provided by RefSeq, Jul 2008]",
             tax: 9606, chromosome: "X", aliases: "MIP-2A, SEDL, SEDT, TRS20, ZNF547L, hYP38334"),
+        // No RefSeq summary for the mouse gene nor for its human ortholog (HCOP: A3galt2 → A3GALT2).
+        Doc(uid: "215493", name: "A3galt2", description: "alpha 1,3-galactosyltransferase 2 (isoglobotriaosylceramide synthase)",
+            summary: "", tax: 10090, chromosome: "4", aliases: "Gm433, iGb3, iGb3S"),
+        Doc(uid: "127550", name: "A3GALT2", description: "alpha 1,3-galactosyltransferase 2", summary: "",
+            tax: 9606, chromosome: "1", aliases: "A3GALT2P, IGB3S, IGBS3S"),
     ]
 
     static func organism(_ tax: Int) -> [String: Any] {

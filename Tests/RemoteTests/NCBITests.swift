@@ -159,4 +159,77 @@ final class NCBITests: XCTestCase {
             XCTAssertTrue("\($0)".contains("not JSON"), "\($0)")
         }
     }
+
+    /// What `lexicell genes fetch` runs: mixed symbols and ids, a gene without any summary, an unknown symbol,
+    /// an ortholog fill, the written TSV, then the same again from the cache.
+    func testFetchQueriesAsTheCommandDoes() throws {
+        let dir = temporaryDirectory("fetch")
+        let log = RequestLog()
+        let server = try fakeEUtils(log: log)
+        let listPath = dir + "/genes.txt"
+        try "symbol\n# from a marker list\nPomc\n\n215493\t(A3galt2 by id)\n0610009B22Rik,x\n".write(toFile: listPath, atomically: true, encoding: .utf8)
+        let queries = try NCBIGeneClient.queries(fromFile: listPath) + ["Notagene1", "14433", "pomc"]
+        XCTAssertEqual(queries, ["Pomc", "215493", "0610009B22Rik", "Notagene1", "14433", "pomc"])
+
+        let cachePath = dir + "/ncbi.tsv"
+        let client = try NCBIGeneClient(options: options(server), cachePath: cachePath, environment: [:], log: { _ in })
+        let got = try client.fetch(queries: queries, species: .mouse, orthologs: Self.orthologs)
+        XCTAssertEqual(got.genes.map(\.symbol), ["Pomc", "A3galt2", "0610009B22Rik", "Gapdh"])  // asked order, Pomc once
+        XCTAssertEqual(got.unknown, ["Notagene1"])
+        // A3galt2 has no summary and neither has its human ortholog A3GALT2: reported, not written.
+        XCTAssertEqual(got.withoutSummary, ["A3galt2"])
+        XCTAssertEqual(got.orthologFallbacks, 1)
+        XCTAssertEqual(got.genes[2].summarySource, "human_ortholog:TRAPPC2:6399")
+        XCTAssertEqual(got.fromCache, 0)
+        // Symbols: mouse esearch + esummary, human esearch + esummary for TRAPPC2; ids: mouse esummary, then
+        // human esearch + esummary for A3GALT2.
+        XCTAssertEqual(log.all.map(\.path), ["esearch.fcgi", "esummary.fcgi", "esearch.fcgi", "esummary.fcgi",
+                                             "esummary.fcgi", "esearch.fcgi", "esummary.fcgi"])
+        XCTAssertEqual(got.requests, 7)
+        XCTAssertEqual(got.account, [
+            "fetched from NCBI: 4 (Pomc, A3galt2, 0610009B22Rik, Gapdh)",
+            "from the cache: 0",
+            "filled from the human ortholog: 1 (0610009B22Rik ← TRAPPC2)",
+            "no summary, left out of the file: 1 (A3galt2)",
+            "unknown to NCBI Gene (mouse): 1 (Notagene1)",
+        ])
+
+        let out = dir + "/mouse.tsv"
+        try got.writeTSV(path: out)
+        let rows = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        XCTAssertEqual(rows.count, 5)  // header, 3 genes, the empty string after the last newline
+        XCTAssertEqual(rows[0], NCBIGeneTexts.header)
+        XCTAssertEqual(rows[4], [""])
+        let pomc = RecordedGenes.docs.first { $0.name == "Pomc" }!, trappc2 = RecordedGenes.docs.first { $0.name == "TRAPPC2" }!
+        let gapdh = RecordedGenes.docs.first { $0.uid == "14433" }!
+        let today = NCBIGeneClient.day(Date())
+        XCTAssertEqual(rows[1], ["18976", "Pomc", pomc.description, "", "", pomc.summary, "ncbi_gene", today])
+        XCTAssertEqual(rows[2], ["66050", "0610009B22Rik", "RIKEN cDNA 0610009B22 gene", "", "", trappc2.summary,
+                                 "human_ortholog:TRAPPC2:6399", today])
+        XCTAssertEqual(rows[3], ["14433", "Gapdh", gapdh.description, "", "", gapdh.summary, "ncbi_gene", today])
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: dir)), ["genes.txt", "ncbi.tsv", "mouse.tsv"],
+                       "nothing else (no temporary file) beside the output")
+
+        // A second run (new client, same cache) sends nothing and writes the same file.
+        let sent = log.count
+        let again = try NCBIGeneClient(options: options(server), cachePath: cachePath, environment: [:], log: { _ in })
+            .fetch(queries: queries, species: .mouse, orthologs: Self.orthologs)
+        XCTAssertEqual(log.count, sent)
+        XCTAssertEqual(again.requests, 0)
+        XCTAssertEqual(again.genes, got.genes)
+        XCTAssertEqual(again.unknown, ["Notagene1"])
+        XCTAssertEqual(again.account[0], "fetched from NCBI: 0")
+        XCTAssertEqual(again.account[1], "from the cache: 4 (Pomc, A3galt2, 0610009B22Rik, Gapdh)")
+        try again.writeTSV(path: dir + "/again.tsv")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/again.tsv")), try Data(contentsOf: URL(fileURLWithPath: out)))
+
+        XCTAssertThrowsError(try client.fetch(queries: [" ", ""], species: .mouse)) {
+            XCTAssertTrue("\($0)".contains("no gene symbols or Entrez ids"), "\($0)")
+        }
+        try "# nothing\n\n".write(toFile: dir + "/empty.txt", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try NCBIGeneClient.queries(fromFile: dir + "/empty.txt")) {
+            XCTAssertTrue("\($0)".contains("empty.txt") && "\($0)".contains("one per line"), "\($0)")
+        }
+    }
 }

