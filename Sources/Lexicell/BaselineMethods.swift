@@ -3,26 +3,6 @@ import LexicellCore
 import LexicellCells
 import LexicellMap
 
-/// The "Seurat" expression baseline as a representation: normalise, log1p, HVG, scale, 30 PCs, all fitted on
-/// the training cells of each split and applied to its test cells.
-public struct ExpressionPCARepresentation: CellRepresentation {
-    public var name: String
-    public var expression: ExpressionMatrix
-    public var configuration: ExpressionBaselineConfiguration
-
-    public init(name: String = "expression PCA", expression: ExpressionMatrix,
-                configuration: ExpressionBaselineConfiguration = ExpressionBaselineConfiguration()) {
-        self.name = name
-        self.expression = expression
-        self.configuration = configuration
-    }
-
-    public func vectors(train: [Int], trainLabels: [Int], test: [Int], seed: UInt64) throws -> (train: DenseMatrix, test: DenseMatrix) {
-        let baseline = try ExpressionBaseline.fit(expression.selectingCells(train), configuration: configuration)
-        return (try baseline.transform(expression.selectingCells(train)), try baseline.transform(expression.selectingCells(test)))
-    }
-}
-
 /// One evaluated method: a representation with the KNN protocol, or another classifier on the same splits.
 public protocol EvaluationMethod {
     var name: String { get }

@@ -30,6 +30,8 @@ public struct BenchmarkPlan {
     /// Filled by `methods`: the gene-text coverage of the first text embedding, and each source's model identity.
     public private(set) var lastCoverage: GeneCoverage?
     public private(set) var modelIdentities = [String: String]()
+    /// Filled by `methods`: the spec each returned method came from.
+    public private(set) var methodSpecs = [String]()
 
     /// `text/genept-w` is left out of the default: it embeds every gene with a text (~16,000), not only top genes.
     public static let defaultSpecs = ["auto", "paper", "pca", "hvg:lr", "hvg:svm", "pca:svm", "graph", "text", "random",
@@ -107,6 +109,7 @@ public struct BenchmarkPlan {
     public mutating func methods(dataset: LabelledDataset, knowledge: GeneKnowledge, log: (String) -> Void,
                                  timings: inout [String: Double]) throws -> [EvaluationMethod] {
         let parsed = try specs.map(Self.parse)
+        methodSpecs = []
         var tables = [String: GeneEmbeddingTable]()
         var embeddings = [String: TextCellEmbeddings]()
         var out = [EvaluationMethod]()
@@ -166,7 +169,8 @@ public struct BenchmarkPlan {
             _ = try knowledgeEmbeddings(random: false, weighting: p.weighting)
             break
         }
-        for p in parsed {
+        for (index, p) in parsed.enumerated() {
+            defer { while methodSpecs.count < out.count { methodSpecs.append(specs[index]) } }
             switch p.base {
             case "pca":
                 if p.refine {
@@ -215,8 +219,10 @@ public struct BenchmarkPlan {
                 }
             default: // auto
                 let (label, e) = try knowledgeEmbeddings(random: false, weighting: .mean)[0]
-                out.append(selected("auto", Self.autoCandidates(pca: pca, hvg: hvg, text: FixedRepresentation(name: "\(label) top-\(topN) mean", matrix: e.allGenes),
-                                                                features: features)))
+                var auto = selected("auto", Self.autoCandidates(pca: pca, hvg: hvg, text: FixedRepresentation(name: "\(label) top-\(topN) mean", matrix: e.allGenes),
+                                                                features: features))
+                auto.preferred = 0
+                out.append(auto)
             }
         }
         return out
@@ -225,12 +231,13 @@ public struct BenchmarkPlan {
     /// Weights of the knowledge block tried by `hybrid` (chosen by CV on training cells).
     public static let hybridWeights: [Float] = [0.25, 0.5, 1, 2]
 
-    /// What `auto` chooses among, in order of preference on ties: expression PCs + KNN or LR, scaled genes + LR
-    /// or SVM, the paper's unrefined text embedding + KNN, hybrids + KNN. SupCon candidates are left out (they
-    /// would be trained once per fold; compare them in the benchmark instead).
+    /// What `auto` chooses among: scaled genes + LR first (the preferred default, kept unless beaten by more
+    /// than the margin), then expression PCs + KNN or LR, scaled genes + SVM, the paper's unrefined text
+    /// embedding + KNN, hybrids + KNN. SupCon candidates are left out (they would be trained once per fold;
+    /// compare them in the benchmark instead).
     public static func autoCandidates(pca: CellRepresentation, hvg: CellRepresentation, text: CellRepresentation,
                                       features: ExpressionFeatures) -> [MethodCandidate] {
-        var c = [MethodCandidate(pca, .knn), MethodCandidate(pca, .logistic), MethodCandidate(hvg, .logistic),
+        var c = [MethodCandidate(hvg, .logistic), MethodCandidate(pca, .knn), MethodCandidate(pca, .logistic),
                  MethodCandidate(hvg, .svm), MethodCandidate(text, .knn)]
         if let t = text as? FixedRepresentation {
             for w: Float in [0.5, 1] {
@@ -246,7 +253,7 @@ public struct BenchmarkPlan {
 public struct SelectionSettings: Sendable {
     public var grids = HeadGrids()
     public var folds = 5
-    public var calibration = CalibrationKind.platt
+    public var calibration = CalibrationKind.auto
     public var minConfidence = 0.0
     public var overClusterVoting = false
     public var classWeight = ClassWeighting.none

@@ -127,7 +127,7 @@ public struct KNNEvaluation: Sendable {
 public struct SplitDetails: Codable, Sendable {
     /// Label of the chosen candidate with its setting, e.g. "scaled genes + LR (C = 0.1)".
     public var chosen: String
-    /// Cross-validated accuracy on the training cells of every candidate and setting tried.
+    /// Cross-validated accuracy and macro F1 on the training cells of every candidate and setting tried.
     public var candidateScores: [CandidateScore]
     /// "platt", "isotonic" or "none".
     public var calibration: String
@@ -151,7 +151,12 @@ public struct SplitDetails: Codable, Sendable {
     public struct CandidateScore: Codable, Sendable {
         public var candidate: String
         public var accuracy: Double
-        public init(candidate: String, accuracy: Double) { self.candidate = candidate; self.accuracy = accuracy }
+        public var macroF1: Double
+        /// What selection maximises: the mean of accuracy and macro F1.
+        public var criterion: Double { (accuracy + macroF1) / 2 }
+        public init(candidate: String, accuracy: Double, macroF1: Double) {
+            self.candidate = candidate; self.accuracy = accuracy; self.macroF1 = macroF1
+        }
     }
 
     public init(chosen: String, candidateScores: [CandidateScore], calibration: String, eceRaw: Double, eceCalibrated: Double,

@@ -7,7 +7,7 @@ struct Bench: ParsableCommand {
         abstract: "Benchmarks (use a release build): reading, top-N selection, cosine KNN and the other stages.",
         discussion: "Prints one line per measurement. Compare with scripts/bench_python.py, run on the same machine.")
 
-    @Option(help: "Comma-separated parts: read, topn, baseline, knn, encoder, refiner, umap (or all).")
+    @Option(help: "Comma-separated parts: read, topn, baseline, knn, encoder, refiner, umap, heads (or all).")
     var only: String = "all"
 
     @Option(help: "Cells for the KNN benchmark (reference = query = this many synthetic vectors).")
@@ -18,6 +18,12 @@ struct Bench: ParsableCommand {
 
     @Option(help: "Gene summaries for the encoder benchmark (scripts/text_bench.py uses the same first N).")
     var encoderTexts: Int = 2000
+
+    @Option(help: "Heads benchmark shape: rows,cols,classes (scripts/heads_bench.py draws the same recipe).")
+    var headsShape: String = "30000,2000,20"
+
+    @Option(help: "C of the heads benchmark (both heads; tolerance 1e-4 as scikit-learn's default).")
+    var headsC: Double = 1
 
     @Option(help: "Repetitions; the best time is reported.")
     var repeats: Int = 3
@@ -55,6 +61,13 @@ struct Bench: ParsableCommand {
             let r = try TextBenchmark.run(modelDir: folder.url.path, texts: texts, maxLength: 256, parallelism: .blasThreads(2))
             print(String(format: "MiniLM encoder, %d real gene summaries (%d tokens, max length 256): %.1f s, %.1f texts/s, %.0f tokens/s",
                          r.texts, r.tokens, r.seconds, r.textsPerSecond, r.tokensPerSecond))
+        }
+        if wants("heads") {
+            let shape = headsShape.split(separator: ",").compactMap { Int($0) }
+            guard shape.count == 3, shape.allSatisfy({ $0 > 0 }) else { throw ValidationError("--heads-shape must be rows,cols,classes") }
+            for r in try HeadsBenchmark.run(rows: shape[0], cols: shape[1], classes: shape[2], c: headsC) {
+                print("linear head: \(r)")
+            }
         }
         if wants("refiner") {
             let r = try SupConBenchmark.run(cells: 845, inputDim: 384, classes: 33)

@@ -27,7 +27,7 @@ struct Benchmark: ParsableCommand {
 
     @Option(help: "Top genes per cell.") var topN: Int = 20
     @Option(help: "SQLite cache of text embeddings.") var cache: String?
-    @Option(help: "Method the paired comparison is made against (default: the first).") var reference: String?
+    @Option(help: "Method the paired comparison is made against: a --method spec or a method name (default: the first).") var reference: String?
     @Option(help: "Subtype → group mapping (CSV/TSV: subtype, group) for group-level metrics, e.g. data/subsets/rgc_vulnerability_groups.csv.")
     var groups: String?
     @Flag(inversion: .prefixedNo, help: "Write report.html with UMAPs.") var report = true
@@ -52,14 +52,22 @@ struct Benchmark: ParsableCommand {
         plan.refinement = refineOptions.settings
         plan.cachePath = cache
         let methods = try plan.methods(dataset: dataset, knowledge: knowledge, log: logLine, timings: &timings)
+        // The reference of the paired comparison: a spec or a method name, checked before the long run.
+        let refIndex: Int
+        if let reference {
+            guard let i = plan.methodSpecs.firstIndex(of: reference) ?? methods.firstIndex(where: { $0.name == reference })
+                    ?? methods.firstIndex(where: { $0.name.hasPrefix(reference) }) else {
+                throw ValidationError("--reference \(reference) is neither a --method spec (\(plan.specs.joined(separator: ", "))) nor a method name (\(methods.map(\.name).joined(separator: ", ")))")
+            }
+            refIndex = i
+        } else {
+            refIndex = 0
+        }
         let runner = EvaluationRunner(seeds: protocolOptions.seedList, protocolSettings: evaluation)
         let results = try runner.run(dataset, methods: methods, log: logLine)
         for r in results { timings["method: \(r.summary.method) (all splits)"] = r.splits.map(\.seconds).reduce(0, +) }
 
-        let refName = reference ?? results.first!.summary.method
-        guard let ref = results.first(where: { $0.summary.method == refName || $0.summary.method.hasPrefix(refName) }) else {
-            throw ValidationError("--reference \(refName) is not among the methods: \(results.map(\.summary.method).joined(separator: ", "))")
-        }
+        let ref = results[refIndex]
         let paired = results.filter { $0.summary.method != ref.summary.method }.map { PairedComparison(method: $0, reference: ref) }
         var parameters = ["top_n": "\(topN)", "methods": plan.specs.joined(separator: ","), "models": models,
                           "housekeeping": knowledge.housekeeping?.name ?? "none", "gene_texts": knowledge.texts.source,

@@ -9,8 +9,8 @@ struct MethodOptions: ParsableArguments {
         valueName: "spec"))
     var methods: [String] = []
 
-    @Option(help: "Calibration of class probabilities on out-of-fold training scores: platt, isotonic, none.")
-    var calibration: String = "platt"
+    @Option(help: "Calibration of class probabilities on out-of-fold training scores: auto (temperature scaling for linear heads, Platt for KNN), temperature, platt, isotonic, none.")
+    var calibration: String = "auto"
 
     @Option(help: "Calibrated probability below which a cell is reported Unassigned (0 assigns every cell).")
     var minConfidence: Double = 0
@@ -24,7 +24,7 @@ struct MethodOptions: ParsableArguments {
     func selection() throws -> SelectionSettings {
         var s = SelectionSettings()
         guard let c = CalibrationKind(rawValue: calibration) else {
-            throw ValidationError("--calibration must be platt, isotonic or none")
+            throw ValidationError("--calibration must be auto, temperature, platt, isotonic or none")
         }
         guard (0...1).contains(minConfidence) else { throw ValidationError("--min-confidence must be between 0 and 1") }
         s.calibration = c

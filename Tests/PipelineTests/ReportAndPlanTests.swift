@@ -21,7 +21,7 @@ final class ReportAndPlanTests: XCTestCase {
                                        table: try GeneEmbeddingTable.random(symbols: needed, dimension: 64, seed: 1),
                                        knowledge: k, settings: CellEmbeddingSettings())
         let methods: [EvaluationMethod] = [KNNMethod(FixedRepresentation(name: "random", matrix: cells.allGenes)),
-                                           GraphClusterMethod(ExpressionPCARepresentation(expression: d.expression))]
+                                           GraphClusterMethod(ExpressionRepresentation(name: "expression PCA", kind: .pcs, features: ExpressionFeatures(expression: d.expression)))]
         let results = try EvaluationRunner(seeds: [0, 1]).run(d, methods: methods)
         let doc = EvaluationDocument(dataset: d, source: dir, parameters: ["top_n": "20"], coverage: cells.coverage,
                                      kGrid: KNNEvaluation().kGrid, methods: results)
@@ -50,7 +50,7 @@ final class ReportAndPlanTests: XCTestCase {
 
     func testBenchmarkSpecsAreCheckedWithClearErrors() {
         XCTAssertThrowsError(try BenchmarkPlan.parse("pcaa")) { XCTAssertTrue("\($0)".contains("unknown method 'pcaa'"), "\($0)") }
-        XCTAssertThrowsError(try BenchmarkPlan.parse("pca+supcon")) { XCTAssertTrue("\($0)".contains("+supcon applies to"), "\($0)") }
+        XCTAssertThrowsError(try BenchmarkPlan.parse("graph+supcon")) { XCTAssertTrue("\($0)".contains("+supcon applies to"), "\($0)") }
         XCTAssertThrowsError(try BenchmarkPlan.parse("text/sum")) { XCTAssertTrue("\($0)".contains("unknown weighting"), "\($0)") }
         let s = try? BenchmarkPlan.parse("random/genept-w+supcon")
         XCTAssertEqual(s?.base, "random")

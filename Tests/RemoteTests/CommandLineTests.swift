@@ -166,11 +166,10 @@ final class CommandLineTests: XCTestCase {
         let afterBenchmark = log.count
         XCTAssertGreaterThan(afterBenchmark, 1)
 
-        let train = try LexicellBinary.run(["train", "--model", spec, "--out", dir + "/bundle"] + common, environment: env)
+        let train = try LexicellBinary.run(["train", "--method", "text", "--model", spec, "--out", dir + "/bundle"] + common, environment: env)
         XCTAssertEqual(train.status, 0, train.stderr)
         XCTAssertEqual(log.count, afterBenchmark, "the benchmark's genes are the training's: all cached")
-        let manifest = try String(contentsOfFile: try XCTUnwrap(FileManager.default.enumerator(atPath: dir + "/bundle")?
-            .compactMap { $0 as? String }.first { $0.hasSuffix(".json") }.map { dir + "/bundle/" + $0 }), encoding: .utf8)
+        let manifest = try String(contentsOfFile: dir + "/bundle/manifest.json", encoding: .utf8)
         XCTAssertTrue(manifest.replacingOccurrences(of: "\\/", with: "/").contains("\"model:\(spec)\""), manifest)
 
         // The query (all 845 cells, unlabelled ones too) needs a few genes more: only those are sent, 32 a request.

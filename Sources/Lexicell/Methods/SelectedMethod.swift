@@ -43,11 +43,14 @@ public struct MethodCandidate {
 
 /// How scores become probabilities.
 public enum CalibrationKind: String, Codable, Sendable, CaseIterable {
-    case platt, isotonic, none
+    /// Temperature scaling for the linear heads (keeps the softmax's multiclass shape), Platt for KNN votes.
+    case auto
+    case temperature, platt, isotonic, none
 }
 
 /// Chooses a representation × head × setting by stratified cross-validation on the training cells of each
-/// split (pooled accuracy over folds; ties go to the earlier candidate, then the smaller setting), refits the
+/// split (mean of accuracy and macro F1 of the out-of-fold predictions; ties go to the earlier candidate, then
+/// the smaller setting), refits the
 /// choice on all training cells and classifies the test cells. Test cells are used for nothing but the final
 /// scores. Probabilities are calibrated on out-of-fold scores of the training cells.
 ///
@@ -58,7 +61,7 @@ public struct SelectedMethod: EvaluationMethod {
     public var candidates: [MethodCandidate]
     public var grids = HeadGrids()
     public var folds = 5
-    public var calibration = CalibrationKind.platt
+    public var calibration = CalibrationKind.auto
     public var minConfidence = 0.0
     /// CellTypist-style majority voting over an over-clustering of the test cells (reported beside the raw result).
     public var overClusterVoting = false
@@ -67,9 +70,14 @@ public struct SelectedMethod: EvaluationMethod {
     public var classWeight = ClassWeighting.none
     /// Genes per class in the feature reading of linear heads.
     public var topGeneCount = 10
-    /// Whether the mean of the best 2–3 candidates' calibrated probabilities may be chosen (when its
-    /// out-of-fold accuracy is strictly higher than the best single candidate's).
+    /// Whether the mean of the best 2–3 candidates' temperature-scaled probabilities may be chosen (when its
+    /// out-of-fold score is strictly higher than the best single candidate's).
     public var ensembles = true
+    /// A candidate to keep unless another (or an ensemble) beats its cross-validated score by more than
+    /// `preferenceMargin`: differences between near-equal candidates in a 5-fold CV are mostly noise, and a
+    /// strong default chosen in advance (auto: scaled genes + LR) beats chasing them (README, Results).
+    public var preferred: Int?
+    public var preferenceMargin = 0.02
 
     public init(name: String, candidates: [MethodCandidate]) {
         self.name = name
@@ -119,11 +127,11 @@ public struct SelectedMethod: EvaluationMethod {
         }
     }
 
-    /// Cross-validated accuracy of every candidate and setting on the training cells (dataset indices), and their
-    /// out-of-fold scores (training cells × classes, each cell scored by a model fitted without its fold).
-    func crossValidate(train: [Int], trainLabels: [Int], classCount: Int, seed: UInt64) throws -> (accuracy: [[Double]], scores: [[DenseMatrix]]) {
+    /// Out-of-fold predictions and scores (training cells × classes, each cell scored by a model fitted without
+    /// its fold) of every candidate and setting on the training cells (dataset indices).
+    func crossValidate(train: [Int], trainLabels: [Int], classCount: Int, seed: UInt64) throws -> (predicted: [[[Int]]], scores: [[DenseMatrix]]) {
         let fold = StratifiedSplit.kFold(labels: trainLabels, folds: folds, seed: seed &+ 0xA070)
-        var correct = candidates.map { [Int](repeating: 0, count: grids.values($0.head).count) }
+        var predicted = candidates.map { c in grids.values(c.head).map { _ in [Int](repeating: 0, count: trainLabels.count) } }
         var oof = candidates.map { c in grids.values(c.head).map { _ in DenseMatrix(rows: trainLabels.count, cols: classCount) } }
         for f in 0..<folds {
             let tr = trainLabels.indices.filter { fold[$0] != f }, va = trainLabels.indices.filter { fold[$0] == f }
@@ -133,91 +141,108 @@ public struct SelectedMethod: EvaluationMethod {
                 let (x, q) = try c.representation.vectors(train: trCells, trainLabels: yTr, test: vaCells, seed: seed &+ UInt64(f))
                 let results = try fitScore(c.head, settings: grids.values(c.head), x: x, y: yTr, query: q, classCount: classCount)
                 for (j, r) in results.enumerated() {
-                    correct[i][j] += zip(r.predicted, va).filter { $0 == trainLabels[$1] }.count
-                    for (row, cell) in va.enumerated() { for k in 0..<classCount { oof[i][j][cell, k] = r.scores[row, k] } }
+                    for (row, cell) in va.enumerated() {
+                        predicted[i][j][cell] = r.predicted[row]
+                        for k in 0..<classCount { oof[i][j][cell, k] = r.scores[row, k] }
+                    }
                 }
             }
         }
-        return (correct.map { $0.map { Double($0) / Double(max(trainLabels.count, 1)) } }, oof)
+        return (predicted, oof)
     }
 
-    /// What `choose` picked: one candidate with its setting, or an ensemble (mean of the members' calibrated
-    /// probabilities), with calibrators fitted on each member's out-of-fold scores.
+    /// What `choose` picked: one candidate with its setting, or an ensemble (mean of the members'
+    /// temperature-scaled probabilities), with calibrators fitted on each member's out-of-fold scores.
     public struct Choice {
         public var members: [(candidate: Int, setting: Double)]
         public var scores: [SplitDetails.CandidateScore]
         public var label: String
         var calibrators: [ScoreCalibrator?]
+        /// Softmax temperature of each member's decision values in the ensemble (1 for KNN vote fractions).
+        var temperatures: [Double]
         public var isEnsemble: Bool { members.count > 1 }
     }
 
-    /// The candidate and setting of best cross-validated accuracy on the given (training) cells (ties: earlier
-    /// candidate, smaller setting index), or — when `ensembles` is on and its out-of-fold accuracy is strictly
-    /// higher — the mean of the calibrated probabilities of the best 2 or 3 candidates. Calibrators are fitted on
-    /// the out-of-fold scores of the cross-validation (models that never saw the cell they score).
+    /// Accuracy and macro F1 of predictions; the selection criterion is their mean, so that rare subtypes count.
+    static func score(_ predicted: [Int], _ truth: [Int], classCount: Int, candidate: String) -> SplitDetails.CandidateScore {
+        let m = ClassificationMetrics(truth: truth, predicted: predicted, classNames: (0..<classCount).map(String.init))
+        return SplitDetails.CandidateScore(candidate: candidate, accuracy: m.accuracy, macroF1: m.macroF1)
+    }
+
+    /// The candidate and setting of best cross-validated score — the mean of accuracy and macro F1 of the
+    /// out-of-fold predictions on the given (training) cells; ties: earlier candidate, smaller setting index;
+    /// the `preferred` candidate unless beaten by more than the margin — or, when `ensembles` is on and its
+    /// score is higher still, the mean of the temperature-scaled probabilities of the best 2 or 3 candidates. Calibrators are fitted on the out-of-fold scores (models
+    /// that never saw the cell they score).
     public func choose(train: [Int], trainLabels: [Int], classCount: Int, seed: UInt64) throws -> Choice {
         let cv = try crossValidate(train: train, trainLabels: trainLabels, classCount: classCount, seed: seed)
         var scores = [SplitDetails.CandidateScore]()
-        var bestSetting = [Int]()
+        var best = [(setting: Int, score: SplitDetails.CandidateScore)]()
         for (i, c) in candidates.enumerated() {
-            var b = 0
+            var b: (setting: Int, score: SplitDetails.CandidateScore)?
             for (j, v) in grids.values(c.head).enumerated() {
-                scores.append(.init(candidate: "\(c.label) (\(Self.settingText(c.head, v)))", accuracy: cv.accuracy[i][j]))
-                if cv.accuracy[i][j] > cv.accuracy[i][b] { b = j }
+                let s = Self.score(cv.predicted[i][j], trainLabels, classCount: classCount,
+                                   candidate: "\(c.label) (\(Self.settingText(c.head, v)))")
+                scores.append(s)
+                if b == nil || s.criterion > b!.score.criterion { b = (j, s) }
             }
-            bestSetting.append(b)
+            best.append(b!)
         }
         let ranked = candidates.indices.sorted { a, b in
-            let x = cv.accuracy[a][bestSetting[a]], y = cv.accuracy[b][bestSetting[b]]
+            let x = best[a].score.criterion, y = best[b].score.criterion
             return x != y ? x > y : a < b
         }
-        func setting(_ i: Int) -> Double { grids.values(candidates[i].head)[bestSetting[i]] }
+        func setting(_ i: Int) -> Double { grids.values(candidates[i].head)[best[i].setting] }
+        func oof(_ i: Int) -> DenseMatrix { cv.scores[i][best[i].setting] }
         func calibrator(_ i: Int) throws -> ScoreCalibrator? {
-            let oof = cv.scores[i][bestSetting[i]]
-            switch calibration {
-            case .none: return nil
-            case .platt: return .platt(try PlattCalibrator.fit(scores: oof, labels: trainLabels))
-            case .isotonic: return .isotonic(try IsotonicCalibrator.fit(scores: oof, labels: trainLabels))
+            var kind = calibration
+            if kind == .auto { kind = candidates[i].head == .knn ? .platt : .temperature }
+            switch kind {
+            case .none, .auto: return nil
+            case .temperature: return .temperature(TemperatureScaling.fit(scores: oof(i), labels: trainLabels))
+            case .platt: return .platt(try PlattCalibrator.fit(scores: oof(i), labels: trainLabels))
+            case .isotonic: return .isotonic(try IsotonicCalibrator.fit(scores: oof(i), labels: trainLabels))
             }
         }
-        func label(_ i: Int) -> String { "\(candidates[i].label) (\(Self.settingText(candidates[i].head, setting(i))))" }
-        var choice = Choice(members: [(ranked[0], setting(ranked[0]))], scores: scores, label: label(ranked[0]),
-                            calibrators: [try calibrator(ranked[0])])
+        var top = ranked[0]
+        if let p = preferred, best[top].score.criterion - best[p].score.criterion <= preferenceMargin { top = p }
+        var choice = Choice(members: [(top, setting(top))], scores: scores, label: best[top].score.candidate,
+                            calibrators: [try calibrator(top)], temperatures: [1])
         guard ensembles, ranked.count >= 2 else { return choice }
-        var bestAccuracy = cv.accuracy[ranked[0]][bestSetting[ranked[0]]]
-        var calibrators = [Int: ScoreCalibrator?]()
-        calibrators[ranked[0]] = choice.calibrators[0]
+        var bestCriterion = best[top].score.criterion + (top == preferred ? preferenceMargin : 0)
+        var temperature = [Int: Double]()
         for m in 2...min(3, ranked.count) {
             let members = Array(ranked.prefix(m))
             var mean = DenseMatrix(rows: trainLabels.count, cols: classCount)
             for i in members {
-                if calibrators[i] == nil { calibrators[i] = try calibrator(i) }
-                let oof = cv.scores[i][bestSetting[i]]
-                let p = calibrators[i]!.map { $0.apply(oof) } ?? Self.ownProbabilities(oof, head: candidates[i].head)
+                if temperature[i] == nil {
+                    temperature[i] = candidates[i].head == .knn ? 1 : TemperatureScaling.fit(scores: oof(i), labels: trainLabels)
+                }
+                let p = Self.probabilities(oof(i), head: candidates[i].head, temperature: temperature[i]!)
                 for v in mean.values.indices { mean.values[v] += p.values[v] / Float(m) }
             }
-            let predicted = HeadsRows.argmax(mean)
-            let accuracy = Double(zip(predicted, trainLabels).filter { $0 == $1 }.count) / Double(max(trainLabels.count, 1))
-            let name = "ensemble: " + members.map(label).joined(separator: " + ")
-            choice.scores.append(.init(candidate: name, accuracy: accuracy))
-            if accuracy > bestAccuracy {
-                bestAccuracy = accuracy
+            let name = "ensemble: " + members.map { best[$0].score.candidate }.joined(separator: " + ")
+            let s = Self.score(HeadsRows.argmax(mean), trainLabels, classCount: classCount, candidate: name)
+            choice.scores.append(s)
+            if s.criterion > bestCriterion {
+                bestCriterion = s.criterion
                 choice.members = members.map { ($0, setting($0)) }
                 choice.label = name
-                choice.calibrators = members.map { calibrators[$0]! }
+                choice.calibrators = try members.map(calibrator)
+                choice.temperatures = members.map { temperature[$0]! }
             }
         }
         return choice
     }
 
-    /// A head's own probabilities from its scores: vote fractions as they are, a softmax of decision values.
-    static func ownProbabilities(_ scores: DenseMatrix, head: HeadKind) -> DenseMatrix {
+    /// A head's probabilities from its scores: vote fractions as they are, a softmax of decision values × 1/T.
+    static func probabilities(_ scores: DenseMatrix, head: HeadKind, temperature: Double = 1) -> DenseMatrix {
         guard head != .knn else { return scores }
         var p = scores
+        if temperature != 1 { for i in p.values.indices { p.values[i] /= Float(temperature) } }
         HeadsSoftmax.rowsInPlace(&p)
         return p
     }
-
 
     static func settingText(_ head: HeadKind, _ v: Double) -> String {
         head == .knn ? "k = \(Int(v))" : "C = \(String(format: "%g", v))"
@@ -237,7 +262,9 @@ public struct SelectedMethod: EvaluationMethod {
         // 2. Refit each chosen member on all training cells; classify the test cells.
         var own = DenseMatrix(rows: test.count, cols: classCount), calibrated = own
         var first: (xTrain: DenseMatrix, xTest: DenseMatrix, out: Scored)?
-        for (member, calibrator) in zip(choice.members, choice.calibrators) {
+        var combined = DenseMatrix(rows: test.count, cols: classCount)
+        for (m, member) in choice.members.enumerated() {
+            let calibrator = choice.calibrators[m]
             let c = candidates[member.candidate]
             let (xTrain, xTest) = try c.representation.vectors(train: train, trainLabels: trainLabels, test: test, seed: seed)
             let out = try fitScore(c.head, settings: [member.setting], x: xTrain, y: trainLabels, query: xTest, classCount: classCount)[0]
@@ -245,12 +272,15 @@ public struct SelectedMethod: EvaluationMethod {
             // 3. Calibration fitted on the member's out-of-fold scores from step 1.
             let p = calibrator?.apply(out.scores) ?? out.probabilities
             let w = 1 / Float(choice.members.count)
-            for v in own.values.indices { own.values[v] += w * out.probabilities.values[v]; calibrated.values[v] += w * p.values[v] }
+            let t = Self.probabilities(out.scores, head: c.head, temperature: choice.temperatures[m])
+            for v in own.values.indices {
+                own.values[v] += w * out.probabilities.values[v]; calibrated.values[v] += w * p.values[v]; combined.values[v] += w * t.values[v]
+            }
         }
         let (xTrain, xTest, out) = first!
         let chosen = candidates[choice.members[0].candidate], setting = choice.members[0].setting
-        // A single head predicts by its own scores; an ensemble by the mean of calibrated probabilities.
-        let predicted = choice.isEnsemble ? HeadsRows.argmax(calibrated) : out.predicted
+        // A single head predicts by its own scores; an ensemble by the mean of temperature-scaled probabilities.
+        let predicted = choice.isEnsemble ? HeadsRows.argmax(combined) : out.predicted
         let raw = Calibration.expectedCalibrationError(probabilities: own, labels: truth)
         let cal = Calibration.expectedCalibrationError(probabilities: calibrated, labels: truth)
         let probability = predicted.enumerated().map { Double(calibrated[$0.offset, $0.element]) }
@@ -259,7 +289,7 @@ public struct SelectedMethod: EvaluationMethod {
 
         var details = SplitDetails(
             chosen: choice.label, candidateScores: choice.scores,
-            calibration: calibration.rawValue, eceRaw: raw.ece, eceCalibrated: cal.ece, reliability: cal.table,
+            calibration: choice.calibrators.map { $0?.name ?? "none" }.joined(separator: ", "), eceRaw: raw.ece, eceCalibrated: cal.ece, reliability: cal.table,
             probability: probability, minConfidence: minConfidence,
             assignedFraction: Double(assigned.count) / Double(max(test.count, 1)),
             assignedAccuracy: assigned.isEmpty ? .nan : Double(assignedCorrect) / Double(assigned.count))
@@ -297,11 +327,50 @@ public struct SelectedMethod: EvaluationMethod {
 public enum ScoreCalibrator: Codable, Sendable {
     case platt(PlattCalibrator)
     case isotonic(IsotonicCalibrator)
+    /// softmax(scores / T).
+    case temperature(Double)
 
     public func apply(_ scores: DenseMatrix) -> DenseMatrix {
         switch self {
         case .platt(let c): return c.apply(scores)
         case .isotonic(let c): return c.apply(scores)
+        case .temperature(let t): return SelectedMethod.probabilities(scores, head: .logistic, temperature: t)
         }
+    }
+
+    public var name: String {
+        switch self {
+        case .platt: return "platt"
+        case .isotonic: return "isotonic"
+        case .temperature(let t): return String(format: "temperature (T = %.2f)", t)
+        }
+    }
+}
+
+/// Temperature scaling (Guo et al. 2017): one T > 0 per model, softmax(z / T) fitted to minimise the log-loss of
+/// held-out decision values. It keeps each model's ranking of classes and only sets how sure it is.
+public enum TemperatureScaling {
+    /// T by golden-section search on log T ∈ [log 0.001, log 1000] (the log-loss is unimodal in log T here).
+    public static func fit(scores: DenseMatrix, labels: [Int]) -> Double {
+        func loss(_ logT: Double) -> Double {
+            let t = exp(logT)
+            var s = 0.0
+            for (r, l) in labels.enumerated() {
+                var m = -Double.infinity
+                for c in 0..<scores.cols { m = max(m, Double(scores[r, c]) / t) }
+                var z = 0.0
+                for c in 0..<scores.cols { z += exp(Double(scores[r, c]) / t - m) }
+                s += m + log(z) - Double(scores[r, l]) / t
+            }
+            return s / Double(max(labels.count, 1))
+        }
+        var a = log(0.001), b = log(1000.0)
+        let g = (5.0.squareRoot() - 1) / 2
+        var x1 = b - g * (b - a), x2 = a + g * (b - a)
+        var f1 = loss(x1), f2 = loss(x2)
+        for _ in 0..<60 {
+            if f1 < f2 { b = x2; x2 = x1; f2 = f1; x1 = b - g * (b - a); f1 = loss(x1) } else { a = x1; x1 = x2; f1 = f2; x2 = a + g * (b - a); f2 = loss(x2) }
+        }
+        return exp((a + b) / 2)
     }
 }

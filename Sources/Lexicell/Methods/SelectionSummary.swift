@@ -14,15 +14,16 @@ public struct SelectionSummary {
         for m in methods {
             for s in m.splits {
                 guard let d = s.details else { continue }
-                let ranked = d.candidateScores.sorted { $0.accuracy > $1.accuracy }
-                let best = ranked.first
-                let other = ranked.first { !$0.candidate.hasPrefix(Self.family(d.chosen)) }
-                rows.append([m.summary.method, "\(s.seed)", d.chosen, best.map { String(format: "%.3f", $0.accuracy) } ?? "—",
-                             other.map { "\($0.candidate) \(String(format: "%.3f", $0.accuracy))" } ?? "—",
-                             String(format: "%.3f", s.metrics.accuracy)])
+                let chosen = d.candidateScores.first { $0.candidate == d.chosen }
+                let other = d.candidateScores.filter { !$0.candidate.hasPrefix(Self.family(d.chosen)) && $0.candidate != d.chosen }
+                    .max { $0.criterion < $1.criterion }
+                func text(_ c: SplitDetails.CandidateScore) -> String { String(format: "%.3f / %.3f", c.accuracy, c.macroF1) }
+                rows.append([m.summary.method, "\(s.seed)", d.chosen, chosen.map(text) ?? "—",
+                             other.map { "\($0.candidate) \(text($0))" } ?? "—",
+                             String(format: "%.3f / %.3f", s.metrics.accuracy, s.metrics.macroF1)])
             }
         }
-        return SelectionSummary(headers: ["method", "seed", "chosen on training cells", "CV accuracy", "best other candidate (CV)", "test accuracy"],
+        return SelectionSummary(headers: ["method", "seed", "chosen on training cells", "CV accuracy / macro F1", "best other candidate (CV)", "test accuracy / macro F1"],
                                 rows: rows)
     }
 

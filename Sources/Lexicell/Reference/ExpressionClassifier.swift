@@ -86,19 +86,21 @@ extension ReferenceTrainer {
         let pca = ExpressionRepresentation(name: "expression PCA", kind: .pcs, features: features)
         let hvg = ExpressionRepresentation(name: "scaled HVG expression", kind: .scaledGenes, features: features)
         let text = FixedRepresentation(name: "\(source.label) top-\(settings.topN) \(settings.weighting.rawValue)", matrix: cells.allGenes)
-        let candidates = [MethodCandidate(pca, .knn), MethodCandidate(pca, .logistic), MethodCandidate(hvg, .logistic),
+        let candidates = [MethodCandidate(hvg, .logistic), MethodCandidate(pca, .knn), MethodCandidate(pca, .logistic),
                           MethodCandidate(hvg, .svm), MethodCandidate(text, .knn)]
         var method = selection.method(name: "auto", candidates: candidates)
+        method.preferred = 0
         method.grids.knnK = kGrid
         method.ensembles = false  // a bundle stores one representation × head
         let all = Array(0..<dataset.labels.count), classCount = dataset.classNames.count
         let choice = try method.choose(train: all, trainLabels: dataset.labels, classCount: classCount, seed: seed)
         let chosen = candidates[choice.members[0].candidate], setting = choice.members[0].setting
         let label = choice.label
-        let runnerUp = choice.scores.filter { !$0.candidate.hasPrefix(chosen.label) }.max { $0.accuracy < $1.accuracy }
-        let bestScore = choice.scores.first { $0.candidate == label }?.accuracy ?? .nan
-        log(String(format: "auto: %@ chosen by 5-fold CV on the reference cells (accuracy %.3f", label, bestScore)
-            + (runnerUp.map { String(format: "; best other: %@ %.3f)", $0.candidate, $0.accuracy) } ?? ")"))
+        let runnerUp = choice.scores.filter { !$0.candidate.hasPrefix(chosen.label) }.max { $0.criterion < $1.criterion }
+        let best = choice.scores.first { $0.candidate == label }
+        log(String(format: "auto: %@ chosen by 5-fold CV on the reference cells (accuracy %.3f, macro F1 %.3f", label,
+                   best?.accuracy ?? .nan, best?.macroF1 ?? .nan)
+            + (runnerUp.map { String(format: "; best other: %@ %.3f, %.3f)", $0.candidate, $0.accuracy, $0.macroF1) } ?? ")"))
         if chosen.head == .knn && chosen.representation is FixedRepresentation {
             var t = self
             t.kGrid = [Int(setting)]
