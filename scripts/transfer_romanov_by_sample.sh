@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Label transfer across batches on real data: Romanov 2017's 65 C1 chips (Sample_ID) are split in two by
 # alternating their sorted ids; one half trains a reference bundle, the other half is annotated with it.
-# Usage: scripts/transfer_romanov_by_sample.sh [extra options for train, e.g. --refine or --gene-embeddings random]
+# Usage: scripts/transfer_romanov_by_sample.sh [extra options for train, e.g. --method paper, --method text --gene-embeddings random]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${LEXICELL:-.build/release/lexicell}

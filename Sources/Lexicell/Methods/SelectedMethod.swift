@@ -342,7 +342,7 @@ public enum ScoreCalibrator: Codable, Sendable {
         switch self {
         case .platt: return "platt"
         case .isotonic: return "isotonic"
-        case .temperature(let t): return String(format: "temperature (T = %.2f)", t)
+        case .temperature(let t): return String(format: "temperature (T = %.3g)", t)
         }
     }
 }
@@ -350,7 +350,8 @@ public enum ScoreCalibrator: Codable, Sendable {
 /// Temperature scaling (Guo et al. 2017): one T > 0 per model, softmax(z / T) fitted to minimise the log-loss of
 /// held-out decision values. It keeps each model's ranking of classes and only sets how sure it is.
 public enum TemperatureScaling {
-    /// T by golden-section search on log T ∈ [log 0.001, log 1000] (the log-loss is unimodal in log T here).
+    /// T by golden-section search on log T ∈ [log 1e-6, log 1e6] (the log-loss is unimodal in log T; decision
+    /// values of strongly regularised heads are tiny, so T must reach far below 1).
     public static func fit(scores: DenseMatrix, labels: [Int]) -> Double {
         func loss(_ logT: Double) -> Double {
             let t = exp(logT)
@@ -364,7 +365,7 @@ public enum TemperatureScaling {
             }
             return s / Double(max(labels.count, 1))
         }
-        var a = log(0.001), b = log(1000.0)
+        var a = log(1e-6), b = log(1e6)
         let g = (5.0.squareRoot() - 1) / 2
         var x1 = b - g * (b - a), x2 = a + g * (b - a)
         var f1 = loss(x1), f2 = loss(x2)
