@@ -50,9 +50,9 @@ public enum CalibrationKind: String, Codable, Sendable, CaseIterable {
 
 /// Chooses a representation × head × setting by stratified cross-validation on the training cells of each
 /// split (mean of accuracy and macro F1 of the out-of-fold predictions; ties go to the earlier candidate, then
-/// the smaller setting), refits the
-/// choice on all training cells and classifies the test cells. Test cells are used for nothing but the final
-/// scores. Probabilities are calibrated on out-of-fold scores of the training cells.
+/// the smaller setting), refits the choice on all training cells and classifies the test cells. Test cells are
+/// used for nothing but the final scores. Probabilities are calibrated on out-of-fold scores of the training
+/// cells.
 ///
 /// With one candidate this is "representation + head with its setting chosen by CV"; with several it is
 /// `--method auto`.
@@ -172,8 +172,8 @@ public struct SelectedMethod: EvaluationMethod {
     /// The candidate and setting of best cross-validated score — the mean of accuracy and macro F1 of the
     /// out-of-fold predictions on the given (training) cells; ties: earlier candidate, smaller setting index;
     /// the `preferred` candidate unless beaten by more than the margin — or, when `ensembles` is on and its
-    /// score is higher still, the mean of the temperature-scaled probabilities of the best 2 or 3 candidates. Calibrators are fitted on the out-of-fold scores (models
-    /// that never saw the cell they score).
+    /// score is higher still, the mean of the temperature-scaled probabilities of the best 2 or 3 candidates.
+    /// Calibrators are fitted on the out-of-fold scores (models that never saw the cell they score).
     public func choose(train: [Int], trainLabels: [Int], classCount: Int, seed: UInt64) throws -> Choice {
         let cv = try crossValidate(train: train, trainLabels: trainLabels, classCount: classCount, seed: seed)
         var scores = [SplitDetails.CandidateScore]()

@@ -17,7 +17,19 @@ public struct GeneOverlap: Codable, Sendable {
     /// Mean fraction of each query cell's top-N genes that have a vector.
     public var topGeneCoverage: Double
 
+    /// Expression bundles: how many of the classifier's genes the query has, of how many.
+    public var classifierGenes: (present: Int, total: Int)?
+
+    enum CodingKeys: String, CodingKey {
+        case queryGenes, orthologMapped, withText, sharedWithReference, referenceGenes, topGeneCoverage
+    }
+
     public var summary: String {
+        if let c = classifierGenes {
+            return "gene overlap: \(c.present) of the expression classifier's \(c.total) genes are in the query"
+                + (orthologMapped.map { " (after mapping \($0) genes through HCOP orthologs)" } ?? "")
+                + "; \(sharedWithReference) of \(queryGenes) query genes shared with the reference's \(referenceGenes)"
+        }
         var s = "gene overlap: \(withText) of \(queryGenes) query genes have a text"
         if let m = orthologMapped { s += " (after mapping \(m) genes through HCOP orthologs)" }
         s += String(format: "; %d shared with the reference's %d genes; %.1f %% of each cell's top genes covered",
@@ -110,10 +122,11 @@ extension Annotator {
         let m = bundle.manifest
         let selected = classifier.baseline.selectedGenes
         let present = Set(renamed.genes).intersection(selected).count
-        let overlap = GeneOverlap(queryGenes: renamed.geneCount, orthologMapped: orthologMapped, withText: 0,
+        var overlap = GeneOverlap(queryGenes: renamed.geneCount, orthologMapped: orthologMapped, withText: 0,
                                   sharedWithReference: Set(renamed.genes).intersection(bundle.genes).count,
                                   referenceGenes: bundle.genes.count, topGeneCoverage: Double(present) / Double(max(selected.count, 1)))
-        log("gene overlap: \(present) of the classifier's \(selected.count) genes are in the query (\(overlap.sharedWithReference) of \(bundle.genes.count) reference genes)")
+        overlap.classifierGenes = (present, selected.count)
+        log(overlap.summary)
         guard present * 2 >= selected.count else {
             throw LexicellError("gene overlap too small: only \(present) of the \(selected.count) genes the reference classifier uses are in the query (need at least half; check the species and the gene symbol column)")
         }
