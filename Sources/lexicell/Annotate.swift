@@ -6,9 +6,9 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a reference bundle from labelled cells, to annotate other datasets with `lexicell annotate`.",
         discussion: """
-        --method auto (the default) chooses by 5-fold cross-validation on the reference cells among expression PCs
-        + KNN or logistic regression, scaled highly variable genes + logistic regression or linear SVM, and the
-        paper's gene-text embedding + KNN, and stores the choice (with calibrated probabilities) in the bundle.
+        --method auto (the default) chooses by 5-fold cross-validation on the reference cells among expression PCs \
+        + KNN or logistic regression, scaled highly variable genes + logistic regression or linear SVM, and the \
+        paper's gene-text embedding + KNN, and stores the choice (with calibrated probabilities) in the bundle. \
         --method paper stores the paper's method (gene texts + SupCon + KNN); --method text the unrefined one.
         """)
 
@@ -61,10 +61,10 @@ struct Annotate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Label query cells with a reference bundle: per-cell confidence, Unassigned below a threshold, CSV + h5ad + report.",
         discussion: """
-        The query is represented as the reference was (the same gene vectors, N, weighting and refiner; or, for
-        bundles trained with --method auto that chose expression, the reference's genes, scaling, PCA and head)
-        and labelled by the reference's classifier. Across species, query genes are renamed through the HCOP ortholog table.
-        With --labels (or --obs-column) the predictions are also scored, including the fraction unassigned at
+        The query is represented as the reference was (the same gene vectors, N, weighting and refiner; or, for \
+        bundles trained with --method auto that chose expression, the reference's genes, scaling, PCA and head) \
+        and labelled by the reference's classifier. Across species, query genes are renamed through the HCOP ortholog table. \
+        With --labels (or --obs-column) the predictions are also scored, including the fraction unassigned at \
         several thresholds.
         """)
 

@@ -6,12 +6,12 @@ struct Benchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare methods on the same seeded splits: auto, the paper, expression baselines, linear heads, gene texts, hybrids, random controls.",
         discussion: """
-        Methods (--method, repeatable): auto, paper, or base[/weighting][+supcon][:head] with base pca, hvg, graph,
-        text, random, hybrid, hybrid-random, crossview, crossview-random; text and random take /weighted or
-        /genept-w; +supcon refines per split on training cells; heads :knn, :lr, :svm. Text methods run once per
-        --models entry. Default: \(BenchmarkPlan.defaultSpecs.joined(separator: ", ")).
-        Writes benchmark.json, benchmark.md and report.html into --out and prints the Markdown.
-        --config FILE reads the same options from JSON: {"data": "...", "method": ["pca", "text"], "seeds": 5, ...}
+        Methods (--method, repeatable): auto, paper, or base[/weighting][+supcon][:head] with base pca, hvg, graph, \
+        text, random, hybrid, hybrid-random, crossview, crossview-random; text and random take /weighted or \
+        /genept-w; +supcon refines per split on training cells; heads :knn, :lr, :svm. Text methods run once per \
+        --models entry. Default: \(BenchmarkPlan.defaultSpecs.joined(separator: ", ")). \
+        Writes benchmark.json, benchmark.md and report.html into --out and prints the Markdown. \
+        --config FILE reads the same options from JSON: {"data": "...", "method": ["pca", "text"], "seeds": 5, ...} \
         (keys are the long option names; arrays repeat an option; true switches a flag on).
         """)
 

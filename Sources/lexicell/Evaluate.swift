@@ -6,11 +6,11 @@ struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate classification methods on a labelled dataset (default: auto, chosen on training cells).",
         discussion: """
-        Reads the data and labels and reports accuracy, weighted F1, macro F1, Cohen's kappa and balanced accuracy
-        over seeded stratified 80/20 splits. `--method auto` (the default) chooses, on the training cells of each
-        split only, among expression PCs, scaled genes, gene-text and hybrid representations with KNN, logistic
-        regression or linear SVM heads, and says what it chose; `--method paper` is the paper's method. The
-        random-gene control runs beside them unless --no-control. Writes result.json, predictions.csv, summary.md
+        Reads the data and labels and reports accuracy, weighted F1, macro F1, Cohen's kappa and balanced accuracy \
+        over seeded stratified 80/20 splits. `--method auto` (the default) chooses, on the training cells of each \
+        split only, among expression PCs, scaled genes, gene-text and hybrid representations with KNN, logistic \
+        regression or linear SVM heads, and says what it chose; `--method paper` is the paper's method. The \
+        random-gene control runs beside them unless --no-control. Writes result.json, predictions.csv, summary.md \
         and report.html into --out; prints the summary.
         """)
 
