@@ -50,10 +50,7 @@ public struct GraphClusterMethod: EvaluationMethod {
             points: points, trainIndices: Array(0..<train.count), trainLabels: trainLabels,
             testIndices: Array(train.count..<(train.count + test.count)), neighbours: neighbours, resolution: resolution, seed: seed)
         let truth = test.map { labels[$0] }
-        var all = DenseMatrix(rows: labels.count, cols: xTrain.cols)
-        for (rows, x) in [(train, xTrain), (test, xTest)] {
-            for (i, r) in rows.enumerated() { all.values.replaceSubrange((r * x.cols)..<((r + 1) * x.cols), with: x.row(i)) }
-        }
+        let all = KNNEvaluation.datasetOrder(cells: labels.count, train: train, xTrain, test: test, xTest)
         let result = KNNEvaluation.SplitResult(
             seed: seed, chosenK: 0, crossValidationAccuracy: [], testAccuracyByK: [],
             metrics: ClassificationMetrics(truth: truth, predicted: predicted, classNames: classNames),

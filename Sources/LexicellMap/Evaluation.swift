@@ -67,6 +67,15 @@ public struct KNNEvaluation: Sendable {
         }
     }
 
+    /// A split's training and test rows put back in dataset order (cells × dimensions), for plotting.
+    public static func datasetOrder(cells: Int, train: [Int], _ xTrain: DenseMatrix, test: [Int], _ xTest: DenseMatrix) -> DenseMatrix {
+        var all = DenseMatrix(rows: cells, cols: xTrain.cols)
+        for (rows, x) in [(train, xTrain), (test, xTest)] {
+            for (i, r) in rows.enumerated() { all.values.replaceSubrange((r * x.cols)..<((r + 1) * x.cols), with: x.row(i)) }
+        }
+        return all
+    }
+
     /// Chooses k by cross-validation on `x` (training cells only). Returns mean accuracy per k.
     public func crossValidate(_ x: DenseMatrix, labels: [Int], classCount: Int, seed: UInt64) -> [Double] {
         let fold = StratifiedSplit.kFold(labels: labels, folds: folds, seed: seed &+ 0x9E37)
@@ -110,10 +119,7 @@ public struct KNNEvaluation: Sendable {
             return Double(zip(p.labels, truth).filter { $0 == $1 }.count) / Double(max(truth.count, 1))
         }
         let p = knn.vote(nb, k: kGrid[best])
-        var all = DenseMatrix(rows: labels.count, cols: xTrain.cols)
-        for (rows, x) in [(train, xTrain), (test, xTest)] {
-            for (i, r) in rows.enumerated() { all.values.replaceSubrange((r * x.cols)..<((r + 1) * x.cols), with: x.row(i)) }
-        }
+        let all = Self.datasetOrder(cells: labels.count, train: train, xTrain, test: test, xTest)
         let result = SplitResult(seed: seed, chosenK: kGrid[best], crossValidationAccuracy: cv, testAccuracyByK: sweep,
                            metrics: ClassificationMetrics(truth: truth, predicted: p.labels, classNames: classNames),
                            trainCount: train.count, testCount: test.count, test: test, truth: truth, predicted: p.labels,

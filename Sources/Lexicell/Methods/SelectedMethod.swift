@@ -307,10 +307,7 @@ public struct SelectedMethod: EvaluationMethod {
             }
         }
 
-        var all = DenseMatrix(rows: labels.count, cols: xTrain.cols)
-        for (rows, x) in [(train, xTrain), (test, xTest)] {
-            for (i, r) in rows.enumerated() { all.values.replaceSubrange((r * x.cols)..<((r + 1) * x.cols), with: x.row(i)) }
-        }
+        let all = KNNEvaluation.datasetOrder(cells: labels.count, train: train, xTrain, test: test, xTest)
         let topRaw = predicted.enumerated().map { Double(own[$0.offset, $0.element]) }
         var result = KNNEvaluation.SplitResult(
             seed: seed, chosenK: chosen.head == .knn && !choice.isEnsemble ? Int(setting) : 0, crossValidationAccuracy: [], testAccuracyByK: [],
