@@ -236,10 +236,10 @@ public struct BenchmarkPlan {
     /// embedding + KNN, hybrids + KNN. SupCon candidates are left out (they would be trained once per fold;
     /// compare them in the benchmark instead).
     public static func autoCandidates(pca: CellRepresentation, hvg: CellRepresentation, text: CellRepresentation,
-                                      features: ExpressionFeatures) -> [MethodCandidate] {
+                                      features: ExpressionFeatures, hybrids: Bool = true) -> [MethodCandidate] {
         var c = [MethodCandidate(hvg, .logistic), MethodCandidate(pca, .knn), MethodCandidate(pca, .logistic),
                  MethodCandidate(hvg, .svm), MethodCandidate(text, .knn)]
-        if let t = text as? FixedRepresentation {
+        if hybrids, let t = text as? FixedRepresentation {
             for w: Float in [0.5, 1] {
                 c.append(MethodCandidate(HybridRepresentation(name: "hybrid PCA ⊕ \(w)·\(t.name)", features: features,
                                                               knowledge: t.matrix, weight: w), .knn))

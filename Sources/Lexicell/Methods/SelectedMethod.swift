@@ -109,22 +109,25 @@ public struct SelectedMethod: EvaluationMethod {
             let standardizer = FeatureStandardizer(fitting: x)
             let xs = standardizer.apply(x), qs = standardizer.apply(query)
             return try settings.map { c in
-                let model: LinearHead
-                if head == .logistic {
-                    model = try LogisticRegression.fit(xs, labels: y, classCount: classCount,
-                                                       options: .init(c: c, classWeight: classWeight, maxIterations: 300, tolerance: 1e-4))
-                } else {
-                    model = try LinearSVM.fit(xs, labels: y, classCount: classCount, options: .init(c: c, classWeight: classWeight))
-                }
+                let model = try fitLinear(head, c: c, standardized: xs, y: y, classCount: classCount)
                 let z = model.decision(qs)
-                var p = z
-                HeadsSoftmax.rowsInPlace(&p)
+                let p = Self.probabilities(z, head: head)
                 // Weights on the unstandardised features: w_j / scale_j.
                 var w = model.weights
                 for r in 0..<w.rows { for j in 0..<w.cols { w[r, j] /= standardizer.scale[j] } }
                 return Scored(predicted: model.predict(qs), scores: z, probabilities: p, weights: w)
             }
         }
+    }
+
+    /// A linear head with C = `c` on standardised features (the solver settings every fit of a head uses).
+    func fitLinear(_ head: HeadKind, c: Double, standardized xs: DenseMatrix, y: [Int], classCount: Int) throws -> LinearHead {
+        precondition(head != .knn, "fitLinear: KNN is not a linear head")
+        if head == .logistic {
+            return try LogisticRegression.fit(xs, labels: y, classCount: classCount,
+                                              options: .init(c: c, classWeight: classWeight, maxIterations: 300, tolerance: 1e-4))
+        }
+        return try LinearSVM.fit(xs, labels: y, classCount: classCount, options: .init(c: c, classWeight: classWeight))
     }
 
     /// Out-of-fold predictions and scores (training cells × classes, each cell scored by a model fitted without

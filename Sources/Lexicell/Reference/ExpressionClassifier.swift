@@ -48,7 +48,7 @@ public struct ExpressionClassifier: Codable, Sendable {
     /// reference cells' features and classes (used by KNN).
     public func classify(_ x: DenseMatrix, reference: DenseMatrix, labels: [Int], classCount: Int)
         -> (best: [Int], probability: [Double], meanSimilarity: [Double]) {
-        let scores: DenseMatrix, own: DenseMatrix, best: [Int]
+        let scores: DenseMatrix, best: [Int]
         var similarity = [Double](repeating: .nan, count: x.rows)
         if head == .knn {
             let knn = KNNClassifier(reference: reference, labels: labels, classCount: classCount)
@@ -57,23 +57,19 @@ public struct ExpressionClassifier: Codable, Sendable {
             best = p.labels
             similarity = p.meanSimilarity
             scores = knn.voteFractions(list, k: Int(setting))
-            own = scores
         } else {
-            let z = StoredLinearHead(weights: weights!, intercept: intercept!).decision(standardizer!.apply(x))
-            scores = z
-            var p = z
-            HeadsSoftmax.rowsInPlace(&p)
-            own = p
-            best = HeadsRows.argmax(z)
+            scores = StoredLinearHead(weights: weights!, intercept: intercept!).decision(standardizer!.apply(x))
+            best = HeadsRows.argmax(scores)
         }
-        let probabilities = calibrator?.apply(scores) ?? own
+        let probabilities = calibrator?.apply(scores) ?? SelectedMethod.probabilities(scores, head: head)
         return (best, best.enumerated().map { Double(probabilities[$0.offset, $0.element]) }, similarity)
     }
 }
 
 extension ReferenceTrainer {
-    /// `train --method auto`: chooses among expression PCs + KNN/LR, scaled genes + LR/SVM and the paper's text
-    /// embedding + KNN by cross-validation on the reference cells, then fits the choice on all of them. A text
+    /// `train --method auto`: chooses among `auto`'s candidates without the hybrids (a bundle stores one
+    /// representation) — scaled genes + LR/SVM, expression PCs + KNN/LR and the paper's text embedding + KNN — by
+    /// cross-validation on the reference cells, then fits the choice on all of them. A text
     /// choice gives the usual text bundle (with `refinement` if set); an expression choice an expression bundle.
     public func trainAuto(_ dataset: LabelledDataset, knowledge: GeneKnowledge, source: GeneTableSource,
                           selection: SelectionSettings, log: (String) -> Void) throws -> ReferenceBundle {
@@ -86,8 +82,7 @@ extension ReferenceTrainer {
         let pca = ExpressionRepresentation(name: "expression PCA", kind: .pcs, features: features)
         let hvg = ExpressionRepresentation(name: "scaled HVG expression", kind: .scaledGenes, features: features)
         let text = FixedRepresentation(name: "\(source.label) top-\(settings.topN) \(settings.weighting.rawValue)", matrix: cells.allGenes)
-        let candidates = [MethodCandidate(hvg, .logistic), MethodCandidate(pca, .knn), MethodCandidate(pca, .logistic),
-                          MethodCandidate(hvg, .svm), MethodCandidate(text, .knn)]
+        let candidates = BenchmarkPlan.autoCandidates(pca: pca, hvg: hvg, text: text, features: features, hybrids: false)
         var method = selection.method(name: "auto", candidates: candidates)
         method.preferred = 0
         method.grids.knnK = kGrid
@@ -112,11 +107,7 @@ extension ReferenceTrainer {
         let x = try classifier.represent(dataset.expression)
         if chosen.head != .knn {
             let st = FeatureStandardizer(fitting: x)
-            let xs = st.apply(x)
-            let model: LinearHead = chosen.head == .logistic
-                ? try LogisticRegression.fit(xs, labels: dataset.labels, classCount: classCount,
-                                             options: .init(c: setting, classWeight: method.classWeight, maxIterations: 300, tolerance: 1e-4))
-                : try LinearSVM.fit(xs, labels: dataset.labels, classCount: classCount, options: .init(c: setting, classWeight: method.classWeight))
+            let model = try method.fitLinear(chosen.head, c: setting, standardized: st.apply(x), y: dataset.labels, classCount: classCount)
             classifier.standardizer = st
             classifier.weights = model.weights
             classifier.intercept = model.intercept
