@@ -117,10 +117,17 @@ public struct BenchmarkPlan {
         let pca = ExpressionRepresentation(name: "expression PCA", kind: .pcs, features: features)
         let hvg = ExpressionRepresentation(name: "scaled HVG expression", kind: .scaledGenes, features: features)
 
+        var neededByWeighting = [CellWeighting: [String]]()
         func table(_ source: GeneTableSource, key: String, weighting: CellWeighting, dimension: Int) throws -> GeneEmbeddingTable {
             if let t = tables[key] { return t }
             let t0 = Date()
-            let needed = TextCellEmbeddings.neededSymbols(expression: dataset.expression, knowledge: knowledge, topN: topN, weighting: weighting)
+            // The same genes serve every source of one weighting (a model and its random control).
+            let needed = neededByWeighting[weighting] ?? TextCellEmbeddings.neededSymbols(
+                expression: dataset.expression, knowledge: knowledge, topN: topN, weighting: weighting)
+            if neededByWeighting[weighting] == nil {
+                neededByWeighting[weighting] = needed
+                log("genes needed (in some cell's top \(topN), with a text): \(needed.count)")
+            }
             let t = try source.table(symbols: needed, knowledge: knowledge, cachePath: cachePath, defaultDimension: dimension, log: log)
             timings["gene vectors: \(key)", default: 0] += Date().timeIntervalSince(t0)
             tables[key] = t

@@ -43,9 +43,6 @@ struct Evaluate: ParsableCommand {
         // The knowledge source: the model, a file of gene vectors, or only the random control.
         let sources = GeneTableSource.sources(model: embeddingOptions.model, file: embeddingOptions.geneEmbeddings,
                                               control: false, randomDimension: embeddingOptions.randomDimension)
-        let needed = TextCellEmbeddings.neededSymbols(expression: dataset.expression, knowledge: knowledge,
-                                                      topN: settings.topN, weighting: settings.weighting)
-        logLine("genes needed (in some cell's top \(settings.topN), with a text): \(needed.count)")
         var plan = BenchmarkPlan(specs: specs, textSources: sources)
         plan.topN = settings.topN
         plan.refinement = refineOptions.settings
