@@ -6,15 +6,8 @@ public enum LinearAlgebra {
     public static func gemm(_ a: UnsafePointer<Float>, rowsA: Int, colsA: Int, transposeA: Bool,
                             _ b: UnsafePointer<Float>, rowsB: Int, colsB: Int, transposeB: Bool,
                             into c: UnsafeMutablePointer<Float>, alpha: Float = 1, beta: Float = 0) {
-        let m = transposeA ? colsA : rowsA
-        let k = transposeA ? rowsA : colsA
-        let n = transposeB ? rowsB : colsB
-        precondition(k == (transposeB ? colsB : rowsB), "gemm: inner dimensions differ")
-        guard m > 0, n > 0 else { return }
-        if k == 0 {
-            if beta == 0 { c.update(repeating: 0, count: m * n) } else { for i in 0..<(m * n) { c[i] *= beta } }
-            return
-        }
+        guard let (m, n, k) = gemmShape(rowsA: rowsA, colsA: colsA, transposeA: transposeA, rowsB: rowsB, colsB: colsB,
+                                        transposeB: transposeB, c: c, beta: beta) else { return }
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(colsA), b, Int32(colsB), beta, c, Int32(n))
     }
@@ -23,17 +16,26 @@ public enum LinearAlgebra {
     public static func gemm(_ a: UnsafePointer<Double>, rowsA: Int, colsA: Int, transposeA: Bool,
                             _ b: UnsafePointer<Double>, rowsB: Int, colsB: Int, transposeB: Bool,
                             into c: UnsafeMutablePointer<Double>, alpha: Double = 1, beta: Double = 0) {
+        guard let (m, n, k) = gemmShape(rowsA: rowsA, colsA: colsA, transposeA: transposeA, rowsB: rowsB, colsB: colsB,
+                                        transposeB: transposeB, c: c, beta: beta) else { return }
+        cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(colsA), b, Int32(colsB), beta, c, Int32(n))
+    }
+
+    /// m, n, k of op(A) · op(B), or nil when there is nothing for BLAS to do (an empty product, or k = 0, where
+    /// C becomes beta · C).
+    private static func gemmShape<T: FloatingPoint>(rowsA: Int, colsA: Int, transposeA: Bool, rowsB: Int, colsB: Int,
+                                                    transposeB: Bool, c: UnsafeMutablePointer<T>, beta: T) -> (Int, Int, Int)? {
         let m = transposeA ? colsA : rowsA
         let k = transposeA ? rowsA : colsA
         let n = transposeB ? rowsB : colsB
         precondition(k == (transposeB ? colsB : rowsB), "gemm: inner dimensions differ")
-        guard m > 0, n > 0 else { return }
+        guard m > 0, n > 0 else { return nil }
         if k == 0 {
             if beta == 0 { c.update(repeating: 0, count: m * n) } else { for i in 0..<(m * n) { c[i] *= beta } }
-            return
+            return nil
         }
-        cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(colsA), b, Int32(colsB), beta, c, Int32(n))
+        return (m, n, k)
     }
 
     /// op(A) · op(B) as a new matrix.
