@@ -96,13 +96,14 @@ extension ReferenceTrainer {
         log(String(format: "auto: %@ chosen by 5-fold CV on the reference cells (accuracy %.3f, macro F1 %.3f", label,
                    best?.accuracy ?? .nan, best?.macroF1 ?? .nan)
             + (runnerUp.map { String(format: "; best other: %@ %.3f, %.3f)", $0.candidate, $0.accuracy, $0.macroF1) } ?? ")"))
-        if chosen.head == .knn && chosen.representation is FixedRepresentation {
+        // The text candidate (KNN only) gives the usual text bundle.
+        guard let expression = chosen.representation as? ExpressionRepresentation else {
             var t = self
             t.kGrid = [Int(setting)]
             return try t.train(dataset, knowledge: knowledge, source: source, log: log)
         }
         let baseline = try ExpressionBaseline.fit(dataset.expression, configuration: features.configuration)
-        var classifier = ExpressionClassifier(description: label, baseline: baseline, features: chosen.representation.name == pca.name ? .pcs : .scaledGenes,
+        var classifier = ExpressionClassifier(description: label, baseline: baseline, features: expression.kind,
                                               head: chosen.head, setting: setting)
         let x = try classifier.represent(dataset.expression)
         if chosen.head != .knn {
