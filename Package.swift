@@ -38,6 +38,7 @@ let package = Package(
         .target(name: "LexicellLearn", dependencies: ["LexicellCore", "CBLAS"]),
         .target(name: "LexicellMap", dependencies: ["LexicellCore", "CBLAS"]),
         .target(name: "LexicellReport", dependencies: ["LexicellCore", "CBLAS"]),
+        .target(name: "LexicellPathways", dependencies: ["LexicellCore"]),
         .target(name: "Lexicell", dependencies: [
             "LexicellCore", "LexicellIO", "LexicellGenes", "LexicellText", "LexicellCells",
             "LexicellLearn", "LexicellMap", "LexicellReport",
@@ -54,6 +55,7 @@ let package = Package(
         .testTarget(name: "LearnTests", dependencies: ["LexicellLearn", "LexicellMap"]),
         .testTarget(name: "MapTests", dependencies: ["LexicellMap"]),
         .testTarget(name: "ReportTests", dependencies: ["LexicellReport"]),
+        .testTarget(name: "PathwaysTests", dependencies: ["LexicellPathways", "LexicellIO"], exclude: ["Fixtures"]),
         .testTarget(name: "RemoteTests", dependencies: [
             "LexicellRemote", .product(name: "Hummingbird", package: "hummingbird"),
         ]),
