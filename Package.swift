@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "LexicellPathways", dependencies: ["LexicellCore"]),
         .target(name: "Lexicell", dependencies: [
             "LexicellCore", "LexicellIO", "LexicellGenes", "LexicellText", "LexicellCells",
-            "LexicellLearn", "LexicellMap", "LexicellReport",
+            "LexicellLearn", "LexicellMap", "LexicellReport", "LexicellPathways",
         ]),
         .executableTarget(name: "lexicell", dependencies: [
             "Lexicell", "LexicellRemote", .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -16,6 +16,8 @@ public struct GSEAResult: Equatable, Sendable {
     public var pValue: Double
     /// FDR q-value computed from all sets' normalised nulls, as gseapy does.
     public var fdr: Double
+    /// Null ES of the same sign as the ES: the p-value's denominator (its resolution is 1 / this).
+    public var nullSameSign: Int
     /// Leading-edge genes (gene indices), in ranking order from the extreme end.
     public var leadingEdge: [Int32]
 }
@@ -129,6 +131,7 @@ public enum PrerankedGSEA {
         var normNull = [Double]()
         normNull.reserveCapacity(nulls.count)
         var pvals = [Double](repeating: 1, count: tested.count)
+        var sameSign = [Int](repeating: 0, count: tested.count)
         for s in tested.indices {
             let e = es[s]
             let null = nulls[(s * P)..<((s + 1) * P)]
@@ -142,6 +145,7 @@ public enum PrerankedGSEA {
             nes[s] = e >= 0 ? e / posMean : e / abs(negMean)
             for x in null { normNull.append(x >= 0 ? x / posMean : x / abs(negMean)) }
             let denominator = e >= 0 ? posN : negN
+            sameSign[s] = denominator
             pvals[s] = denominator > 0 ? Double(atLeast) / Double(denominator) : 1
         }
         normNull.sort()
@@ -168,7 +172,7 @@ public enum PrerankedGSEA {
                 : hits.suffix(from: peaks[s]).reversed().map { rankedGenes[Int($0)] }
             results.append(GSEAResult(id: t.set.id, name: t.set.name, size: t.set.size, sizeInRanking: hits.count,
                                       enrichmentScore: es[s], normalizedEnrichmentScore: nes[s], pValue: pvals[s],
-                                      fdr: fdr, leadingEdge: leading))
+                                      fdr: fdr, nullSameSign: sameSign[s], leadingEdge: leading))
         }
         return GSEAReport(results: results, skipped: skipped, permutations: P, seed: options.seed)
     }

@@ -74,7 +74,12 @@ final class RankSumTests: XCTestCase {
         let rows = 60, cols = 25
         var dense = DenseMatrix(rows: rows, cols: cols)
         for i in 0..<dense.values.count { dense.values[i] = pool[Int(rng.next() % UInt64(pool.count))] }
-        let labels: [String?] = (0..<rows).map { $0 % 7 == 6 ? nil : ["a", "b", "c"][($0 * 5 + $0 / 3) % 3] }
+        let names = ["a", "b", "c"]
+        var labels = [String?]()
+        for r in 0..<rows {
+            let k: Int = (r * 5 + r / 3) % 3
+            labels.append(r % 7 == 6 ? nil : names[k])
+        }
         let sparse = SparseMatrix(dense: dense)
         for tc in [false, true] {
             let tables = try RankSumMarkers.oneVsRest(sparse, labels: labels, tieCorrect: tc)
