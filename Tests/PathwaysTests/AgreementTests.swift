@@ -26,11 +26,16 @@ final class AgreementTests: XCTestCase {
                                                                         group: "CD19+ B", reference: "CD14+ Monocyte", tieCorrect: true)
         XCTAssertEqual(t.rows.count, 765 * 21)
         var checked = 0
+        var worst = (score: 0.0, lfc: 0.0, p: 0.0, padj: 0.0)
         for r in t.rows {
             let key = "\(r[c("tie_correct")])|\(r[c("group")])|\(r[c("reference")])"
             guard let m = mine[key], let j = geneIndex[r[c("names")]] else { return XCTFail("no result for \(key) \(r[c("names")])") }
             let score = Double(r[c("scores")])!, lfc = Double(r[c("logfoldchanges")])!
             let p = Double(r[c("pvals")])!, padj = Double(r[c("pvals_adj")])!, pts = Double(r[c("pts")])!
+            worst.score = max(worst.score, abs(m.scores[j] - score) / max(abs(score), 1e-3))
+            worst.lfc = max(worst.lfc, abs(m.logFoldChanges[j] - lfc) / max(abs(lfc), 1e-3))
+            worst.p = max(worst.p, abs(m.pValues[j] - p) / max(p, 1e-300))
+            worst.padj = max(worst.padj, abs(m.adjustedPValues[j] - padj))
             XCTAssertTrue(close(m.scores[j], score, rel: 1e-4, abs: 1e-5), "\(key) \(r[c("names")]) score \(m.scores[j]) vs \(score)")
             XCTAssertTrue(close(m.logFoldChanges[j], lfc, rel: 1e-4, abs: 1e-5), "\(key) \(r[c("names")]) lfc \(m.logFoldChanges[j]) vs \(lfc)")
             XCTAssertTrue(close(m.pValues[j], p, rel: 1e-5, abs: 1e-300), "\(key) \(r[c("names")]) p \(m.pValues[j]) vs \(p)")
@@ -40,6 +45,7 @@ final class AgreementTests: XCTestCase {
             checked += 1
         }
         XCTAssertEqual(checked, 765 * 21)
+        print("wilcoxon vs scanpy, largest deviation: score \(worst.score) rel, log2FC \(worst.lfc) rel, p \(worst.p) rel, padj \(worst.padj) abs")
     }
 
     /// The hypergeometric tail against scipy `hypergeom.sf` on a grid reaching populations of 20,000 and tails
@@ -47,9 +53,12 @@ final class AgreementTests: XCTestCase {
     func testHypergeometricTailMatchesScipy() throws {
         let t = try table("hypergeom_grid_scipy.csv")
         XCTAssertGreaterThan(t.rows.count, 100)
+        var worst = 0.0
+        defer { print("hypergeometric tail vs scipy, largest relative deviation \(worst) over \(t.rows.count) cases") }
         for r in t.rows {
             let v = r.map { Double($0)! }
             let mine = OverRepresentation.upperTail(overlap: Int(v[3]), population: Int(v[0]), successes: Int(v[1]), draws: Int(v[2]))
+            if v[4] > 0 { worst = max(worst, abs(mine - v[4]) / v[4]) }
             XCTAssertTrue(close(mine, v[4], rel: 1e-10), "M \(v[0]) n \(v[1]) N \(v[2]) k \(v[3]): \(mine) vs \(v[4])")
         }
         // Hand case: M 10, n 4, N 3, k 2 → (C(4,2)·C(6,1) + C(4,3)) / C(10,3) = 40/120.
@@ -108,9 +117,14 @@ final class AgreementTests: XCTestCase {
             XCTAssertEqual(report.results.count, ref.rows.count, tag)
             let byId = Dictionary(uniqueKeysWithValues: report.results.map { ($0.id, $0) })
             var nesChecked = 0
+            var worst = (es: 0.0, nes: 0.0, p: 0.0)
+            defer { print("prerank \(tag) vs gseapy over \(nesChecked) sets: ES \(worst.es) rel, NES \(worst.nes) rel, p \(worst.p) abs (largest)") }
             for r in ref.rows {
                 guard let x = byId[r[0]] else { XCTFail("\(tag) \(r[0]) missing"); continue }
                 let es = Double(r[1])!, nes = Double(r[2])!, p = Double(r[3])!, fdr = Double(r[4])!
+                worst.es = max(worst.es, abs(x.enrichmentScore - es) / abs(es))
+                worst.nes = max(worst.nes, abs(x.normalizedEnrichmentScore - nes) / abs(nes))
+                worst.p = max(worst.p, abs(x.pValue - p))
                 XCTAssertTrue(close(x.enrichmentScore, es, rel: 1e-6, abs: 1e-9), "\(tag) \(r[0]) ES \(x.enrichmentScore) vs \(es)")
                 let lead = r[5].split(separator: ";").map { geneIndex[String($0)]! }
                 XCTAssertEqual(Set(x.leadingEdge), Set(lead), "\(tag) \(r[0]) leading edge")

@@ -56,6 +56,20 @@ final class BiologyTests: XCTestCase {
                   expected: ["GO:0050853", "GO:0042113"], minSize: 5)
     }
 
+    /// Stated before running: the AUCell-style score of B cell receptor signalling (GO:0050853) is higher on
+    /// average in B cells than in every other PBMC type.
+    func testPBMCBCellReceptorCellScoreIsHighestInBCells() throws {
+        let data = PBMC.data
+        let sets = try GeneSetCollection.read(path: "\(genesets)/go_bp_human.gmt.gz").matched(to: data.expression.genes)
+        let bcr = try XCTUnwrap(sets.sets.first { $0.id == "GO:0050853" })
+        let scores = PathwayCellScores.auc(data.expression.values, sets: [bcr])
+        var sum = [String: (Double, Int)]()
+        for (c, l) in PBMC.labels.enumerated() { if let l { sum[l, default: (0, 0)].0 += Double(scores[c, 0]); sum[l, default: (0, 0)].1 += 1 } }
+        let means = sum.mapValues { $0.0 / Double($0.1) }
+        let b = try XCTUnwrap(means["CD19+ B"])
+        for (l, m) in means where l != "CD19+ B" { XCTAssertGreaterThan(b, m, l) }
+    }
+
     func testPBMCNKCellsEnrichForNaturalKillerCytotoxicity() throws {
         try check(expression: PBMC.data.expression, labels: PBMC.labels, group: "CD56+ NK", collection: "go_bp_human",
                   expected: ["GO:0042267"], minSize: 5, maxGSEAP: 0.05)  // 0.01 as first stated failed (p ≈ 0.035)
