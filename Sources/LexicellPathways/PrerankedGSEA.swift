@@ -36,8 +36,10 @@ public struct GSEAReport: Sendable {
 /// - ES: walk down the ranking (sorted by decreasing score); at a set gene add |score|^weight / Σ over the
 ///   set's genes of |score|^weight, at any other gene subtract 1 / (N − k). ES is the extreme of the walk
 ///   (the first value of strictly largest magnitude; weight 1 is GSEA's standard).
-/// - Null: for each set, `permutations` random position sets of the same size (a seeded generator derived
-///   from `seed` and the set's index, so results do not depend on thread timing).
+/// - Null: `permutations` random position sets of the set's size. The null depends only on that size, so sets
+///   of equal size share one null (gseapy shares one series of gene permutations between all sets; fgsea also
+///   shares nulls by size). Each size's generator is seeded from `seed` and the size, so a set's NES and p do
+///   not depend on which other sets are tested or on thread timing; only the FDR looks at the other sets.
 /// - NES = ES / mean(null ES ≥ 0) for ES ≥ 0, else ES / |mean(null ES < 0)|; when that side of the null is
 ///   empty the ES itself is the divisor (gseapy's rule).
 /// - p = #(null ≥ ES) / #(null ≥ 0) for ES ≥ 0, #(null ≤ ES) / #(null < 0) otherwise; 1 if the side is empty.
@@ -89,27 +91,35 @@ public enum PrerankedGSEA {
         }
         let P = options.permutations
         var es = [Double](repeating: 0, count: tested.count)
-        var nulls = [Double](repeating: 0, count: tested.count * P)
         var peaks = [Int](repeating: 0, count: tested.count)
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, tested.count))
+        // The null ES of a set depends only on its size k (k random positions of the same ranking), so one null
+        // per distinct size serves every set of that size; larger sizes first for load balance.
+        let sizes = Array(Set(tested.map { $0.hits.count })).sorted(by: >)
+        let sizeSlot = Dictionary(uniqueKeysWithValues: sizes.enumerated().map { ($1, $0) })
+        var nulls = [Double](repeating: 0, count: sizes.count * P)
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, max(sizes.count, tested.count)))
         weights.withUnsafeBufferPointer { w in
         es.withUnsafeMutableBufferPointer { esb in
         nulls.withUnsafeMutableBufferPointer { nb in
         peaks.withUnsafeMutableBufferPointer { pk in
             let out = GSEAShared(es: esb, nulls: nb, peaks: pk)
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var s = worker
+                while s < tested.count {
+                    let (e, peak) = tested[s].hits.withUnsafeBufferPointer { walk(w, N: N, hits: $0) }
+                    out.es[s] = e
+                    out.peaks[s] = peak
+                    s += workers
+                }
                 let shuffle = UnsafeMutableBufferPointer<Int32>.allocate(capacity: N)
                 defer { shuffle.deallocate() }
                 for i in 0..<N { shuffle[i] = Int32(i) }
                 var scratch = [Int32]()
-                var s = worker
-                while s < tested.count {
-                    let hits = tested[s].hits
-                    let (e, peak) = hits.withUnsafeBufferPointer { walk(w, N: N, hits: $0) }
-                    out.es[s] = e
-                    out.peaks[s] = peak
-                    var rng = SeededGenerator(seed: options.seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(s + 1))
-                    let k = hits.count
+                var slot = worker
+                while slot < sizes.count {
+                    let k = sizes[slot]
+                    // Seeded by (seed, k): a set's null does not depend on the other sets or on threads.
+                    var rng = SeededGenerator(seed: options.seed ^ (0x9E37_79B9_7F4A_7C15 &* UInt64(k)))
                     scratch.removeAll(keepingCapacity: true)
                     scratch.append(contentsOf: repeatElement(0, count: k))
                     for p in 0..<P {
@@ -119,49 +129,70 @@ public enum PrerankedGSEA {
                             scratch[i] = shuffle[i]
                         }
                         scratch.sort()
-                        out.nulls[s * P + p] = scratch.withUnsafeBufferPointer { walk(w, N: N, hits: $0).es }
+                        out.nulls[slot * P + p] = scratch.withUnsafeBufferPointer { walk(w, N: N, hits: $0).es }
                     }
-                    s += workers
+                    slot += workers
                 }
             }
         } } } }
-        // Statistics.
-        var results = [GSEAResult]()
+        // Per size: means of each sign, and the normalised null sorted (for the FDR counts).
+        var posMean = [Double](repeating: 0, count: sizes.count), negMean = posMean
+        var posCount = [Int](repeating: 0, count: sizes.count), negCount = posCount
+        var sortedNull = [[Double]](), normNull = [[Double]]()
+        for slot in sizes.indices {
+            let null = nulls[(slot * P)..<((slot + 1) * P)]
+            var ps = 0.0, ns = 0.0
+            for x in null { if x >= 0 { ps += x; posCount[slot] += 1 } else { ns += x; negCount[slot] += 1 } }
+            posMean[slot] = posCount[slot] > 0 ? ps / Double(posCount[slot]) : .nan
+            negMean[slot] = negCount[slot] > 0 ? ns / Double(negCount[slot]) : .nan
+            sortedNull.append(null.sorted())
+        }
+        // gseapy's rule when one side of a null is empty: that side's mean is the set's own ES.
+        func means(_ slot: Int, _ e: Double) -> (Double, Double) {
+            (posCount[slot] > 0 ? posMean[slot] : e, negCount[slot] > 0 ? negMean[slot] : e)
+        }
         var nes = [Double](repeating: 0, count: tested.count)
-        var normNull = [Double]()
-        normNull.reserveCapacity(nulls.count)
         var pvals = [Double](repeating: 1, count: tested.count)
         var sameSign = [Int](repeating: 0, count: tested.count)
+        // Multiplicity of each size's normalised null in the pooled null (one copy per set; the empty-side rule
+        // makes a set's normalisation depend on its ES only when a side is empty, which then holds no values).
+        var copies = [Int](repeating: 0, count: sizes.count)
         for s in tested.indices {
-            let e = es[s]
-            let null = nulls[(s * P)..<((s + 1) * P)]
-            var posSum = 0.0, posN = 0, negSum = 0.0, negN = 0, atLeast = 0
-            for x in null {
-                if x >= 0 { posSum += x; posN += 1 } else { negSum += x; negN += 1 }
-                if e >= 0 ? x >= e : x <= e { atLeast += 1 }
-            }
-            let posMean = posN > 0 ? posSum / Double(posN) : e
-            let negMean = negN > 0 ? negSum / Double(negN) : e
-            nes[s] = e >= 0 ? e / posMean : e / abs(negMean)
-            for x in null { normNull.append(x >= 0 ? x / posMean : x / abs(negMean)) }
-            let denominator = e >= 0 ? posN : negN
+            let slot = sizeSlot[tested[s].hits.count]!, e = es[s]
+            copies[slot] += 1
+            let (pm, nm) = means(slot, e)
+            nes[s] = e >= 0 ? e / pm : e / abs(nm)
+            let sorted = sortedNull[slot]
+            let denominator = e >= 0 ? posCount[slot] : negCount[slot]
+            let beyond = e >= 0 ? P - lowerBound(sorted) { $0 < e } : lowerBound(sorted) { $0 <= e }
             sameSign[s] = denominator
-            pvals[s] = denominator > 0 ? Double(atLeast) / Double(denominator) : 1
+            pvals[s] = denominator > 0 ? Double(beyond) / Double(denominator) : 1
         }
-        normNull.sort()
+        for slot in sizes.indices {
+            let (pm, nm) = means(slot, 0)
+            normNull.append(sortedNull[slot].map { $0 >= 0 ? $0 / pm : $0 / abs(nm) })  // still sorted
+        }
+        // Pooled counts over all sets' normalised nulls, size by size with multiplicities.
+        func pooled(_ count: ([Double]) -> Int) -> Int {
+            var total = 0
+            for slot in sizes.indices where copies[slot] > 0 { total += copies[slot] * count(normNull[slot]) }
+            return total
+        }
+        let nullNeg = pooled { lowerBound($0) { $0 < 0 } }, nullAll = pooled { $0.count }
         let sortedNES = nes.sorted()
-        let nullNeg = lowerBound(normNull) { $0 < 0 }, nesNeg = lowerBound(sortedNES) { $0 < 0 }
+        let nesNeg = lowerBound(sortedNES) { $0 < 0 }
+        var results = [GSEAResult]()
         for (s, t) in tested.enumerated() {
             let v = nes[s]
             let phiNorm: Double, phiObs: Double
             if v < 0 {
-                let allBeyond = lowerBound(normNull) { $0 <= v }, obsBeyond = lowerBound(sortedNES) { $0 <= v }
+                let allBeyond = pooled { a in lowerBound(a) { $0 <= v } }, obsBeyond = lowerBound(sortedNES) { $0 <= v }
                 phiNorm = nullNeg > 0 ? Double(allBeyond) / Double(nullNeg) : 0
                 phiObs = nesNeg > 0 ? Double(obsBeyond) / Double(nesNeg) : 0
             } else {
-                let allBeyond = normNull.count - lowerBound(normNull) { $0 < v }
+                let allBeyond = pooled { a in a.count - lowerBound(a) { $0 < v } }
                 let obsBeyond = sortedNES.count - lowerBound(sortedNES) { $0 < v }
-                let allPos = normNull.count - nullNeg, obsPos = sortedNES.count - nesNeg
+                let allPos = nullAll - nullNeg, obsPos = sortedNES.count - nesNeg
                 phiNorm = allPos > 0 ? Double(allBeyond) / Double(allPos) : 0
                 phiObs = obsPos > 0 ? Double(obsBeyond) / Double(obsPos) : 0
             }
@@ -200,7 +231,7 @@ public enum PrerankedGSEA {
     }
 
     /// First index whose element fails `below` (the elements satisfying it form a prefix).
-    static func lowerBound(_ a: [Double], _ below: (Double) -> Bool) -> Int {
+    @inline(__always) static func lowerBound(_ a: [Double], _ below: (Double) -> Bool) -> Int {
         var lo = 0, hi = a.count
         while lo < hi {
             let mid = (lo + hi) / 2
