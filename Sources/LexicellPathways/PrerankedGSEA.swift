@@ -112,7 +112,9 @@ public enum PrerankedGSEA {
                     s += workers
                 }
                 let shuffle = UnsafeMutableBufferPointer<Int32>.allocate(capacity: N)
-                defer { shuffle.deallocate() }
+                let bits = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: (N + 63) / 64)
+                bits.initialize(repeating: 0)
+                defer { shuffle.deallocate(); bits.deallocate() }
                 for i in 0..<N { shuffle[i] = Int32(i) }
                 var scratch = [Int32]()
                 var slot = worker
@@ -122,14 +124,28 @@ public enum PrerankedGSEA {
                     var rng = SeededGenerator(seed: options.seed ^ (0x9E37_79B9_7F4A_7C15 &* UInt64(k)))
                     scratch.removeAll(keepingCapacity: true)
                     scratch.append(contentsOf: repeatElement(0, count: k))
+                    // Large sets: mark the drawn positions in a bitmap and read them back in order (O(k + N/64));
+                    // small sets: sort the k positions.
+                    let useBitmap = k >= 64
                     for p in 0..<P {
+                        var total = 0.0
                         for i in 0..<k {
                             let j = i + Int(rng.next(upperBound: UInt64(N - i)))
                             shuffle.swapAt(i, j)
-                            scratch[i] = shuffle[i]
+                            let pos = Int(shuffle[i])
+                            if useBitmap {
+                                bits[pos >> 6] |= 1 << UInt64(pos & 63)
+                                total += w[pos]
+                            } else {
+                                scratch[i] = Int32(pos)
+                            }
                         }
-                        scratch.sort()
-                        out.nulls[slot * P + p] = scratch.withUnsafeBufferPointer { walk(w, N: N, hits: $0).es }
+                        if useBitmap {
+                            out.nulls[slot * P + p] = walkBitmap(w, N: N, k: k, total: total, bits: bits)
+                        } else {
+                            scratch.sort()
+                            out.nulls[slot * P + p] = scratch.withUnsafeBufferPointer { walk(w, N: N, hits: $0).es }
+                        }
                     }
                     slot += workers
                 }
@@ -228,6 +244,30 @@ public enum PrerankedGSEA {
             last = pos
         }
         return (best, peak)
+    }
+
+    /// The ES of the k positions set in `bits` (same walk and tie rule as `walk`); clears `bits` on the way.
+    @inline(__always) static func walkBitmap(_ w: UnsafeBufferPointer<Double>, N: Int, k: Int, total: Double,
+                                             bits: UnsafeMutableBufferPointer<UInt64>) -> Double {
+        let uniform = total == 0
+        let stepUp = uniform ? 1 / Double(k) : 1 / total
+        let stepDown = 1 / Double(N - k)
+        var cur = 0.0, best = 0.0, last = -1
+        for wi in 0..<bits.count {
+            var word = bits[wi]
+            if word == 0 { continue }
+            bits[wi] = 0
+            while word != 0 {
+                let pos = wi << 6 + word.trailingZeroBitCount
+                cur -= stepDown * Double(pos - last - 1)
+                if abs(cur) > abs(best) { best = cur }
+                cur += uniform ? stepUp : w[pos] * stepUp
+                if abs(cur) > abs(best) { best = cur }
+                last = pos
+                word &= word - 1
+            }
+        }
+        return best
     }
 
     /// First index whose element fails `below` (the elements satisfying it form a prefix).

@@ -17,6 +17,7 @@ struct Pathways: ParsableCommand {
     @Option(help: "GSEA permutations.") var permutations: Int = 1000
     @Option(help: "Seed of the GSEA permutations.") var seed: UInt64 = 0
     @Option(help: "Write pathway rows with p at most this (1: all).") var reportP: Double = 0.05
+    @Flag(help: "Tie-corrected Wilcoxon z-scores (scanpy tie_correct=True; scanpy's default is off).") var tieCorrect = false
     @Option(help: "Output directory.") var out: String
 
     func run() throws {
@@ -31,6 +32,7 @@ struct Pathways: ParsableCommand {
         settings.permutations = permutations
         settings.seed = seed
         settings.reportP = reportP
+        settings.tieCorrect = tieCorrect
         let t0 = Date()
         let result = try PathwayAnalysis.run(expression: data.expression, labels: data.labelNames,
                                              groups: try groups.map(PathwayAnalysis.readGroups), collections: collections,
