@@ -1,7 +1,7 @@
 import Foundation
 import LexicellCore
 import LexicellCells
-import LexicellMap
+import LexicellClassify
 
 /// One evaluated method: a representation with the KNN protocol, or another classifier on the same splits.
 public protocol EvaluationMethod {

@@ -2,7 +2,7 @@ import Foundation
 import LexicellCore
 import LexicellGenes
 import LexicellCells
-import LexicellMap
+import LexicellClassify
 
 /// Builds the methods a benchmark (or `evaluate`) compares from short specs, sharing gene tables, cell
 /// embeddings and fitted expression features.

@@ -1,6 +1,6 @@
 import Foundation
 import LexicellCore
-import LexicellMap
+import LexicellClassify
 import LexicellReport
 
 /// The self-contained HTML report of an evaluation: dataset, coverage, parameters, metrics, plots and UMAPs.

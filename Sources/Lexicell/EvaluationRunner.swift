@@ -2,7 +2,7 @@ import Foundation
 import LexicellCore
 import LexicellGenes
 import LexicellCells
-import LexicellMap
+import LexicellClassify
 
 /// Runs the KNN protocol for several representations over the same seeded splits and gathers the results.
 public struct EvaluationRunner {

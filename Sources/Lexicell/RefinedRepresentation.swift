@@ -1,7 +1,7 @@
 import Foundation
 import LexicellCore
 import LexicellLearn
-import LexicellMap
+import LexicellClassify
 
 /// Settings for refining cell embeddings with supervised contrastive learning.
 public struct RefinementSettings: Codable, Sendable {

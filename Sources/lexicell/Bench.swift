@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Lexicell
+import LexicellBench
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,7 @@
 import Foundation
 import LexicellCore
 import LexicellCells
-import LexicellMap
+import LexicellClassify
 
 /// The expression baseline fitted on a set of training cells, with the features of those cells and of one
 /// set of other cells. Shared by every expression-derived representation so that one split (or one

@@ -1,6 +1,6 @@
 import Foundation
 import LexicellCore
-import LexicellMap
+import LexicellClassify
 
 /// A classifier on top of a representation.
 public enum HeadKind: String, Codable, Sendable, CaseIterable {

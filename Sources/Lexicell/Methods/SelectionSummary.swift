@@ -1,6 +1,6 @@
 import Foundation
 import LexicellCore
-import LexicellMap
+import LexicellClassify
 
 /// Tables about the selecting methods of an evaluation (what they chose, calibration, abstention, voting,
 /// feature reading), shared by the Markdown summary and the HTML report.

@@ -2,7 +2,7 @@ import Foundation
 import LexicellCore
 import LexicellCells
 import LexicellLearn
-import LexicellMap
+import LexicellClassify
 
 /// Two views of each training cell for SupCon (row i of `view1` and `view2` is one cell), and the inputs
 /// whose refined embeddings, averaged and L2-normalised, represent training and test cells afterwards.

@@ -2,7 +2,7 @@ import Foundation
 import LexicellCore
 import LexicellGenes
 import LexicellCells
-import LexicellMap
+import LexicellClassify
 
 /// How well a query's genes meet the reference's gene knowledge.
 public struct GeneOverlap: Codable, Sendable {

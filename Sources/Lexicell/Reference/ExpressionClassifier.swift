@@ -1,7 +1,7 @@
 import Foundation
 import LexicellCore
 import LexicellCells
-import LexicellMap
+import LexicellClassify
 
 /// A reference classifier on expression features (what `train --method auto` stores when an expression
 /// representation wins): the fitted baseline (genes, scaling, PCA), the head and its calibration. KNN heads

@@ -1,6 +1,6 @@
 import Foundation
 import LexicellCore
-import LexicellMap
+import LexicellClassify
 
 /// Group-level results (e.g. susceptible vs resilient subtypes): each split's subtype predictions read as groups.
 public enum GroupSummary {

@@ -2,7 +2,7 @@ import Foundation
 import LexicellCore
 import LexicellGenes
 import LexicellCells
-import LexicellMap
+import LexicellClassify
 
 /// Trains a reference bundle from labelled cells: their (optionally refined) embeddings, labels and k.
 public struct ReferenceTrainer {

@@ -1,6 +1,6 @@
 import Foundation
 import LexicellCore
-import LexicellMap
+import LexicellClassify
 import LexicellReport
 
 /// What an annotation run found: label counts, and against true labels (when given) accuracy, the fraction

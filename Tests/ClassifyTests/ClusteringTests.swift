@@ -1,6 +1,6 @@
 import XCTest
 import LexicellCore
-@testable import LexicellMap
+@testable import LexicellClassify
 
 final class ClusteringTests: XCTestCase {
     /// Edges and expected values from scripts/baseline_reference_values.py (networkx.community.modularity).

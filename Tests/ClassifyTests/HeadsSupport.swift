@@ -1,6 +1,6 @@
 import Foundation
 import LexicellCore
-@testable import LexicellMap
+@testable import LexicellClassify
 
 /// Fixtures written by scripts/heads_compare_sklearn.py.
 enum HeadsFixture {

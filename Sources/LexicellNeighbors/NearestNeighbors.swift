@@ -86,13 +86,15 @@ public enum NearestNeighbors {
         return KNNGraph(count: n, k: k, indices: outIdx, distances: outDist)
     }
 
-    /// The k smallest of `values[0..<n]`, ascending, ties by lower index.
+    /// The k smallest of `values[0..<n]`, ascending; equal values keep the lower index first (the one tie
+    /// rule of every neighbour search here). With `largest`, the k largest, descending, same tie rule.
+    /// Postcondition: `indices[0..<min(k, n)]` and `distances[0..<min(k, n)]` are filled.
     @inline(__always)
-    static func selectSmallest(_ values: UnsafePointer<Float>, n: Int, k: Int,
-                               indices: UnsafeMutablePointer<Int32>, distances: UnsafeMutablePointer<Float>) {
+    public static func selectSmallest(_ values: UnsafePointer<Float>, n: Int, k: Int, largest: Bool = false,
+                                      indices: UnsafeMutablePointer<Int32>, distances: UnsafeMutablePointer<Float>) {
         var filled = 0
         for j in 0..<n {
-            let v = values[j]
+            let v = largest ? -values[j] : values[j]
             if filled == k && v >= distances[k - 1] { continue }
             var pos = filled == k ? k - 1 : filled
             if filled < k { filled += 1 }
@@ -104,6 +106,7 @@ public enum NearestNeighbors {
             distances[pos] = v
             indices[pos] = Int32(j)
         }
+        if largest { for c in 0..<filled { distances[c] = -distances[c] } }
     }
 
     /// Fraction of the exact neighbour sets that the approximate graph found (mean over rows).

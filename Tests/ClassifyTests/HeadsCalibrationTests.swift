@@ -1,6 +1,6 @@
 import XCTest
 import LexicellCore
-@testable import LexicellMap
+@testable import LexicellClassify
 
 final class HeadsCalibrationTests: XCTestCase {
     /// Five cells, four bins (0, .25], (.25, .5], (.5, .75], (.75, 1] (values exact in Float32).

@@ -1,6 +1,6 @@
 import XCTest
 import LexicellCore
-@testable import LexicellMap
+@testable import LexicellClassify
 
 final class KNNTests: XCTestCase {
     /// Naive O(n²) cosine KNN with the same tie rules, written independently of the BLAS path.

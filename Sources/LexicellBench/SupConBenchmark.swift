@@ -1,5 +1,5 @@
 import Foundation
-import LexicellCore
+import Lexicell
 
 /// Speed of SupCon training on synthetic data of a realistic size (default: Romanov-like 845 cells, 384-d
 /// embeddings, 33 classes). scripts/learn_bench_torch.py runs the same architecture, sampler, optimiser and

@@ -1,5 +1,6 @@
 import Foundation
 import LexicellCore
+import LexicellNeighbors
 
 /// An undirected weighted graph for clustering, as a symmetric adjacency matrix in CSR form.
 ///
@@ -86,47 +87,9 @@ public enum SNNGraph {
         return ClusterGraph(nodeCount: n, indptr: indptr, neighbors: neighbors, weights: weights)
     }
 
-    /// Exact k nearest neighbours of every row (itself first when there are no duplicates), row-major
-    /// n × k. Squared distances ‖a‖² + ‖b‖² − 2a·b with the products from BLAS, a block of rows at a time.
+    /// Exact k nearest neighbours (Euclidean) of every row, itself first, row-major n × k, from the shared
+    /// neighbour search.
     public static func nearestNeighbors(_ x: DenseMatrix, k: Int) -> [Int32] {
-        let n = x.rows, d = x.cols
-        var norms = [Float](repeating: 0, count: n)
-        for i in 0..<n { var s: Float = 0; for c in 0..<d { s += x[i, c] * x[i, c] }; norms[i] = s }
-        let block = max(1, min(n, (1 << 22) / max(1, n)))
-        var out = [Int32](repeating: 0, count: n * k)
-        var products = [Float](repeating: 0, count: block * n)
-        var bestDist = [Float](repeating: 0, count: k), bestIndex = [Int32](repeating: 0, count: k)
-        x.values.withUnsafeBufferPointer { xp in
-            var start = 0
-            while start < n {
-                let rows = min(block, n - start)
-                products.withUnsafeMutableBufferPointer { pp in
-                    LinearAlgebra.gemm(xp.baseAddress! + start * d, rowsA: rows, colsA: d, transposeA: false,
-                                       xp.baseAddress!, rowsB: n, colsB: d, transposeB: true, into: pp.baseAddress!)
-                }
-                for r in 0..<rows {
-                    let i = start + r
-                    var filled = 0
-                    products.withUnsafeBufferPointer { pp in
-                        let row = pp.baseAddress! + r * n
-                        for j in 0..<n {
-                            // The row itself gets distance −∞ so it always ranks first, as in Seurat.
-                            let dist = j == i ? -Float.infinity : norms[i] + norms[j] - 2 * row[j]
-                            if filled == k && dist >= bestDist[k - 1] { continue }
-                            // Insert into the sorted top-k buffer (ties keep the lower index first).
-                            var pos = filled == k ? k - 1 : filled
-                            if filled < k { filled += 1 }
-                            while pos > 0 && bestDist[pos - 1] > dist {
-                                bestDist[pos] = bestDist[pos - 1]; bestIndex[pos] = bestIndex[pos - 1]; pos -= 1
-                            }
-                            bestDist[pos] = dist; bestIndex[pos] = Int32(j)
-                        }
-                    }
-                    for t in 0..<k { out[i * k + t] = bestIndex[t] }
-                }
-                start += rows
-            }
-        }
-        return out
+        NearestNeighbors.exact(x, k: k, metric: .euclidean).indices
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import LexicellCore
+import Lexicell
 
 /// Timing of dataset reads, for `lexicell bench`.
 public enum ReadBenchmark {

@@ -1,15 +1,6 @@
 import Foundation
 import LexicellCore
-
-/// The k nearest reference rows of each query row by cosine similarity, best first.
-public struct NeighborList: Sendable {
-    public var k: Int
-    /// queries × k reference indices.
-    public var indices: [Int32]
-    /// queries × k cosine similarities.
-    public var similarities: [Float]
-    public var queryCount: Int { k == 0 ? 0 : indices.count / k }
-}
+@_exported import LexicellNeighbors
 
 /// Exact cosine k-nearest-neighbour classification through BLAS.
 ///
@@ -29,50 +20,11 @@ public struct KNNClassifier: Sendable {
         self.classCount = classCount ?? ((labels.max() ?? -1) + 1)
     }
 
-    /// The `k` most similar reference rows for each query row (k is capped at the reference size).
+    /// The `k` most similar reference rows for each query row (k is capped at the reference size), by the
+    /// shared exact cosine search (ties: lower reference index first).
     public func neighbors(of query: DenseMatrix, k requested: Int) -> NeighborList {
         precondition(query.cols == reference.cols, "KNNClassifier: query has \(query.cols) dimensions, reference \(reference.cols)")
-        let k = min(requested, reference.rows)
-        let q = query.rowNormalized()
-        let n = reference.rows
-        var idx = [Int32](repeating: 0, count: q.rows * k)
-        var sim = [Float](repeating: 0, count: q.rows * k)
-        guard k > 0 else { return NeighborList(k: 0, indices: [], similarities: []) }
-        var block = [Float](repeating: 0, count: min(blockRows, max(q.rows, 1)) * n)
-        var heapIdx = [Int32](repeating: 0, count: k), heapSim = [Float](repeating: 0, count: k)
-        var start = 0
-        while start < q.rows {
-            let rows = min(blockRows, q.rows - start)
-            q.values.withUnsafeBufferPointer { qp in
-                reference.values.withUnsafeBufferPointer { rp in
-                    block.withUnsafeMutableBufferPointer { bp in
-                        LinearAlgebra.gemm(qp.baseAddress! + start * q.cols, rowsA: rows, colsA: q.cols, transposeA: false,
-                                           rp.baseAddress!, rowsB: n, colsB: reference.cols, transposeB: true,
-                                           into: bp.baseAddress!)
-                    }
-                }
-            }
-            block.withUnsafeBufferPointer { bp in
-                for r in 0..<rows {
-                    let row = bp.baseAddress! + r * n
-                    // Keep the best k in a small sorted array (k ≤ ~50): one pass, no allocation.
-                    var count = 0
-                    for j in 0..<n {
-                        let s = row[j]
-                        if count == k && !(s > heapSim[k - 1]) { continue }
-                        var i = count < k ? count : k - 1
-                        if count < k { count += 1 }
-                        while i > 0 && heapSim[i - 1] < s { heapSim[i] = heapSim[i - 1]; heapIdx[i] = heapIdx[i - 1]; i -= 1 }
-                        heapSim[i] = s
-                        heapIdx[i] = Int32(j)
-                    }
-                    let o = (start + r) * k
-                    for i in 0..<k { idx[o + i] = heapIdx[i]; sim[o + i] = heapSim[i] }
-                }
-            }
-            start += rows
-        }
-        return NeighborList(k: k, indices: idx, similarities: sim)
+        return NearestNeighbors.cosine(query: query.rowNormalized(), normalizedReference: reference, k: requested, blockRows: blockRows)
     }
 
     /// Majority vote among the first `k` neighbours in `list` (k ≤ list.k).

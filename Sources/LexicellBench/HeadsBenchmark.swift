@@ -1,5 +1,5 @@
 import Foundation
-import LexicellCore
+import Lexicell
 
 /// Speed of the linear heads on seeded synthetic data of atlas size (default 30,000 cells × 2,000 features,
 /// 20 classes). Counterpart: scripts/heads_bench.py (same recipe, numpy's own draws).

@@ -1,6 +1,6 @@
 import XCTest
 import LexicellCore
-@testable import LexicellMap
+@testable import LexicellClassify
 
 /// The dual coordinate-descent LinearSVM: objective by hand, optimality conditions, class weights, seeds.
 final class HeadsSVMTests: XCTestCase {

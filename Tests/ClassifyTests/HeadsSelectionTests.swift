@@ -1,6 +1,7 @@
 import XCTest
 import LexicellCore
-@testable import LexicellMap
+@testable import LexicellClassify
+import LexicellBench
 
 final class HeadsSelectionTests: XCTestCase {
     /// Clusters 7 (5 cells: 1,1,2,1,0 → 1 with 3/5) and 3 (3 cells: 2,0,2 → 2 with 2/3) and 5 (2 cells: 0,2 →

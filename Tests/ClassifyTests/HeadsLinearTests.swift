@@ -1,6 +1,6 @@
 import XCTest
 import LexicellCore
-@testable import LexicellMap
+@testable import LexicellClassify
 
 final class HeadsLinearTests: XCTestCase {
     /// L-BFGS on the 2-d and 10-d Rosenbrock functions (minimum 0 at all-ones) from the standard start.

@@ -1,5 +1,5 @@
 import XCTest
-@testable import LexicellMap
+@testable import LexicellClassify
 
 final class MetricsTests: XCTestCase {
     /// Expected values from scikit-learn 1.x (scripts/metrics_reference.py); tolerance 1e-12.

@@ -1,5 +1,5 @@
 import Foundation
-import LexicellCore
+import Lexicell
 
 /// Throughput of the native encoder, for `lexicell bench` (scripts/text_bench.py measures PyTorch on the same
 /// texts).
