@@ -42,9 +42,11 @@ let package = Package(
         ]),
         // Timing harnesses behind `lexicell bench` (kept out of the stage modules).
         .target(name: "LexicellBench", dependencies: ["Lexicell"]),
-        .executableTarget(name: "lexicell", dependencies: [
+        // The command line: typed options over the library's runs, in a library so tests parse it in-process.
+        .target(name: "LexicellCLI", dependencies: [
             "Lexicell", "LexicellBench", "LexicellRemote", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "lexicell", dependencies: ["LexicellCLI"]),
 
         .testTarget(name: "CoreTests", dependencies: ["LexicellCore"]),
         .testTarget(name: "IOTests", dependencies: ["LexicellIO"], exclude: ["Fixtures"]),
@@ -56,6 +58,7 @@ let package = Package(
         .testTarget(name: "ReportTests", dependencies: ["LexicellReport", "LexicellNeighbors", "LexicellBench"]),
         .testTarget(name: "RemoteTests", dependencies: ["LexicellRemote"]),
         .testTarget(name: "PipelineTests", dependencies: ["Lexicell"]),
+        .testTarget(name: "CLITests", dependencies: ["LexicellCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v5]
 )

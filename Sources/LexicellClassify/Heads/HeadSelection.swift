@@ -15,11 +15,8 @@ public enum HeadSelection {
         guard folds >= 2, labels.count >= folds else {
             throw LexicellError("HeadSelection: \(folds) folds for \(labels.count) cells; expected 2 ≤ folds ≤ cells")
         }
-        let fold = StratifiedSplit.kFold(labels: labels, folds: folds, seed: seed)
         var correct = [Int](repeating: 0, count: grid.count)
-        for f in 0..<folds {
-            let tr = labels.indices.filter { fold[$0] != f }, va = labels.indices.filter { fold[$0] == f }
-            guard !tr.isEmpty, !va.isEmpty else { continue }
+        try CrossValidation.forEachFold(labels: labels, folds: folds, seed: seed) { tr, va in
             let xt = x.selectingRows(tr), xv = x.selectingRows(va), yt = tr.map { labels[$0] }
             for (i, c) in grid.enumerated() {
                 let p = try fitPredict(xt, yt, c, xv)
@@ -41,11 +38,8 @@ public enum HeadSelection {
         guard folds >= 2, labels.count >= folds else {
             throw LexicellError("HeadSelection: \(folds) folds for \(labels.count) cells; expected 2 ≤ folds ≤ cells")
         }
-        let fold = StratifiedSplit.kFold(labels: labels, folds: folds, seed: seed)
         var out = DenseMatrix(rows: labels.count, cols: classCount)
-        for f in 0..<folds {
-            let tr = labels.indices.filter { fold[$0] != f }, va = labels.indices.filter { fold[$0] == f }
-            guard !tr.isEmpty, !va.isEmpty else { continue }
+        try CrossValidation.forEachFold(labels: labels, folds: folds, seed: seed) { tr, va in
             let s = try fitScore(x.selectingRows(tr), tr.map { labels[$0] }, x.selectingRows(va))
             guard s.rows == va.count, s.cols == classCount else {
                 throw LexicellError("HeadSelection: scorer returned \(s.rows) × \(s.cols), expected \(va.count) × \(classCount)")
