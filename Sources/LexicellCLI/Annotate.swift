@@ -54,13 +54,9 @@ struct Annotate: ParsableCommand {
         """)
 
     @Option(help: "Reference bundle directory (from `lexicell train`).") var reference: String
-    @Option(help: "Query data: a 10x directory, .h5ad, .mtx[.gz], or .csv/.tsv[.gz].") var data: String
-    @Option(help: "Optional true labels of the query (CSV/TSV), to score the transfer.") var labels: String?
-    @Option(help: "Label column in --labels.") var labelColumn: String = "Author_CellType"
-    @Option(help: "Barcode column in --labels.") var barcodeColumn: String?
-    @Option(help: "h5ad obs column with true labels.") var obsColumn: String?
-    @Flag(help: "For h5ad: read raw/X instead of X.") var raw = false
-    @Option(help: "Keep only the query cells listed in this file (one barcode per line).") var cellsFile: String?
+    /// The query; labels, if given, score the transfer.
+    @OptionGroup var query: InputOptions
+    @OptionGroup var queryLabels: LabelOptions
     @Option(help: "Query species (auto: from the symbols' case).") var species: SpeciesChoice = .auto
     @Option(help: "Cells whose confidence (vote fraction, or calibrated probability for expression bundles) is below this are Unassigned.") var minConfidence: Double = 0.5
     @Option(help: "Subtype → group mapping (CSV/TSV: subtype, group), e.g. susceptible / resilient.") var groups: String?
@@ -71,21 +67,13 @@ struct Annotate: ParsableCommand {
     func validate() throws {
         guard (0...1).contains(minConfidence) else { throw ValidationError("--min-confidence must be between 0 and 1") }
         try requireExisting(reference, "--reference")
-        try requireExisting(data, "--data")
-        try requireExisting(labels, "--labels")
-        try requireExisting(cellsFile, "--cells-file")
         try requireExisting(groups, "--groups")
     }
 
     func run() throws {
-        var query = DatasetRequest(data: data)
-        query.labels = labels
-        query.labelColumn = labelColumn
-        query.barcodeColumn = barcodeColumn
-        query.obsColumn = obsColumn
-        query.raw = raw
-        query.cellsFile = cellsFile
-        var run = AnnotationRun(reference: reference, query: query, output: OutputRequest(directory: out))
+        var request = query.request
+        queryLabels.apply(to: &request)
+        var run = AnnotationRun(reference: reference, query: request, output: OutputRequest(directory: out))
         run.species = species
         run.minConfidence = minConfidence
         run.groups = groups

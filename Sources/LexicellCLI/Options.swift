@@ -53,11 +53,36 @@ func requireExisting(_ path: String?, _ option: String) throws {
     guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("\(option) \(path): no such file or directory") }
 }
 
-/// Where the cells and their labels come from.
-struct DataOptions: ParsableArguments {
+/// The expression matrix to read.
+struct InputOptions: ParsableArguments {
     @Option(help: "Expression data: a 10x directory, .h5ad, .mtx[.gz], or .csv/.tsv[.gz].")
     var data: String
 
+    @Option(help: "Orientation of a delimited matrix.")
+    var orientation: MatrixOrientation = .auto
+
+    @Flag(help: "For h5ad: read raw/X instead of X.")
+    var raw = false
+
+    @Option(help: "Keep only the cells listed in this file (one barcode per line), e.g. one batch of a dataset.")
+    var cellsFile: String?
+
+    func validate() throws {
+        try requireExisting(data, "--data")
+        try requireExisting(cellsFile, "--cells-file")
+    }
+
+    var request: DatasetRequest {
+        var r = DatasetRequest(data: data)
+        r.orientation = orientation
+        r.raw = raw
+        r.cellsFile = cellsFile
+        return r
+    }
+}
+
+/// Labels of the cells: a file joined by barcode, or an h5ad obs column.
+struct LabelOptions: ParsableArguments {
     @Option(help: "CSV/TSV of cell labels joined by barcode (else --obs-column of an h5ad).")
     var labels: String?
 
@@ -70,14 +95,25 @@ struct DataOptions: ParsableArguments {
     @Option(help: "h5ad obs column holding the labels.")
     var obsColumn: String?
 
-    @Option(help: "Orientation of a delimited matrix.")
-    var orientation: MatrixOrientation = .auto
+    func validate() throws { try requireExisting(labels, "--labels") }
 
-    @Flag(help: "For h5ad: read raw/X instead of X.")
-    var raw = false
+    func apply(to r: inout DatasetRequest) {
+        r.labels = labels
+        r.labelColumn = labelColumn
+        r.barcodeColumn = barcodeColumn
+        r.obsColumn = obsColumn
+    }
 
-    @Option(help: "Keep only the cells listed in this file (one barcode per line), e.g. one batch of a dataset.")
-    var cellsFile: String?
+    /// Labels are needed and must be named.
+    func require() throws {
+        guard labels != nil || obsColumn != nil else { throw ValidationError("give --labels FILE (with --label-column) or --obs-column for an h5ad") }
+    }
+}
+
+/// Labelled cells of the chosen classes: what evaluate, benchmark, train and refine read.
+struct DataOptions: ParsableArguments {
+    @OptionGroup var input: InputOptions
+    @OptionGroup var labelOptions: LabelOptions
 
     @Option(name: .customLong("class"), help: "A class to keep; repeat for several (default: all with --min-cells-per-class cells).")
     var classList: [String] = []
@@ -90,31 +126,19 @@ struct DataOptions: ParsableArguments {
 
     func validate() throws {
         guard minCellsPerClass >= 1 else { throw ValidationError("--min-cells-per-class must be at least 1") }
-        try requireExisting(data, "--data")
-        try requireExisting(labels, "--labels")
-        try requireExisting(cellsFile, "--cells-file")
         try requireExisting(classesFile, "--classes-file")
     }
 
     var request: DatasetRequest {
-        var r = DatasetRequest(data: data)
-        r.labels = labels
-        r.labelColumn = labelColumn
-        r.barcodeColumn = barcodeColumn
-        r.obsColumn = obsColumn
-        r.orientation = orientation
-        r.raw = raw
-        r.cellsFile = cellsFile
+        var r = input.request
+        labelOptions.apply(to: &r)
         r.classes = classList
         r.classesFile = classesFile
         r.minCellsPerClass = minCellsPerClass
         return r
     }
 
-    /// Labels are needed and must be named.
-    func requireLabels() throws {
-        guard labels != nil || obsColumn != nil else { throw ValidationError("give --labels FILE (with --label-column) or --obs-column for an h5ad") }
-    }
+    func requireLabels() throws { try labelOptions.require() }
 }
 
 /// Gene texts, species and housekeeping genes.
