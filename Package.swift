@@ -48,17 +48,19 @@ let package = Package(
         ]),
         .executableTarget(name: "lexicell", dependencies: ["LexicellCLI"]),
 
+        // Helpers shared by the test targets (repository paths, error assertions, temporary directories).
+        .target(name: "LexicellTestSupport", dependencies: ["LexicellCore"], path: "Tests/LexicellTestSupport"),
         .testTarget(name: "CoreTests", dependencies: ["LexicellCore"]),
-        .testTarget(name: "IOTests", dependencies: ["LexicellIO"], exclude: ["Fixtures"]),
+        .testTarget(name: "IOTests", dependencies: ["LexicellTestSupport", "LexicellIO"], exclude: ["Fixtures"]),
         .testTarget(name: "GenesTests", dependencies: ["LexicellGenes"]),
-        .testTarget(name: "TextTests", dependencies: ["LexicellText"], exclude: ["Fixtures"]),
+        .testTarget(name: "TextTests", dependencies: ["LexicellTestSupport", "LexicellText"], exclude: ["Fixtures"]),
         .testTarget(name: "CellsTests", dependencies: ["LexicellCells"], exclude: ["Fixtures"]),
         .testTarget(name: "LearnTests", dependencies: ["LexicellLearn", "LexicellClassify"]),
         .testTarget(name: "ClassifyTests", dependencies: ["LexicellClassify", "LexicellBench"], exclude: ["Fixtures"]),
         .testTarget(name: "ReportTests", dependencies: ["LexicellReport", "LexicellNeighbors", "LexicellBench"]),
-        .testTarget(name: "RemoteTests", dependencies: ["LexicellRemote"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Lexicell"]),
-        .testTarget(name: "CLITests", dependencies: ["LexicellCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "RemoteTests", dependencies: ["LexicellTestSupport", "LexicellRemote"]),
+        .testTarget(name: "PipelineTests", dependencies: ["LexicellTestSupport", "Lexicell"]),
+        .testTarget(name: "CLITests", dependencies: ["LexicellTestSupport", "LexicellCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v5]
 )
