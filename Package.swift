@@ -13,8 +13,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
-        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         // System libraries from Debian: libopenblas-dev, libhdf5-dev, zlib1g-dev.
@@ -32,7 +30,6 @@ let package = Package(
         ]),
         .target(name: "LexicellRemote", dependencies: [
             "LexicellCore", "LexicellText", "LexicellGenes",
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .target(name: "LexicellCells", dependencies: ["LexicellCore", "LexicellGenes", "CBLAS"]),
         .target(name: "LexicellLearn", dependencies: ["LexicellCore", "CBLAS"]),
@@ -54,9 +51,7 @@ let package = Package(
         .testTarget(name: "LearnTests", dependencies: ["LexicellLearn", "LexicellMap"]),
         .testTarget(name: "MapTests", dependencies: ["LexicellMap"]),
         .testTarget(name: "ReportTests", dependencies: ["LexicellReport"]),
-        .testTarget(name: "RemoteTests", dependencies: [
-            "LexicellRemote", .product(name: "Hummingbird", package: "hummingbird"),
-        ]),
+        .testTarget(name: "RemoteTests", dependencies: ["LexicellRemote"]),
         .testTarget(name: "PipelineTests", dependencies: ["Lexicell"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import LexicellCore
 import LexicellGenes
@@ -272,11 +271,7 @@ public final class NCBIGeneClient: @unchecked Sendable {
         if !base.hasSuffix("/") { base += "/" }
         let url = base + endpoint
         let reply = try await http.send(what: "NCBI \(endpoint)") {
-            var r = HTTPClientRequest(url: url)
-            r.method = .POST
-            r.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-            r.body = .bytes(Array(form.utf8))
-            return r
+            HTTPRequest(url: url, headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Array(form.utf8))
         }
         let said = RetryingHTTP.errorSnippet(reply.body).map { ": \(http.scrub($0))" } ?? ""
         switch reply.status {

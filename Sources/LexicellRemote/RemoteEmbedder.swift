@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import LexicellCore
 import LexicellText
@@ -347,12 +346,9 @@ public final class RemoteEmbedder: TextEmbedder, @unchecked Sendable {
         let url = remote.baseURL + "/v1/embeddings"
         let what = total > 1 ? "embeddings request \(number)/\(total)" : "embeddings request"
         let reply = try await http.send(what: what) {
-            var r = HTTPClientRequest(url: url)
-            r.method = .POST
-            r.headers.add(name: "Content-Type", value: "application/json")
-            r.headers.add(name: "Accept", value: "application/json")
-            if let key { r.headers.add(name: "Authorization", value: "Bearer \(key.value)") }
-            r.body = .bytes(Array(payload))
+            var r = HTTPRequest(url: url, headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
+                                body: Array(payload))
+            if let key { r.headers.append(("Authorization", "Bearer \(key.value)")) }
             return r
         }
         guard reply.status == 200 else { throw failure(reply) }

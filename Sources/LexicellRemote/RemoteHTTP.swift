@@ -1,6 +1,8 @@
-import AsyncHTTPClient
 import Dispatch
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import LexicellCore
 
 /// A secret read from an environment variable. It prints as `<NAME: redacted>` in every context
@@ -58,7 +60,8 @@ public struct RetryPolicy: Sendable {
     public var maxDelay: Double = 60
     /// Longest Retry-After honoured; a server asking for more stops the run with an error.
     public var maxRetryAfter: Double = 600
-    /// Time allowed for one request, connection and body included.
+    /// Time allowed for one request, connection and body included (whole seconds: Foundation's timers
+    /// on Linux truncate fractions, so values below 1 are taken as 1).
     public var requestTimeout: Double = 120
     /// Seed of the jitter (each delay is scaled by a uniform factor in [0.5, 1]).
     public var jitterSeed: UInt64 = 0x5EED
@@ -83,6 +86,25 @@ public struct RetryPolicy: Sendable {
             if let d = f.date(from: h) { return max(0, d.timeIntervalSince(now)) }
         }
         return nil
+    }
+}
+
+/// One HTTP request as the clients build it (the toolchain's URLSession sends it; no TLS stack of our own).
+struct HTTPRequest: Sendable {
+    var url: String
+    var method = "POST"
+    var headers: [(String, String)] = []
+    var body: [UInt8] = []
+
+    func urlRequest(timeout: Double) throws -> URLRequest {
+        guard let u = URL(string: url), u.scheme == "http" || u.scheme == "https" else {
+            throw LexicellError("not an http(s) URL: \(url)")
+        }
+        var r = URLRequest(url: u, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: max(1, timeout.rounded(.up)))
+        r.httpMethod = method
+        for (name, value) in headers { r.setValue(value, forHTTPHeaderField: name) }
+        r.httpBody = Data(body)
+        return r
     }
 }
 
@@ -132,7 +154,7 @@ final class RetryingHTTP: @unchecked Sendable {
 
     /// Sends the request built by `make` until it gets a status that is not retried, and returns it.
     /// `what` names the call in messages ("embeddings request 3/12").
-    func send(what: String, maxBodyBytes: Int = 256 << 20, _ make: () -> HTTPClientRequest) async throws -> HTTPReply {
+    func send(what: String, maxBodyBytes: Int = 256 << 20, _ make: () -> HTTPRequest) async throws -> HTTPReply {
         var attempt = 0
         while true {
             attempt += 1
@@ -142,22 +164,27 @@ final class RetryingHTTP: @unchecked Sendable {
             var retryReason: String
             var retryAfter: Double? = nil
             do {
-                let response = try await Self.client(readTimeout: policy.requestTimeout)
-                    .execute(make(), timeout: .milliseconds(Int64(policy.requestTimeout * 1000)))
-                let status = Int(response.status.code)
+                let request = try make().urlRequest(timeout: policy.requestTimeout)
+                let (data, response) = try await Self.session(timeout: policy.requestTimeout).data(for: request)
+                guard let http = response as? HTTPURLResponse else { throw LexicellError("not an HTTP response") }
+                let status = http.statusCode
+                let body = [UInt8](data)
                 if status == 429 || status == 408 || (500...599).contains(status) {
-                    retryAfter = response.headers.first(name: "Retry-After").flatMap { RetryPolicy.retryAfterSeconds($0) }
-                    let body = (try? await response.body.collect(upTo: 64 << 10)).map { Array($0.readableBytesView) } ?? []
-                    retryReason = "HTTP \(status)" + (Self.errorSnippet(body).map { " (\(scrub($0)))" } ?? "")
+                    retryAfter = (http.value(forHTTPHeaderField: "Retry-After")).flatMap { RetryPolicy.retryAfterSeconds($0) }
+                    retryReason = "HTTP \(status)" + (Self.errorSnippet(Array(body.prefix(64 << 10))).map { " (\(scrub($0)))" } ?? "")
                 } else {
-                    let body = try await response.body.collect(upTo: maxBodyBytes)
-                    return HTTPReply(status: status, body: Array(body.readableBytesView))
+                    guard body.count <= maxBodyBytes else {
+                        throw LexicellError("\(what) to \(serverName): the response has \(body.count) bytes, more than the \(maxBodyBytes) allowed")
+                    }
+                    return HTTPReply(status: status, body: body)
                 }
             } catch is CancellationError {
                 throw CancellationError()
+            } catch let error as LexicellError {
+                throw error
             } catch {
                 if Task.isCancelled { throw CancellationError() }
-                retryReason = "connection failed: \(scrub(String(describing: error)))"
+                retryReason = "connection failed: \(scrub(Self.describe(error)))"
             }
             guard attempt < policy.maxAttempts else {
                 throw LexicellError("\(what) to \(serverName) failed after \(attempt) attempts; last: \(retryReason)")
@@ -174,21 +201,34 @@ final class RetryingHTTP: @unchecked Sendable {
         }
     }
 
-    private static let clientsLock = NSLock()
-    nonisolated(unsafe) private static var clients = [Int64: HTTPClient]()
+    /// A transport error in one line: URLError's code and description, without the request's headers.
+    static func describe(_ error: Error) -> String {
+        if let u = error as? URLError {
+            return "\(u.localizedDescription) (URLError \(u.code.rawValue))"
+        }
+        return String(describing: error)
+    }
 
-    /// A client whose read timeout is the request's own. `HTTPClient.shared` gives up after 90 s without a byte,
-    /// before a CPU server has computed a batch, whatever deadline the request has. One client per timeout,
-    /// kept for the life of the process (like `HTTPClient.shared`), so none needs shutting down.
-    static func client(readTimeout seconds: Double) -> HTTPClient {
+    private static let sessionsLock = NSLock()
+    nonisolated(unsafe) private static var sessions = [Int64: URLSession]()
+
+    /// A session whose idle and total timeouts are the request's own (a CPU server may compute a batch for
+    /// minutes before its first byte). One session per timeout, kept for the life of the process.
+    static func session(timeout: Double) -> URLSession {
+        let seconds = max(1, timeout.rounded(.up))
         let ms = Int64((seconds * 1000).rounded(.up))
-        clientsLock.lock(); defer { clientsLock.unlock() }
-        if let c = clients[ms] { return c }
-        var configuration = HTTPClient.Configuration.singletonConfiguration
-        configuration.timeout = .init(connect: .seconds(30), read: .milliseconds(ms))
-        let c = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-        clients[ms] = c
-        return c
+        sessionsLock.lock(); defer { sessionsLock.unlock() }
+        if let s = sessions[ms] { return s }
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = seconds
+        configuration.timeoutIntervalForResource = seconds
+        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        configuration.urlCache = nil
+        configuration.httpCookieStorage = nil
+        configuration.httpMaximumConnectionsPerHost = 16
+        let s = URLSession(configuration: configuration)
+        sessions[ms] = s
+        return s
     }
 
     /// The `error.message` of an OpenAI-style error body, or the first line of a text body.

@@ -1,5 +1,4 @@
 import Foundation
-import Hummingbird
 
 /// E-utilities answers for db=gene as NCBI documents them (esearch: esearchresult.idlist; esummary:
 /// result.uids and result[uid] with name, description, summary, organism, status, currentid), built from
@@ -93,24 +92,21 @@ func formFields(_ body: [UInt8]) -> [String: String] {
 
 /// A loopback E-utilities server answering from `RecordedGenes`; `override` may replace answer n (1-based).
 func fakeEUtils(log: RequestLog, override: @escaping @Sendable (Int) -> (Int, String)? = { _ in nil }) throws -> LoopbackServer {
-    let router = Router()
-    for endpoint in ["esearch.fcgi", "esummary.fcgi"] {
-        router.post("/entrez/eutils/\(endpoint)") { request, _ -> Response in
-            let body = Array((try await request.body.collect(upTo: 1 << 20)).readableBytesView)
-            let n = log.add(.init(path: endpoint, body: body, authorization: nil, time: Date().timeIntervalSince1970))
-            var headers = HTTPFields()
-            headers[.contentType] = "application/json; charset=UTF-8"
-            if let (status, text) = override(n) {
-                return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
-            }
-            let f = formFields(body)
-            guard f["db"] == "gene", f["retmode"] == "json" else {
-                return Response(status: .badRequest, headers: headers, body: .init(byteBuffer: ByteBuffer(string: #"{"error":"expected db=gene and retmode=json"}"#)))
-            }
-            let text = endpoint == "esearch.fcgi" ? RecordedGenes.esearch(term: f["term"] ?? "")
-                : RecordedGenes.esummary(ids: (f["id"] ?? "").split(separator: ",").map(String.init))
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    try LoopbackServer { request in
+        let endpoint = request.path.split(separator: "/").last.map(String.init) ?? ""
+        guard request.method == "POST", request.path.hasPrefix("/entrez/eutils/"),
+              endpoint == "esearch.fcgi" || endpoint == "esummary.fcgi" else {
+            return .init(status: 404, body: #"{"error":"not found"}"#)
         }
+        let n = log.add(.init(path: endpoint, body: request.body, authorization: nil, time: Date().timeIntervalSince1970))
+        let headers = [("Content-Type", "application/json; charset=UTF-8")]
+        if let (status, text) = override(n) { return .init(status: status, headers: headers, body: text) }
+        let f = formFields(request.body)
+        guard f["db"] == "gene", f["retmode"] == "json" else {
+            return .init(status: 400, headers: headers, body: #"{"error":"expected db=gene and retmode=json"}"#)
+        }
+        let text = endpoint == "esearch.fcgi" ? RecordedGenes.esearch(term: f["term"] ?? "")
+            : RecordedGenes.esummary(ids: (f["id"] ?? "").split(separator: ",").map(String.init))
+        return .init(status: 200, headers: headers, body: text)
     }
-    return try LoopbackServer(router: router)
 }

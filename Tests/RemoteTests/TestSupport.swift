@@ -1,36 +1,118 @@
 import Foundation
-import Hummingbird
 import XCTest
 @testable import LexicellRemote
 
-/// A Hummingbird 2 server on 127.0.0.1 with a kernel-chosen port, run for one test.
+/// An HTTP/1.1 server on 127.0.0.1 with a kernel-chosen port, run for one test: plain POSIX sockets, one
+/// thread per connection, one request per connection (`Connection: close`), enough for the clients' tests.
 final class LoopbackServer: @unchecked Sendable {
-    let port: Int
-    private let task: Task<Void, Error>
+    struct Request: Sendable {
+        var method: String
+        var path: String
+        /// Header names in lower case.
+        var headers: [String: String]
+        var body: [UInt8]
+    }
 
-    init(router: Router<BasicRequestContext>) throws {
-        final class PortBox: @unchecked Sendable { var port = 0 }
-        let box = PortBox()
-        // Hummingbird logs each shutdown at error level; tests read their own logs, not the server's.
-        setenv("LOG_LEVEL", "critical", 1)
-        let ready = DispatchSemaphore(value: 0)
-        let app = Application(router: router,
-                              configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in
-                                  box.port = channel.localAddress?.port ?? 0
-                                  ready.signal()
-                              })
-        task = Task.detached { try await app.runService(gracefulShutdownSignals: []) }
-        guard ready.wait(timeout: .now() + 20) == .success, box.port > 0 else {
-            task.cancel()
-            throw LexicellErrorForTests("test HTTP server did not start within 20 s")
+    struct Reply: Sendable {
+        var status: Int
+        var headers: [(String, String)] = [("Content-Type", "application/json")]
+        var body: [UInt8]
+        /// Send only this many body bytes (after a Content-Length for all of them), then close: a dropped connection.
+        var truncateAt: Int? = nil
+
+        init(status: Int, headers: [(String, String)] = [("Content-Type", "application/json")], body: String, truncateAt: Int? = nil) {
+            self.status = status
+            self.headers = headers
+            self.body = Array(body.utf8)
+            self.truncateAt = truncateAt
         }
-        port = box.port
+    }
+
+    let port: Int
+    private let listener: Int32
+    private let handler: @Sendable (Request) -> Reply
+
+    init(handler: @escaping @Sendable (Request) -> Reply) throws {
+        self.handler = handler
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw LexicellErrorForTests("socket() failed") }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 64) == 0 else { close(fd); throw LexicellErrorForTests("bind/listen on 127.0.0.1 failed") }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        listener = fd
+        port = Int(UInt16(bigEndian: addr.sin_port))
+        let accepting = Thread { [handler] in
+            while true {
+                let client = accept(fd, nil, nil)
+                if client < 0 { if errno == EINTR { continue }; return }
+                Thread.detachNewThread { Self.serve(client, handler) }
+            }
+        }
+        accepting.start()
     }
 
     var base: String { "http://127.0.0.1:\(port)" }
 
-    deinit { task.cancel() }
+    deinit { shutdown(listener, Int32(SHUT_RDWR)); close(listener) }
+
+    private static func serve(_ fd: Int32, _ handler: @Sendable (Request) -> Reply) {
+        defer { close(fd) }
+        var buffer = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        func readMore() -> Bool {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { return false }
+            buffer.append(contentsOf: chunk[0..<n])
+            return true
+        }
+        let separator: [UInt8] = [13, 10, 13, 10]
+        var headerEnd: Int? = nil
+        while headerEnd == nil {
+            if buffer.count >= 4 {
+                headerEnd = (0...(buffer.count - 4)).first { buffer[$0..<($0 + 4)].elementsEqual(separator) }
+            }
+            if headerEnd == nil, !readMore() { return }
+        }
+        let head = String(decoding: buffer[0..<headerEnd!], as: UTF8.self).components(separatedBy: "\r\n")
+        let requestLine = head[0].split(separator: " ").map(String.init)
+        guard requestLine.count >= 2 else { return }
+        var headers = [String: String]()
+        for line in head.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        if headers["expect"]?.lowercased() == "100-continue" { write(fd, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) }
+        let length = Int(headers["content-length"] ?? "0") ?? 0
+        let bodyStart = headerEnd! + 4
+        while buffer.count - bodyStart < length { if !readMore() { return } }
+        let request = Request(method: requestLine[0], path: requestLine[1], headers: headers,
+                              body: Array(buffer[bodyStart..<(bodyStart + length)]))
+        let reply = handler(request)
+        var out = "HTTP/1.1 \(reply.status) \(reply.status == 200 ? "OK" : "Status")\r\n"
+        for (name, value) in reply.headers where name.lowercased() != "content-length" { out += "\(name): \(value)\r\n" }
+        out += "Content-Length: \(reply.body.count)\r\nConnection: close\r\n\r\n"
+        write(fd, Array(out.utf8) + Array(reply.body.prefix(reply.truncateAt ?? reply.body.count)))
+    }
+
+    private static func write(_ fd: Int32, _ bytes: [UInt8]) {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return }
+            sent += n
+        }
+    }
 }
 
 /// Requests seen by a test server, with arrival times.
@@ -67,18 +149,18 @@ enum FakeReply {
     case slow(Double)
 }
 
-struct DropError: Error {}
-
 /// An OpenAI-style /v1/embeddings endpoint with deterministic vectors and a scripted misbehaviour.
 func fakeEmbeddingServer(log: RequestLog, script: @escaping @Sendable (Int) -> FakeReply) throws -> LoopbackServer {
-    let router = Router()
-    router.post("/v1/embeddings") { request, _ -> Response in
-        let body = Array((try await request.body.collect(upTo: 1 << 24)).readableBytesView)
-        let n = log.add(.init(path: "/v1/embeddings", body: body, authorization: request.headers[.authorization],
+    try LoopbackServer { request in
+        guard request.method == "POST", request.path == "/v1/embeddings" else {
+            return .init(status: 404, body: #"{"error":"not found"}"#)
+        }
+        let body = request.body
+        let n = log.add(.init(path: "/v1/embeddings", body: body, authorization: request.headers["authorization"],
                               time: Date().timeIntervalSince1970))
         log.enter()
         defer { log.leave() }
-        let obj = try JSONSerialization.jsonObject(with: Data(body)) as! [String: Any]
+        let obj = try! JSONSerialization.jsonObject(with: Data(body)) as! [String: Any]
         let inputs = obj["input"] as! [String]
         let base64 = (obj["encoding_format"] as? String) == "base64"
         func valid(_ texts: [String]) -> String {
@@ -95,32 +177,23 @@ func fakeEmbeddingServer(log: RequestLog, script: @escaping @Sendable (Int) -> F
                                       "usage": ["prompt_tokens": 7 * texts.count, "total_tokens": 7 * texts.count]]
             return String(decoding: try! JSONSerialization.data(withJSONObject: out), as: UTF8.self)
         }
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
         switch script(n) {
         case .ok:
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: valid(inputs))))
+            return .init(status: 200, body: valid(inputs))
         case .slow(let s):
-            try await Task.sleep(nanoseconds: UInt64(s * 1e9))
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: valid(inputs))))
+            Thread.sleep(forTimeInterval: s)
+            return .init(status: 200, body: valid(inputs))
         case .status(let code, let extra, let text):
-            for (k, v) in extra { headers[.init(k)!] = v }
-            return Response(status: .init(code: code), headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+            return .init(status: code, headers: [("Content-Type", "application/json")] + extra.map { ($0.key, $0.value) }, body: text)
         case .malformed:
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "{\"data\": [{\"embedding\": [0.1, 0.2")))
+            return .init(status: 200, body: "{\"data\": [{\"embedding\": [0.1, 0.2")
         case .wrongCount:
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: valid(Array(inputs.dropLast())))))
+            return .init(status: 200, body: valid(Array(inputs.dropLast())))
         case .drop:
             let full = valid(inputs)
-            let half = String(full.prefix(full.utf8.count / 2))
-            headers[.contentLength] = String(full.utf8.count)
-            return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: full.utf8.count) { writer in
-                try await writer.write(ByteBuffer(string: half))
-                throw DropError()
-            })
+            return .init(status: 200, body: full, truncateAt: full.utf8.count / 2)
         }
     }
-    return try LoopbackServer(router: router)
 }
 
 /// Collects log lines of a client.
