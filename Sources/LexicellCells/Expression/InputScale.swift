@@ -45,7 +45,7 @@ public enum InputScale: String, Sendable, Codable, CaseIterable, Equatable {
     /// 3. maximum above `maximumLogValue` → `linear` (no log scale reaches it);
     /// 4. every cell with values has the same total (within 0.1 %) → `linear` (normalised, not logged);
     /// 5. every cell's total of expm1(value) is the same → `log` (log1p of per-cell normalised data);
-    /// 6. the largest value is over 100 times the median non-zero value → `linear` (log compresses the range);
+    /// 6. the largest value is over 1000 times the median non-zero value → `linear` (log compresses the range);
     /// 7. otherwise `log`.
     public static func detect(_ m: SparseMatrix, name: String? = nil) throws -> Detection {
         let v = m.values
@@ -89,7 +89,7 @@ public enum InputScale: String, Sendable, Codable, CaseIterable, Equatable {
         }
         let nonZero = v.filter { $0 > 0 }.sorted()
         let median = nonZero.isEmpty ? 0 : nonZero[nonZero.count / 2]
-        if median > 0 && maxValue / median > 100 {
+        if median > 0 && maxValue / median > 1000 {
             return Detection(scale: .linear, reason: "non-integer values whose maximum \(format(maxValue)) is \(Int(maxValue / median))× the median non-zero value \(format(median)) (log data span far less): linear-scale data, normalised per cell and log1p")
         }
         return Detection(scale: .log, reason: "non-integer values up to \(format(maxValue)) (≤ \(format(maximumLogValue))), median non-zero \(format(median)): log-normalised data, used as is")
