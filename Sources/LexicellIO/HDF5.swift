@@ -81,7 +81,10 @@ final class H5Object {
     func open(_ name: String) throws -> H5Object {
         guard has(name) else { throw error("has no \"\(name)\"") }
         let child = H5Oopen(id, name, defaultPlist)
-        guard child >= 0 else { throw error("cannot open \"\(name)\"") }
+        guard child >= 0 else {
+            throw LexicellError("\(childPath(name)): cannot open it (libhdf5 rejects its object header; the file is corrupt or written by an incompatible tool)",
+                                file: file.path)
+        }
         return H5Object(id: child, file: file, path: childPath(name))
     }
 

@@ -50,7 +50,8 @@ final class CacheConcurrencyTests: XCTestCase {
             }
         }
         XCTAssertTrue(errors.isEmpty, "hammering: \(errors)")
-        let all = Set((0..<40).flatMap { r in (0..<2).flatMap { t in (0..<5).map { r * 10 + t + 2 * $0 } } } + (1000..<1007))
+        var all = Set<Int>(1000..<1007)
+        for r in 0..<40 { for t in 0..<2 { for j in 0..<5 { all.insert(r * 10 + t + 2 * j) } } }
         let fresh = try EmbeddingCache(path: path)
         let found = try fresh.lookup(model: model, keys: all.map(key))
         XCTAssertEqual(found.count, all.count)
