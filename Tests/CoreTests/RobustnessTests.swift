@@ -277,3 +277,22 @@ final class OutputDirectoryTests: XCTestCase {
         XCTAssertEqual(contents(dir), ["run"])
     }
 }
+
+/// zlib counts bytes in UInt32; inputs over 4 GiB are handed over in slices (here lowered to a few bytes).
+final class GzipSlicingTests: XCTestCase {
+    func testSlicedInflateAndDeflate() throws {
+        let saved = FileData.inputSlice
+        defer { FileData.inputSlice = saved }
+        var rng = SeededGenerator(seed: 3)
+        let text = (0..<5000).map { _ in UInt8(truncatingIfNeeded: 65 + rng.next() % 26) }
+        let whole = FileData.gzip(text)
+        for slice in [1, 7, 4096] {
+            FileData.inputSlice = slice
+            let sliced = FileData.gzip(text)
+            XCTAssertEqual(try FileData.gunzip(sliced, name: "a.gz"), text, "slice \(slice)")
+            XCTAssertEqual(try FileData.gunzip(whole + [0, 0] + whole, name: "two.gz"), text + text, "two members, slice \(slice)")
+            assertLexicellError(["cut.gz", "truncated"]) { _ = try FileData.gunzip(Array(whole.dropLast(9)), name: "cut.gz") }
+        }
+        assertLexicellError(["empty.gz", "empty"]) { _ = try FileData.gunzip([], name: "empty.gz") }
+    }
+}
