@@ -39,6 +39,8 @@ let package = Package(
             "LexicellCore", "LexicellIO", "LexicellGenes", "LexicellText", "LexicellCells",
             "LexicellLearn", "LexicellMap", "LexicellReport",
         ]),
+        // libFuzzer harness for the readers (`make fuzz`); an ordinary build is a replay tool.
+        .executableTarget(name: "LexicellFuzz", dependencies: ["LexicellCore", "LexicellIO", "LexicellGenes"]),
         .executableTarget(name: "lexicell", dependencies: [
             "Lexicell", "LexicellRemote", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
