@@ -68,9 +68,12 @@ FUZZ_BIN     := .build-fuzz/debug/LexicellFuzz
 fuzz: deps
 	$(SWIFT) build -c debug --scratch-path .build-fuzz --product LexicellFuzz \
 	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING
-	set -e; for t in $(FUZZ_TARGETS); do \
+	@failed=""; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p .build-fuzz/corpus/$$t .build-fuzz/crashes/$$t; \
 	  echo "== fuzzing $$t"; \
 	  LEXICELL_FUZZ_TARGET=$$t $(FUZZ_BIN) -runs=$(FUZZ_RUNS) -max_len=4096 -rss_limit_mb=4096 \
-	    -artifact_prefix=.build-fuzz/crashes/$$t/ .build-fuzz/corpus/$$t Tests/Fuzz/corpus/$$t 2>&1 | tail -4; \
-	done
+	    -artifact_prefix=.build-fuzz/crashes/$$t/ .build-fuzz/corpus/$$t Tests/Fuzz/corpus/$$t > .build-fuzz/$$t.log 2>&1 \
+	    || failed="$$failed $$t"; \
+	  grep -E "^Done|ERROR|SUMMARY|Fatal error" .build-fuzz/$$t.log | head -3; \
+	done; \
+	if [ -n "$$failed" ]; then echo "crashes in:$$failed (inputs in .build-fuzz/crashes/)"; exit 1; fi

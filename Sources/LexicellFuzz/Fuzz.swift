@@ -68,9 +68,23 @@ enum Harness {
 
 #if FUZZING
 @_cdecl("LLVMFuzzerTestOneInput")
-public func lexicellFuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func lexicellFuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     Harness.run(Harness.target, UnsafeBufferPointer(start: data, count: size))
     return 0
+}
+
+/// libFuzzer's driver, entered from the executable's main: SwiftPM links an executable target with
+/// `main` bound to `<module>_main`, so libFuzzer's own `main` is not used.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+
+@_cdecl("LexicellFuzz_main")
+public func lexicellFuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+    var count = argc
+    var vector = argv
+    return LLVMFuzzerRunDriver(&count, &vector, lexicellFuzzOne)
 }
 #else
 @main
