@@ -40,6 +40,8 @@ let package = Package(
             "LexicellCore", "LexicellIO", "LexicellGenes", "LexicellText", "LexicellCells",
             "LexicellLearn", "LexicellNeighbors", "LexicellClassify", "LexicellReport",
         ]),
+        // libFuzzer harness for the readers (`make fuzz`); an ordinary build is a replay tool.
+        .executableTarget(name: "LexicellFuzz", dependencies: ["LexicellCore", "LexicellIO", "LexicellGenes"]),
         // Timing harnesses behind `lexicell bench` (kept out of the stage modules).
         .target(name: "LexicellBench", dependencies: ["Lexicell"]),
         // The command line: typed options over the library's runs, in a library so tests parse it in-process.
