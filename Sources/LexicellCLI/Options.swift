@@ -3,7 +3,7 @@ import Foundation
 import Lexicell
 
 // Enumerated options parse into the library's own types; bad values are refused while parsing.
-extension MatrixOrientation: @retroactive ExpressibleByArgument, @retroactive CaseIterable {
+extension MatrixOrientation: ExpressibleByArgument, CaseIterable {
     public init?(argument: String) {
         switch argument {
         case "auto": self = .auto
@@ -22,11 +22,11 @@ extension MatrixOrientation: @retroactive ExpressibleByArgument, @retroactive Ca
     }
     public static var allValueStrings: [String] { allCases.map(\.defaultValueDescription) }
 }
-extension SpeciesChoice: @retroactive ExpressibleByArgument {}
-extension CellWeighting: @retroactive ExpressibleByArgument {}
-extension CalibrationKind: @retroactive ExpressibleByArgument {}
-extension DistanceMetric: @retroactive ExpressibleByArgument {}
-extension HousekeepingChoice: @retroactive ExpressibleByArgument {
+extension SpeciesChoice: ExpressibleByArgument {}
+extension CellWeighting: ExpressibleByArgument {}
+extension CalibrationKind: ExpressibleByArgument {}
+extension DistanceMetric: ExpressibleByArgument {}
+extension HousekeepingChoice: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
     public var defaultValueDescription: String {
         switch self {
@@ -35,7 +35,7 @@ extension HousekeepingChoice: @retroactive ExpressibleByArgument {
         }
     }
 }
-extension ClassWeighting: @retroactive ExpressibleByArgument {
+extension ClassWeighting: ExpressibleByArgument {
     public init?(argument: String) {
         switch argument {
         case "none": self = .none

@@ -84,7 +84,9 @@ public struct ExpressionBaseline: Sendable, Codable {
         let columns = ranked.sorted()
         let dense = ExpressionPreprocessing.denseColumns(logNormalized, columns: columns)
         let scaler = ExpressionScaler.fit(dense, maxValue: configuration.maxValue)
-        let pca = try ExpressionPCA.fit(scaler.apply(dense), components: configuration.components)
+        // As scanpy: no more components than min(cells, genes) − 1 allows (small datasets, CV folds).
+        let components = max(1, min(configuration.components, dense.rows - 1, dense.cols - 1))
+        let pca = try ExpressionPCA.fit(scaler.apply(dense), components: components)
         return ExpressionBaseline(configuration: configuration, flavorUsed: flavor, inputScale: scale, inputScaleReason: reason,
                                   selectedGenes: columns.map { train.genes[$0] }, scaler: scaler, pca: pca)
     }
