@@ -108,7 +108,7 @@ public struct ExpressionBaseline: Sendable, Codable {
         return scaler.apply(dense)
     }
 
-    static func logNormalize(_ m: SparseMatrix, isCounts: Bool, targetSum: Float) throws -> SparseMatrix {
+    public static func logNormalize(_ m: SparseMatrix, isCounts: Bool, targetSum: Float) throws -> SparseMatrix {
         if isCounts {
             // normalize_total then log1p, fused into one pass over one copy.
             var out = m
