@@ -67,6 +67,22 @@ def log_normalised(a):
     return b
 
 
+def celltypist_input(log_all):
+    """CellTypist expects log1p of counts normalised to 10,000 per cell. A log-normalised matrix over a subset of
+    genes (pbmc68k_reduced's .raw) is brought back to that with a per-cell rescale: expm1, normalise to 10,000,
+    log1p (no information crosses cells)."""
+    import scanpy as sc
+    totals = np.asarray(np.expm1(log_all.X).sum(axis=1)).ravel()
+    if np.all(np.abs(totals - 1e4) <= 1):
+        return log_all
+    b = log_all.copy()
+    b.X = b.X.expm1() if sp.issparse(b.X) else np.expm1(b.X)
+    sc.pp.normalize_total(b, target_sum=1e4)
+    sc.pp.log1p(b)
+    print("CellTypist input: log-normalised matrix renormalised to 10,000 per cell over its genes", file=sys.stderr)
+    return b
+
+
 def run_celltypist(train, test, feature_selection, jobs):
     import celltypist
     model = celltypist.train(train, labels="label", check_expression=True, feature_selection=feature_selection, n_jobs=jobs)
@@ -120,9 +136,19 @@ def main():
     p.add_argument("--skip", default="", help="comma-separated: celltypist,celltypist-fs,ingest,lr-hvg")
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--json", help="also write the per-seed scores here")
+    p.add_argument("--also", action="append", default=[], metavar="LABEL=PATH",
+                   help="add the reference method's rows of another predictions.csv (same splits) as LABEL")
     args = p.parse_args()
 
     pred = pd.read_csv(args.predictions, dtype={"cell": str, "true_label": str, "predicted_label": str})
+    for also in args.also:
+        label, path = also.split("=", 1)
+        other = pd.read_csv(path, dtype={"cell": str, "true_label": str, "predicted_label": str})
+        other = other[other["method"] == args.reference].assign(method=label)
+        mine = pred[pred["method"] == args.reference]
+        for s in set(mine["seed"]):
+            assert sorted(other[other["seed"] == s]["cell"]) == sorted(mine[mine["seed"] == s]["cell"]), f"{path}: other test cells"
+        pred = pd.concat([pred, other], ignore_index=True)
     a = read_data(args.data, args.raw)
     if args.labels:
         lab = pd.read_csv(args.labels, dtype=str)
@@ -135,6 +161,7 @@ def main():
     a = a[keep].copy()
     a.obs["label"] = labels[keep].astype(str).to_numpy()
     log_all = log_normalised(a)  # per-cell normalisation: no information crosses cells
+    ct_all = celltypist_input(log_all)
     print(f"{args.data}: {a.n_obs} cells in {len(classes)} classes, {a.n_vars} genes; "
           f"{'counts' if looks_like_counts(a.X) else 'log-normalised input'}", file=sys.stderr)
 
@@ -159,11 +186,12 @@ def main():
         ytrain = a.obs["label"].to_numpy()[train_idx]
         print(f"seed {s}: {len(train_idx)} training, {len(test_idx)} test cells", file=sys.stderr)
         tr_log, te_log = log_all[train_idx].copy(), log_all[test_idx].copy()
+        tr_ct, te_ct = ct_all[train_idx].copy(), ct_all[test_idx].copy()
         runs = []
         if "celltypist" not in skip:
-            runs.append(("CellTypist (all genes)", lambda: run_celltypist(tr_log.copy(), te_log.copy(), False, args.jobs)))
+            runs.append(("CellTypist (all genes)", lambda: run_celltypist(tr_ct.copy(), te_ct.copy(), False, args.jobs)))
         if "celltypist-fs" not in skip:
-            runs.append(("CellTypist (feature_selection)", lambda: run_celltypist(tr_log.copy(), te_log.copy(), True, args.jobs)))
+            runs.append(("CellTypist (feature_selection)", lambda: run_celltypist(tr_ct.copy(), te_ct.copy(), True, args.jobs)))
         need_hvg = not {"ingest", "lr-hvg"} <= skip
         if need_hvg:
             genes, xt, xq = hvg_scaled(a[train_idx].copy(), tr_log, te_log)
