@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// One module per pipeline stage; data flows read → genes → text → cells → learn → map → report.
+// One module per pipeline stage; data flows read → genes → text → cells → learn → classify → report.
 let package = Package(
     name: "Lexicell",
     platforms: [.macOS(.v14)],
@@ -33,26 +33,32 @@ let package = Package(
         ]),
         .target(name: "LexicellCells", dependencies: ["LexicellCore", "LexicellGenes", "CBLAS"]),
         .target(name: "LexicellLearn", dependencies: ["LexicellCore", "CBLAS"]),
-        .target(name: "LexicellMap", dependencies: ["LexicellCore", "CBLAS"]),
-        .target(name: "LexicellReport", dependencies: ["LexicellCore", "CBLAS"]),
+        .target(name: "LexicellNeighbors", dependencies: ["LexicellCore", "CBLAS"]),
+        .target(name: "LexicellClassify", dependencies: ["LexicellCore", "LexicellNeighbors", "CBLAS"]),
+        .target(name: "LexicellReport", dependencies: ["LexicellCore", "LexicellNeighbors", "CBLAS"]),
         .target(name: "Lexicell", dependencies: [
             "LexicellCore", "LexicellIO", "LexicellGenes", "LexicellText", "LexicellCells",
-            "LexicellLearn", "LexicellMap", "LexicellReport",
+            "LexicellLearn", "LexicellNeighbors", "LexicellClassify", "LexicellReport",
         ]),
-        .executableTarget(name: "lexicell", dependencies: [
-            "Lexicell", "LexicellRemote", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        // Timing harnesses behind `lexicell bench` (kept out of the stage modules).
+        .target(name: "LexicellBench", dependencies: ["Lexicell"]),
+        // The command line: typed options over the library's runs, in a library so tests parse it in-process.
+        .target(name: "LexicellCLI", dependencies: [
+            "Lexicell", "LexicellBench", "LexicellRemote", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "lexicell", dependencies: ["LexicellCLI"]),
 
         .testTarget(name: "CoreTests", dependencies: ["LexicellCore"]),
         .testTarget(name: "IOTests", dependencies: ["LexicellIO"], exclude: ["Fixtures"]),
         .testTarget(name: "GenesTests", dependencies: ["LexicellGenes"]),
         .testTarget(name: "TextTests", dependencies: ["LexicellText"], exclude: ["Fixtures"]),
         .testTarget(name: "CellsTests", dependencies: ["LexicellCells"], exclude: ["Fixtures"]),
-        .testTarget(name: "LearnTests", dependencies: ["LexicellLearn", "LexicellMap"]),
-        .testTarget(name: "MapTests", dependencies: ["LexicellMap"]),
-        .testTarget(name: "ReportTests", dependencies: ["LexicellReport"]),
+        .testTarget(name: "LearnTests", dependencies: ["LexicellLearn", "LexicellClassify"]),
+        .testTarget(name: "ClassifyTests", dependencies: ["LexicellClassify", "LexicellBench"], exclude: ["Fixtures"]),
+        .testTarget(name: "ReportTests", dependencies: ["LexicellReport", "LexicellNeighbors", "LexicellBench"]),
         .testTarget(name: "RemoteTests", dependencies: ["LexicellRemote"]),
         .testTarget(name: "PipelineTests", dependencies: ["Lexicell"]),
+        .testTarget(name: "CLITests", dependencies: ["LexicellCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -13,7 +13,7 @@ in the file: Lexicell keeps exactly the chosen classes). Each seed, on the train
     on the training cells; test cells scaled with the training means/s.d.s and mapped onto them (label by KNN);
   - LR on HVGs: the same scaled HVGs, scikit-learn LogisticRegression(C=1, max_iter=1000).
 Scores are Lexicell's: accuracy and macro F1 over the classes occurring in truth or prediction (scikit-learn's
-default, as LexicellMap/Metrics.swift; scripts/metrics_reference.py). Lexicell's own methods are re-scored from
+default, as LexicellClassify/Validation/ClassificationMetrics.swift; scripts/metrics_reference.py). Lexicell's own methods are re-scored from
 the file. Prints mean ± s.d. (n − 1) over seeds and per-seed paired differences against the reference method.
 
 Example (Romanov 33 types):

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference values for the sparse all-genes candidate (Tests/MapTests/SparseLogisticRegressionTests.swift and
+"""Reference values for the sparse all-genes candidate (Tests/ClassifyTests/SparseLogisticRegressionTests.swift and
 Tests/PipelineTests/AllGenesTests.swift), computed with scanpy and scikit-learn.
 
 Synthetic counts (seeded negative binomial, 4 classes with class-specific genes, many genes unexpressed in the
@@ -9,7 +9,7 @@ representation documents them, with scanpy's functions:
   variance; divide each gene by its training s.d. (ddof = 1), no centring; clip values above 10.
 Then scikit-learn's LogisticRegression (lbfgs, L2, multinomial; tol 1e-10 so it sits at the optimum) is fitted
 on the sparse training features for C = 0.05 (4 classes) and C = 0.5 (the first two classes only: binomial).
-Writes Tests/MapTests/Fixtures/sparse_lr_sklearn.json.
+Writes Tests/ClassifyTests/Fixtures/sparse_lr_sklearn.json.
 
 Run: /work/venv-ct/bin/python scripts/sparse_lr_compare_sklearn.py
 """
@@ -81,7 +81,7 @@ def csr(m):
 out = {"counts": csr(sp.csr_matrix(counts)), "labels": labels.tolist(), "is_train": is_train.tolist(),
        "kept_genes": keep.tolist(), "train_features": csr(Ftr), "test_features": csr(Fte),
        "multinomial": multi, "binary": binary}
-path = os.path.join(root, "Tests/MapTests/Fixtures/sparse_lr_sklearn.json")
+path = os.path.join(root, "Tests/ClassifyTests/Fixtures/sparse_lr_sklearn.json")
 with open(path, "w") as f:
     json.dump(out, f)
 print(f"wrote {path}: {len(keep)} of {n_genes} genes kept, train nnz {Ftr.nnz}")

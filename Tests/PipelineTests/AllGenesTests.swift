@@ -17,7 +17,7 @@ final class AllGenesTests: XCTestCase {
             .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let d = try LabelledDataset(expression: ds.expression, labels: labels.labels, classes: classes)
         let k = try GeneKnowledge.load(species: .mouse)
-        let needed = TextCellEmbeddings.neededSymbols(expression: d.expression, knowledge: k, topN: 20, weighting: .mean)
+        let needed = TextEmbeddingStage(knowledge: k).neededSymbols(d.expression)
         let table = try GeneEmbeddingTable.random(symbols: needed, dimension: 64, seed: 0)
         let cells = TextCellEmbeddings(expression: d.expression, labels: d.labelNames, table: table, knowledge: k, settings: CellEmbeddingSettings())
         Self.cached = (d, cells)
@@ -28,7 +28,7 @@ final class AllGenesTests: XCTestCase {
         let features = ExpressionFeatures(expression: d.expression)
         let pca = ExpressionRepresentation(name: "expression PCA", kind: .pcs, features: features)
         let hvg = ExpressionRepresentation(name: "scaled HVG expression", kind: .scaledGenes, features: features)
-        var m = SelectedMethod(name: "auto", candidates: BenchmarkPlan.autoCandidates(
+        var m = SelectedMethod(name: "auto", candidates: MethodPlan.autoCandidates(
             pca: pca, hvg: hvg, text: FixedRepresentation(name: "random top-20", matrix: cells.allGenes), features: features,
             allGenes: AllGenesRepresentation.pair(expression: d.expression, display: features)))
         m.grids.logisticC = [0.01, 0.1]
@@ -45,7 +45,7 @@ final class AllGenesTests: XCTestCase {
         let (d, cells) = try gaba6()
         let seed: UInt64 = 3
         let (train, test) = StratifiedSplit.trainTest(labels: d.labels, testFraction: 0.2, seed: seed)
-        let a = try autoMethod(d, cells).evaluate(labels: d.labels, classNames: d.classNames, seed: seed, protocol: KNNEvaluation())
+        let a = try autoMethod(d, cells).evaluate(labels: d.labels, classNames: d.classNames, seed: seed, protocol: EvaluationProtocol())
 
         var rows = Array(0..<d.labels.count)
         for (i, t) in test.enumerated() { rows[t] = train[(5 * i) % train.count] }
@@ -56,7 +56,7 @@ final class AllGenesTests: XCTestCase {
         let changed = try LabelledDataset(expression: ExpressionMatrix(values: swapped.values, genes: d.expression.genes, cells: d.expression.cells),
                                           labels: d.labelNames, classes: d.classNames)
         let b = try autoMethod(changed, knowledge).evaluate(labels: changed.labels, classNames: changed.classNames, seed: seed,
-                                                            protocol: KNNEvaluation())
+                                                            protocol: EvaluationProtocol())
         let da = try XCTUnwrap(a.result.details), db = try XCTUnwrap(b.result.details)
         XCTAssertEqual(da.chosen, db.chosen)
         XCTAssertEqual(da.candidateScores.map(\.candidate), db.candidateScores.map(\.candidate))
@@ -94,7 +94,7 @@ final class AllGenesTests: XCTestCase {
         m.grids.logisticC = [0.05]
         m.calibration = .none
         m.folds = 2
-        let r = try m.evaluate(labels: d.labels, classNames: d.classNames, seed: 2, protocol: KNNEvaluation()).result
+        let r = try m.evaluate(labels: d.labels, classNames: d.classNames, seed: 2, protocol: EvaluationProtocol()).result
         let (train, test) = StratifiedSplit.trainTest(labels: d.labels, testFraction: 0.2, seed: 2)
         let f = try AllGenesFeatures(expression: d.expression).fitted(train: train, test: test)
         let y = train.map { d.labels[$0] }
@@ -110,7 +110,7 @@ final class AllGenesTests: XCTestCase {
         var fs = m
         fs.candidates = [MethodCandidate(AllGenesRepresentation(name: "fs", features: pair.plain.features, display: pair.plain.display,
                                                                 topGenesPerClass: 30), .logistic)]
-        let rf = try fs.evaluate(labels: d.labels, classNames: d.classNames, seed: 2, protocol: KNNEvaluation()).result
+        let rf = try fs.evaluate(labels: d.labels, classNames: d.classNames, seed: 2, protocol: EvaluationProtocol()).result
         let refit = try SparseLogisticRegression.fit(f.train.selectingColumns(keep), labels: y, classCount: d.classNames.count,
                                                      options: .init(c: 0.05, maxIterations: 300, tolerance: 1e-4))
         XCTAssertEqual(rf.predicted, refit.predict(f.test.selectingColumns(keep)))
@@ -119,7 +119,7 @@ final class AllGenesTests: XCTestCase {
     /// The features match scanpy's normalize_total + log1p, divided by the training s.d. (scripts/sparse_lr_compare_sklearn.py).
     func testFeaturesMatchScanpy() throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../MapTests/Fixtures/sparse_lr_sklearn.json")
+            .appendingPathComponent("../ClassifyTests/Fixtures/sparse_lr_sklearn.json")
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         func csr(_ key: String) throws -> SparseMatrix {
             let m = try XCTUnwrap(json[key] as? [String: Any])

@@ -2,7 +2,7 @@ import Foundation
 import LexicellCore
 import LexicellGenes
 import LexicellCells
-import LexicellMap
+import LexicellClassify
 
 /// How well a query's genes meet the reference's gene knowledge.
 public struct GeneOverlap: Codable, Sendable {
@@ -84,13 +84,13 @@ public struct Annotator {
             return try annotateByExpression(renamed, original: query, classifier: classifier, bundle: bundle, orthologMapped: mapped, log: log)
         }
         let source = try GeneTableSource(bundleDescription: m.geneEmbeddingSource)
-        let settings = CellEmbeddingSettings(topN: m.topN, weighting: m.weighting)
-        let needed = TextCellEmbeddings.neededSymbols(expression: renamed, knowledge: knowledge, topN: m.topN, weighting: m.weighting)
+        let stage = TextEmbeddingStage(knowledge: knowledge, settings: CellEmbeddingSettings(topN: m.topN, weighting: m.weighting),
+                                       cachePath: cachePath)
+        let needed = stage.neededSymbols(renamed)
         let withText = knowledge.textSymbols(for: genes).compactMap { $0 }.count
         let refSet = Set(bundle.genes)
         let shared = Set(genes).intersection(refSet).count
-        let table = try source.table(symbols: needed, knowledge: knowledge, cachePath: cachePath,
-                                     defaultDimension: bundle.refiner?.inputDim ?? bundle.embeddings.cols, log: log)
+        let table = try stage.geneTable(source, symbols: needed, defaultDimension: bundle.refiner?.inputDim ?? bundle.embeddings.cols, log: log)
         guard table.modelIdentity == m.geneEmbeddingModel else {
             throw LexicellError("the reference was built with gene vectors from \(m.geneEmbeddingModel), but \(table.modelIdentity) is what is available now; use the same model (and weights) as the reference")
         }
@@ -104,7 +104,7 @@ public struct Annotator {
                 + String(format: " (need ≥ %d genes with a text and ≥ %.0f %% top-gene coverage; check the species and the gene symbol column)",
                          minGenesWithText, 100 * minTopGeneCoverage))
         }
-        var x = CellEmbedder(topN: settings.topN, weighting: settings.weighting).embed(renamed, table: table, geneRows: rows)
+        var x = CellEmbedder(stage.settings).embed(renamed, table: table, geneRows: rows)
         if let r = bundle.refiner { x = try r.embed(x) }
         let knn = KNNClassifier(reference: bundle.embeddings, labels: bundle.labels, classCount: m.classNames.count)
         let p = knn.predict(x, k: m.k)
@@ -138,26 +138,4 @@ extension Annotator {
         return Annotation(cells: original.cells, labels: labels, bestLabels: names, confidence: probability, meanSimilarity: similarity,
                           embeddings: x, overlap: overlap, query: renamed, geneTable: nil)
     }
-}
-
-/// Subtype → group (e.g. susceptible / resilient), read from a two-column CSV/TSV (subtype, group).
-public struct GroupMap: Sendable {
-    public var groupOf: [String: String]
-
-    public init(groupOf: [String: String]) { self.groupOf = groupOf }
-
-    public static func load(path: String) throws -> GroupMap {
-        let t = try Table.read(path)
-        guard t.header.count >= 2 else { throw LexicellError("expected two columns: subtype, group", file: path, line: 1) }
-        var map = [String: String]()
-        for (i, row) in t.rows.enumerated() {
-            if let old = map[row[0]], old != row[1] {
-                throw LexicellError("subtype '\(row[0])' is in two groups ('\(old)' and '\(row[1])')", file: path, line: i + 2)
-            }
-            map[row[0]] = row[1]
-        }
-        return GroupMap(groupOf: map)
-    }
-
-    public func group(_ label: String) -> String { groupOf[label] ?? (label == Annotation.unassigned ? Annotation.unassigned : "other") }
 }
