@@ -6,7 +6,7 @@ predicted_label, ...). The test cells of a seed are that seed's rows (of the ref
 the training cells are the complement within the evaluated cells (every cell whose label is one of the classes
 in the file: Lexicell keeps exactly the chosen classes). Each seed, on the training cells only:
   - CellTypist 1.7.1 as its documentation recommends: counts normalised to 10,000 per cell + log1p (left as is
-    when the matrix is already log-normalised), `celltypist.train(check_expression=True)` with default settings,
+    when the matrix is already log-normalised), `celltypist.train(check_expression=True)` with default settings (random_state = the seed),
     without and with `feature_selection=True` (top 300 genes per class, refit); `celltypist.annotate` on the
     test cells without majority voting;
   - scanpy `tl.ingest`: HVGs (2000; seurat_v3 on counts, else seurat), scale (max 10), 30 PCs and a 15-NN graph
@@ -83,9 +83,12 @@ def celltypist_input(log_all):
     return b
 
 
-def run_celltypist(train, test, feature_selection, jobs):
+def run_celltypist(train, test, feature_selection, jobs, seed):
     import celltypist
-    model = celltypist.train(train, labels="label", check_expression=True, feature_selection=feature_selection, n_jobs=jobs)
+    # random_state reaches scikit-learn's estimators: the SGD first pass of feature selection is otherwise
+    # unseeded (the lbfgs fits ignore it).
+    model = celltypist.train(train, labels="label", check_expression=True, feature_selection=feature_selection, n_jobs=jobs,
+                             random_state=seed)
     out = celltypist.annotate(test, model=model, majority_voting=False)
     return out.predicted_labels["predicted_labels"].astype(str).to_numpy()
 
@@ -189,9 +192,9 @@ def main():
         tr_ct, te_ct = ct_all[train_idx].copy(), ct_all[test_idx].copy()
         runs = []
         if "celltypist" not in skip:
-            runs.append(("CellTypist (all genes)", lambda: run_celltypist(tr_ct.copy(), te_ct.copy(), False, args.jobs)))
+            runs.append(("CellTypist (all genes)", lambda: run_celltypist(tr_ct.copy(), te_ct.copy(), False, args.jobs, int(s))))
         if "celltypist-fs" not in skip:
-            runs.append(("CellTypist (feature_selection)", lambda: run_celltypist(tr_ct.copy(), te_ct.copy(), True, args.jobs)))
+            runs.append(("CellTypist (feature_selection)", lambda: run_celltypist(tr_ct.copy(), te_ct.copy(), True, args.jobs, int(s))))
         need_hvg = not {"ingest", "lr-hvg"} <= skip
         if need_hvg:
             genes, xt, xq = hvg_scaled(a[train_idx].copy(), tr_log, te_log)
