@@ -70,14 +70,17 @@ public struct SparseLogisticRegression: LinearHead {
         var wt = [Double](repeating: 0, count: d * k)
         for c in 0..<k { for j in 0..<d { wt[j * k + c] = Double(weights[c, j]) } }
         var z = DenseMatrix(rows: x.rows, cols: k)
-        var acc = [Double](repeating: 0, count: k)
-        for r in 0..<x.rows {
-            for c in 0..<k { acc[c] = Double(intercept[c]) }
-            for e in x.indptr[r]..<x.indptr[r + 1] {
-                let j = Int(x.indices[e]), v = Double(x.values[e])
-                for c in 0..<k { acc[c] += v * wt[j * k + c] }
+        let acc = UnsafeMutablePointer<Double>.allocate(capacity: k)
+        defer { acc.deallocate() }
+        wt.withUnsafeBufferPointer { w in
+            for r in 0..<x.rows {
+                for c in 0..<k { acc[c] = Double(intercept[c]) }
+                for e in x.indptr[r]..<x.indptr[r + 1] {
+                    let wj = w.baseAddress! + Int(x.indices[e]) * k, v = Double(x.values[e])
+                    for c in 0..<k { acc[c] += v * wj[c] }
+                }
+                for c in 0..<k { z[r, c] = Float(acc[c]) }
             }
-            for c in 0..<k { z[r, c] = Float(acc[c]) }
         }
         return z
     }
@@ -137,7 +140,8 @@ public struct SparseLogisticRegression: LinearHead {
             theta.withUnsafeBufferPointer { tp in
                 DispatchQueue.concurrentPerform(iterations: blocks.count) { part in
                     var g = [Double](repeating: 0, count: k * (d + 1))
-                    var z = [Double](repeating: 0, count: k)
+                    let z = UnsafeMutablePointer<Double>.allocate(capacity: k)
+                    defer { z.deallocate() }
                     var loss = 0.0
                     x.indptr.withUnsafeBufferPointer { ptr in
                         x.indices.withUnsafeBufferPointer { idx in
