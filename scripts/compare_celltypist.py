@@ -139,6 +139,7 @@ def main():
     p.add_argument("--skip", default="", help="comma-separated: celltypist,celltypist-fs,ingest,lr-hvg")
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--json", help="also write the per-seed scores here")
+    p.add_argument("--load-json", help="take the external methods' per-seed scores from an earlier --json instead of rerunning them")
     p.add_argument("--also", action="append", default=[], metavar="LABEL=PATH",
                    help="add the reference method's rows of another predictions.csv (same splits) as LABEL")
     args = p.parse_args()
@@ -178,7 +179,15 @@ def main():
         for s, r in rows.groupby("seed"):
             scores.setdefault(m, {})[s] = metrics(r["true_label"], r["predicted_label"])
     index = {c: i for i, c in enumerate(a.obs_names)}
-    for s in seeds:
+    if args.load_json:
+        with open(args.load_json) as f:
+            for m, d in json.load(f).items():
+                if m not in scores:
+                    scores[m] = {int(k): (v["accuracy"], v["macro_f1"]) for k, v in d.items()}
+        seeds_to_run = []
+    else:
+        seeds_to_run = seeds
+    for s in seeds_to_run:
         r = ref[ref["seed"] == s]
         test_idx = np.array([index[c] for c in r["cell"]])
         is_test = np.zeros(a.n_obs, bool)
