@@ -40,6 +40,8 @@ let package = Package(
             "LexicellCore", "LexicellIO", "LexicellGenes", "LexicellText", "LexicellCells",
             "LexicellLearn", "LexicellNeighbors", "LexicellClassify", "LexicellReport",
         ]),
+        // libFuzzer harness for the readers (`make fuzz`); an ordinary build is a replay tool.
+        .executableTarget(name: "LexicellFuzz", dependencies: ["LexicellCore", "LexicellIO", "LexicellGenes"]),
         // Timing harnesses behind `lexicell bench` (kept out of the stage modules).
         .target(name: "LexicellBench", dependencies: ["Lexicell"]),
         // The command line: typed options over the library's runs, in a library so tests parse it in-process.
@@ -48,17 +50,19 @@ let package = Package(
         ]),
         .executableTarget(name: "lexicell", dependencies: ["LexicellCLI"]),
 
+        // Helpers shared by the test targets (repository paths, error assertions, temporary directories).
+        .target(name: "LexicellTestSupport", dependencies: ["LexicellCore"], path: "Tests/LexicellTestSupport"),
         .testTarget(name: "CoreTests", dependencies: ["LexicellCore"]),
-        .testTarget(name: "IOTests", dependencies: ["LexicellIO"], exclude: ["Fixtures"]),
+        .testTarget(name: "IOTests", dependencies: ["LexicellTestSupport", "LexicellIO"], exclude: ["Fixtures"]),
         .testTarget(name: "GenesTests", dependencies: ["LexicellGenes"]),
-        .testTarget(name: "TextTests", dependencies: ["LexicellText"], exclude: ["Fixtures"]),
+        .testTarget(name: "TextTests", dependencies: ["LexicellTestSupport", "LexicellText"], exclude: ["Fixtures"]),
         .testTarget(name: "CellsTests", dependencies: ["LexicellCells"], exclude: ["Fixtures"]),
         .testTarget(name: "LearnTests", dependencies: ["LexicellLearn", "LexicellClassify"]),
         .testTarget(name: "ClassifyTests", dependencies: ["LexicellClassify", "LexicellBench"], exclude: ["Fixtures"]),
         .testTarget(name: "ReportTests", dependencies: ["LexicellReport", "LexicellNeighbors", "LexicellBench"]),
-        .testTarget(name: "RemoteTests", dependencies: ["LexicellRemote"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Lexicell"]),
-        .testTarget(name: "CLITests", dependencies: ["LexicellCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "RemoteTests", dependencies: ["LexicellTestSupport", "LexicellRemote"]),
+        .testTarget(name: "PipelineTests", dependencies: ["LexicellTestSupport", "Lexicell"]),
+        .testTarget(name: "CLITests", dependencies: ["LexicellTestSupport", "LexicellCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -25,7 +25,8 @@ public enum ExpressionBaselineBenchmark {
                            configuration: ExpressionBaselineConfiguration = ExpressionBaselineConfiguration(),
                            repeats: Int = 3) throws -> Result {
         var best = [Double](repeating: .infinity, count: 4)
-        let isCounts = train.looksLikeCounts
+        let scale = try configuration.inputScale ?? InputScale.detect(train.values).scale
+        let isCounts = scale == .counts
         for _ in 0..<max(1, repeats) {
             var clock = DispatchTime.now().uptimeNanoseconds
             func lap(_ i: Int) {
@@ -33,7 +34,7 @@ public enum ExpressionBaselineBenchmark {
                 best[i] = min(best[i], Double(now - clock) / 1e9)
                 clock = now
             }
-            let logNormalized = try ExpressionBaseline.logNormalize(train.values, isCounts: isCounts, targetSum: configuration.targetSum)
+            let logNormalized = try ExpressionBaseline.logNormalize(train.values, scale: scale, targetSum: configuration.targetSum)
             lap(0)
             let genes = isCounts && configuration.flavor != .dispersion
                 ? try ExpressionPreprocessing.highlyVariableGenesSeuratV3(counts: train.values, nTopGenes: configuration.nTopGenes)

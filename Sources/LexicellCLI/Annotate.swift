@@ -21,6 +21,7 @@ struct Train: ParsableCommand {
     @OptionGroup var methodOptions: MethodOptions
     @Option(help: "Seed for the refiner and the cross-validation.") var seed: UInt64 = 0
     @Option(help: "Bundle directory to write.") var out: String
+    @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
         try dataOptions.requireLabels()
@@ -31,7 +32,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        var run = TrainingRun(dataset: dataOptions.request, out: out)
+        var run = TrainingRun(dataset: dataOptions.request, output: outputOptions.request(out, inputs: dataOptions.inputPaths))
         run.knowledge = geneOptions.request
         run.embedding = embeddingOptions.request
         run.method = methodOptions.methods.first ?? (refine ? "paper" : "auto")
@@ -63,6 +64,7 @@ struct Annotate: ParsableCommand {
     @Option(help: "SQLite cache of text embeddings.") var cache: String?
     @Flag(inversion: .prefixedNo, help: "Write annotated.h5ad (the query with obs columns and obsm embeddings/UMAP).") var h5ad = true
     @Option(help: "Output directory.") var out: String = "lexicell-annotate"
+    @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
         guard (0...1).contains(minConfidence) else { throw ValidationError("--min-confidence must be between 0 and 1") }
@@ -73,7 +75,8 @@ struct Annotate: ParsableCommand {
     func run() throws {
         var request = query.request
         queryLabels.apply(to: &request)
-        var run = AnnotationRun(reference: reference, query: request, output: OutputRequest(directory: out))
+        var run = AnnotationRun(reference: reference, query: request,
+                                output: outputOptions.request(out, inputs: [reference, query.data, query.cellsFile, queryLabels.labels, groups]))
         run.species = species
         run.minConfidence = minConfidence
         run.groups = groups

@@ -32,6 +32,7 @@ struct Benchmark: ParsableCommand {
     var groups: String?
     @Flag(inversion: .prefixedNo, help: "Write report.html with UMAPs.") var report = true
     @Option(help: "Output directory.") var out: String = "lexicell-benchmark"
+    @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
         try dataOptions.requireLabels()
@@ -40,7 +41,7 @@ struct Benchmark: ParsableCommand {
     }
 
     func run() throws {
-        var run = BenchmarkRun(dataset: dataOptions.request, output: OutputRequest(directory: out))
+        var run = BenchmarkRun(dataset: dataOptions.request, output: outputOptions.request(out, inputs: dataOptions.inputPaths))
         run.output.report = report
         run.knowledge = geneOptions.request
         run.specs = methodOptions.methods.isEmpty ? MethodPlan.defaultSpecs : methodOptions.methods

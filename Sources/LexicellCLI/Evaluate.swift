@@ -29,11 +29,12 @@ struct Evaluate: ParsableCommand {
 
     @Option(help: "Output directory.")
     var out: String = "lexicell-out"
+    @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws { try dataOptions.requireLabels() }
 
     func run() throws {
-        var run = EvaluationRun(dataset: dataOptions.request, output: OutputRequest(directory: out))
+        var run = EvaluationRun(dataset: dataOptions.request, output: outputOptions.request(out, inputs: dataOptions.inputPaths))
         run.output.report = report
         run.knowledge = geneOptions.request
         run.embedding = embeddingOptions.request
@@ -53,12 +54,13 @@ struct Demo: ParsableCommand {
 
     @Option(help: "Output directory.")
     var out: String = "out/demo"
+    @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
         let dir = BundledData.path("datasets/romanov2017_hypothalamus_neurons")
         var e = try Evaluate.parse(["--data", dir, "--labels", "\(dir)/cell_metadata.csv", "--label-column", "Author_CellType",
                                     "--min-cells-per-class", "10", "--species", "mouse", "--method", "auto", "--method", "paper",
-                                    "--method", "pca", "--method", "text", "--refine", "--out", out])
+                                    "--method", "pca", "--method", "text", "--refine", "--out", out] + (outputOptions.force ? ["--force"] : []))
         try e.validate()
         try e.run()
     }

@@ -294,3 +294,20 @@ struct SupConOptions: ParsableArguments {
         return s
     }
 }
+
+/// How the output folder is written: all at once, and never over a file or folder Lexicell did not write.
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "If --out holds a file or a folder Lexicell did not write, move it aside (to NAME.replaced-TIME) instead of refusing.")
+    var force = false
+
+    func request(_ out: String, inputs: [String?]) -> OutputRequest {
+        var r = OutputRequest(directory: out, inputs: inputs.compactMap { $0 })
+        r.force = force
+        return r
+    }
+}
+
+extension DataOptions {
+    /// The paths an output folder must not replace.
+    var inputPaths: [String?] { [input.data, labelOptions.labels, input.cellsFile, classesFile] }
+}

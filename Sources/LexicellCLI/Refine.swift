@@ -24,6 +24,7 @@ struct Refine: ParsableCommand {
 
     @Option(help: "Output directory.")
     var out: String = "lexicell-refine"
+    @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
         try requireExisting(refiner, "--refiner")
@@ -31,7 +32,7 @@ struct Refine: ParsableCommand {
     }
 
     func run() throws {
-        var run = RefinementRun(dataset: dataOptions.request, out: out)
+        var run = RefinementRun(dataset: dataOptions.request, output: outputOptions.request(out, inputs: dataOptions.inputPaths + [refiner]))
         run.knowledge = geneOptions.request
         run.embedding = embeddingOptions.request
         run.refinement = refineOptions.settings

@@ -47,6 +47,9 @@ enum DelimitedReader {
                                         file: path, line: number)
                 }
                 expectedFields = fields.count
+                guard columnNames.count <= Int(Int32.max) else {
+                    throw LexicellError("header has \(columnNames.count) columns; at most \(Int32.max) are supported", file: path, line: 1)
+                }
             }
             // One pass over the bytes: no field list, values parsed in place.
             let n = line.count
@@ -74,6 +77,10 @@ enum DelimitedReader {
                     v = x
                 } else {
                     throw LexicellError("column \"\(columnNames[k])\" (field \(k + 2)): expected a number, found \"\(FieldSplitter.string(line, start..<i).prefix(40))\"",
+                                        file: path, line: number)
+                }
+                guard v.isFinite, Float(v).isFinite else {
+                    throw LexicellError("column \"\(columnNames[k])\" (field \(k + 2)): \"\(FieldSplitter.string(line, start..<i).prefix(40))\" is \(v.isNaN ? "NaN" : v.isFinite ? "beyond the Float32 range" : "infinite"); expected a finite number",
                                         file: path, line: number)
                 }
                 if v != 0 {

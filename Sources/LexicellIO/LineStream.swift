@@ -230,9 +230,9 @@ private struct ByteSource {
             let before = rawEnd - rawStart
             let status: Int32 = raw.withUnsafeMutableBufferPointer { r in
                 s.pointee.next_in = r.baseAddress! + rawStart
-                s.pointee.avail_in = UInt32(before)
+                s.pointee.avail_in = UInt32(min(before, Int(UInt32.max)))
                 s.pointee.next_out = out + produced
-                s.pointee.avail_out = UInt32(capacity - produced)
+                s.pointee.avail_out = UInt32(min(capacity - produced, Int(UInt32.max)))  // a buffer grown for a very long line
                 return inflate(s, Z_NO_FLUSH)
             }
             rawStart += before - Int(s.pointee.avail_in)

@@ -91,6 +91,7 @@ struct MatrixMarket {
         var isPattern = false
         var isInteger = false
         var lastLine = 0
+        let source = try FileProbe(path)
         try LineStream(path: path).forEachLine { line, number in
             lastLine = number
             if header == nil {
@@ -121,15 +122,28 @@ struct MatrixMarket {
             if !sizeLine {
                 var f = Fields(line)
                 guard let r = f.nextInt(), let c = f.nextInt(), let n = f.nextInt(), f.atEnd, r >= 0, c >= 0, n >= 0 else {
-                    throw LexicellError("expected the size line \"rows columns entries\" (3 non-negative integers), found \"\(String(decoding: line.prefix(80), as: UTF8.self))\"",
+                    throw LexicellError("expected the size line \"rows columns entries\" (3 non-negative integers, each below 2^63), found \"\(String(decoding: line.prefix(80), as: UTF8.self))\"",
                                         file: path, line: number)
                 }
                 guard r <= Int(Int32.max), c <= Int(Int32.max) else {
-                    throw LexicellError("matrix of \(r) × \(c) is too large (at most \(Int32.max) per side)", file: path, line: number)
+                    throw LexicellError("size line: matrix of \(r) × \(c) is too large (at most \(Int32.max) per side)", file: path, line: number)
+                }
+                // Overflow-checked bounds on the declared entry count before anything is allocated.
+                let (cells, o1) = r.multipliedReportingOverflow(by: c)
+                if !o1 && n > cells {
+                    throw LexicellError("size line: \(n) entries declared but a \(r) × \(c) matrix has only \(cells) positions",
+                                        file: path, line: number)
+                }
+                let (bytesNeeded, o2) = n.multipliedReportingOverflow(by: 12)  // row, column and value per entry in memory
+                let minLine = isPattern ? 4 : 6  // "1 1\n" / "1 1 1\n"
+                let (textNeeded, o3) = n.multipliedReportingOverflow(by: minLine)
+                if o2 || o3 || (!source.isGzip && textNeeded > source.size) || (source.isGzip && textNeeded / 1100 > source.size) {
+                    throw LexicellError("size line: \(n) entries declared (\(o2 ? "more than 2^63" : "\(bytesNeeded)") bytes in memory) but the \(source.size)-byte file\(source.isGzip ? " (gzip)" : "") cannot hold that many \"row column\(isPattern ? "" : " value")\" lines",
+                                        file: path, line: number)
                 }
                 m.rows = r; m.cols = c; declared = n
-                // The declared count is only a hint for capacity; a lying header is caught below.
-                let hint = min(n, 1 << 28)
+                // The declared count is only a hint for capacity (now bounded by the file size); a lying header is caught below.
+                let hint = min(n, 1 << 26)
                 m.rowIndex.reserveCapacity(hint); m.colIndex.reserveCapacity(hint); m.values.reserveCapacity(hint)
                 sizeLine = true
                 return true
@@ -143,13 +157,35 @@ struct MatrixMarket {
                 return true
             }
             var f = Fields(line)
-            guard let r = f.nextInt(), let c = f.nextInt() else {
-                throw entryError(line, number, path, isPattern ? "2 integers \"row column\"" : "\"row column value\"")
+            var position = [Int]()
+            for (k, what) in ["row index (field 1)", "column index (field 2)"].enumerated() {
+                guard let tok = f.nextToken() else {
+                    throw entryError(line, number, path, isPattern ? "2 integers \"row column\"" : "\"row column value\"")
+                }
+                guard let v = NumberParser.int(f.p, tok) else {
+                    let text = String(decoding: UnsafeBufferPointer(rebasing: f.p[tok]).prefix(40), as: UTF8.self)
+                    let allDigits = f.p[tok].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+                    throw LexicellError("\(what): expected an integer in 1...\(k == 0 ? m.rows : m.cols), found \"\(text)\"\(allDigits ? " (too large for a 64-bit integer)" : "")",
+                                        file: path, line: number)
+                }
+                position.append(v)
             }
+            let (r, c) = (position[0], position[1])
             var v: Float = 1
             if !isPattern {
-                guard let x = isInteger ? f.nextInt().map(Double.init) ?? f.nextDouble() : f.nextDouble() else {
+                guard let tok = f.nextToken() else { throw entryError(line, number, path, "a numeric value in field 3") }
+                let x: Double
+                if isInteger, let i = NumberParser.int(f.p, tok) {
+                    x = Double(i)
+                } else if let d = NumberParser.double(f.p, tok) {
+                    x = d
+                } else {
                     throw entryError(line, number, path, "a numeric value in field 3")
+                }
+                guard x.isFinite, Float(x).isFinite else {
+                    let text = String(decoding: UnsafeBufferPointer(rebasing: f.p[tok]).prefix(40), as: UTF8.self)
+                    throw LexicellError("value (field 3): \"\(text)\" is \(x.isNaN ? "NaN" : x.isFinite ? "beyond the Float32 range" : "infinite"); expected a finite number",
+                                        file: path, line: number)
                 }
                 v = Float(x)
             }
@@ -249,6 +285,22 @@ extension SparseMatrix {
     }
 }
 
+/// The size and gzip-ness of an input file, for bounding what a header may declare.
+struct FileProbe {
+    let size: Int
+    let isGzip: Bool
+
+    init(_ path: String) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw LexicellError(FileManager.default.fileExists(atPath: path) ? "cannot read file (permissions?)" : "file not found", file: path)
+        }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 2)) ?? Data()
+        isGzip = head.count == 2 && head[head.startIndex] == 0x1f && head[head.startIndex + 1] == 0x8b
+        size = Int((try? handle.seekToEnd()) ?? 0)
+    }
+}
+
 /// Whitespace-separated numeric fields of one line, parsed in place.
 struct Fields {
     let p: UnsafeBufferPointer<UInt8>
@@ -266,6 +318,9 @@ struct Fields {
         while i < p.count && p[i] != 0x20 && p[i] != 0x09 { i += 1 }
         return start < i ? start..<i : nil
     }
+
+    /// The next whitespace-separated token's byte range, or nil at the end of the line.
+    mutating func nextToken() -> Range<Int>? { token() }
 
     mutating func nextInt() -> Int? {
         let save = i

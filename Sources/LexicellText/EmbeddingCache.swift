@@ -26,17 +26,19 @@ public final class EmbeddingCache: @unchecked Sendable {
                                     withIntermediateDirectories: true)
         }
         do {
-            db = try DatabasePool(path: path)
+            db = try DatabasePool(path: path, configuration: Self.configuration())
+            // One IMMEDIATE transaction: two processes creating the cache at once are serialised by SQLite's
+            // write lock, and the second sees the first one's tables.
             try db.write { db in
                 let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
                 if tables.isEmpty {
                     try db.execute(sql: """
-                        CREATE TABLE lexicell_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                        CREATE TABLE embeddings (
+                        CREATE TABLE IF NOT EXISTS lexicell_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                        CREATE TABLE IF NOT EXISTS embeddings (
                             model TEXT NOT NULL, text_sha256 BLOB NOT NULL, dim INTEGER NOT NULL,
                             vector BLOB NOT NULL, PRIMARY KEY (model, text_sha256)) WITHOUT ROWID;
                         """)
-                    try db.execute(sql: "INSERT INTO lexicell_meta VALUES ('format', ?), ('version', ?)",
+                    try db.execute(sql: "INSERT OR IGNORE INTO lexicell_meta VALUES ('format', ?), ('version', ?)",
                                    arguments: [Self.format, String(Self.schemaVersion)])
                     return
                 }
@@ -60,6 +62,24 @@ public final class EmbeddingCache: @unchecked Sendable {
         } catch {
             throw LexicellError("cannot open embedding cache (\(Self.describe(error)))", file: path)
         }
+    }
+
+    /// How long a writer waits for another process's write lock before giving up.
+    public static let busyTimeout: TimeInterval = 30
+
+    /// WAL journal (readers never block writers nor take write locks), a busy timeout instead of an
+    /// immediate "database is locked", and IMMEDIATE write transactions (GRDB's default for writes).
+    static func configuration() -> Configuration {
+        var config = Configuration()
+        config.busyMode = .timeout(busyTimeout)
+        config.journalMode = .wal
+        config.label = "lexicell-embedding-cache"
+        return config
+    }
+
+    /// SQLite's own consistency check of the cache file ("ok" when sound).
+    public func integrityCheck() throws -> String {
+        try db.read { try String.fetchAll($0, sql: "PRAGMA integrity_check").joined(separator: "; ") }
     }
 
     static func describe(_ error: Error) -> String {

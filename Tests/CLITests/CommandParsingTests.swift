@@ -2,13 +2,13 @@ import ArgumentParser
 import Foundation
 import Lexicell
 @testable import LexicellCLI
+import LexicellTestSupport
 import XCTest
 
 /// The command line parsed and validated in-process, as swift-argument-parser's own end-to-end tests do: every
 /// check runs before any data is read (the data paths exist but are never opened here).
 final class CommandParsingTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    static let romanov = root + "/data/datasets/romanov2017_hypothalamus_neurons"
+    static let romanov = Repository.romanov
     let base = ["--data", romanov, "--labels", romanov + "/cell_metadata.csv"]
 
     func parse<T: ParsableCommand>(_ type: T.Type, _ args: [String]) throws -> T {
@@ -127,8 +127,7 @@ final class CommandParsingTests: XCTestCase {
     }
 
     func testBenchmarkConfigExpandsIntoOptions() throws {
-        let dir = NSTemporaryDirectory() + "lexicell-cli-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = temporaryDirectory("cli")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let config = dir + "/bench.json"
         try #"{"data": "\#(Self.romanov)", "labels": "\#(Self.romanov)/cell_metadata.csv", "method": ["pca", "hvg:lr"], "seeds": 2, "report": false}"#

@@ -90,6 +90,9 @@ public struct SplitResult: Codable, Sendable {
     public var seconds: Double
     /// What a selecting method chose, calibrated probabilities and smoothing (nil for the plain KNN protocol).
     public var details: SplitDetails?
+    /// Per test cell, why it has no signal ("no counts", "no usable gene"), or nil: such cells are reported
+    /// `Unassigned` with confidence 0 in predictions.csv (metrics keep the method's own prediction).
+    public var noSignal: [String?]?
 
     public init(seed: UInt64, metrics: ClassificationMetrics, trainCount: Int, test: [Int], truth: [Int], predicted: [Int],
                 confidence: [Double], seconds: Double) {

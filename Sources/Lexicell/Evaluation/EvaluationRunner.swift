@@ -32,8 +32,9 @@ public struct EvaluationRunner {
         try methods.map { method in
             var first: DenseMatrix?
             let splits = try seeds.map { seed -> SplitResult in
-                let (r, vectors) = try method.evaluate(labels: dataset.labels, classNames: dataset.classNames, seed: seed,
+                var (r, vectors) = try method.evaluate(labels: dataset.labels, classNames: dataset.classNames, seed: seed,
                                                        protocol: protocolSettings)
+                Self.markCellsWithoutSignal(&r, expression: dataset.expression, vectors: vectors)
                 if first == nil { first = vectors }
                 let k = r.chosenK.map { "k = \($0), " } ?? ""
                 log(String(format: "%@ seed %llu: accuracy %.3f (%@%.1f s)", method.name, seed, r.metrics.accuracy, k, r.seconds))
@@ -41,5 +42,21 @@ public struct EvaluationRunner {
             }
             return MethodResult(summary: MethodSummary(method: method.name, splits: splits), splits: splits, firstSplitVectors: first)
         }
+    }
+
+    /// Test cells with zero counts, or whose vector is all zeros (no top gene with a text), get confidence 0 and
+    /// a reason: a zero vector is equally similar to everything, so its vote means nothing.
+    static func markCellsWithoutSignal(_ r: inout SplitResult, expression: ExpressionMatrix, vectors: DenseMatrix) {
+        let x = expression.values
+        var reasons = [String?](repeating: nil, count: r.test.count)
+        for (i, cell) in r.test.enumerated() {
+            if !(x.indptr[cell]..<x.indptr[cell + 1]).contains(where: { x.values[$0] != 0 }) {
+                reasons[i] = "no counts"
+            } else if cell < vectors.rows, vectors.cols > 0, vectors.row(cell).allSatisfy({ $0 == 0 }) {
+                reasons[i] = "no usable gene"
+            }
+            if reasons[i] != nil { r.confidence[i] = 0 }
+        }
+        r.noSignal = reasons.contains { $0 != nil } ? reasons : nil
     }
 }

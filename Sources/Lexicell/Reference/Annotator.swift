@@ -55,7 +55,36 @@ public struct Annotation: Sendable {
     public var query: ExpressionMatrix
     /// nil for expression bundles (their reading is the classifier's own weights).
     public var geneTable: GeneEmbeddingTable?
+    /// Why a cell is Unassigned ("" when it is labelled): no counts, no usable gene, or low confidence.
+    public var reasons: [String] = []
     public static let unassigned = "Unassigned"
+
+    /// Applies the abstention rules: cells without signal (`noSignal[i]` names why) get `Unassigned` with
+    /// confidence 0 — never a confident label from a zero vector — and cells below `minConfidence` get `Unassigned`.
+    mutating func abstain(noSignal: [String?], minConfidence: Double) {
+        reasons = [String](repeating: "", count: cells.count)
+        for i in cells.indices {
+            if let why = noSignal[i] {
+                labels[i] = Self.unassigned
+                confidence[i] = 0
+                reasons[i] = why
+            } else if confidence[i] < minConfidence {
+                labels[i] = Self.unassigned
+                reasons[i] = "low confidence"
+            }
+        }
+    }
+
+    /// Per cell, why it carries no signal for the classifier: no counts at all, or none of `usable` genes
+    /// (dataset gene indices) expressed; nil for cells with signal.
+    static func noSignal(_ query: ExpressionMatrix, usable: [Bool], what: String) -> [String?] {
+        let x = query.values
+        return (0..<x.rows).map { c in
+            let range = x.indptr[c]..<x.indptr[c + 1]
+            if !range.contains(where: { x.values[$0] != 0 }) { return "no counts" }
+            return range.contains(where: { x.values[$0] > 0 && usable[Int(x.indices[$0])] }) ? nil : what
+        }
+    }
 }
 
 public struct Annotator {
@@ -109,9 +138,11 @@ public struct Annotator {
         let knn = KNNClassifier(reference: bundle.embeddings, labels: bundle.labels, classCount: m.classNames.count)
         let p = knn.predict(x, k: m.k)
         let best = p.labels.map { m.classNames[$0] }
-        let labels = zip(best, p.voteFraction).map { $1 >= minConfidence ? $0 : Annotation.unassigned }
-        return Annotation(cells: query.cells, labels: labels, bestLabels: best, confidence: p.voteFraction,
-                          meanSimilarity: p.meanSimilarity, embeddings: x, overlap: overlap, query: renamed, geneTable: table)
+        var a = Annotation(cells: query.cells, labels: best, bestLabels: best, confidence: p.voteFraction,
+                           meanSimilarity: p.meanSimilarity, embeddings: x, overlap: overlap, query: renamed, geneTable: table)
+        a.abstain(noSignal: Annotation.noSignal(renamed, usable: rows.map { $0 != nil }, what: "no gene with a text"),
+                  minConfidence: minConfidence)
+        return a
     }
 }
 
@@ -134,8 +165,12 @@ extension Annotator {
         let (best, probability, similarity) = classifier.classify(x, reference: bundle.embeddings, labels: bundle.labels,
                                                                   classCount: m.classNames.count)
         let names = best.map { m.classNames[$0] }
-        let labels = zip(names, probability).map { $1 >= minConfidence ? $0 : Annotation.unassigned }
-        return Annotation(cells: original.cells, labels: labels, bestLabels: names, confidence: probability, meanSimilarity: similarity,
-                          embeddings: x, overlap: overlap, query: renamed, geneTable: nil)
+        var a = Annotation(cells: original.cells, labels: names, bestLabels: names, confidence: probability, meanSimilarity: similarity,
+                           embeddings: x, overlap: overlap, query: renamed, geneTable: nil)
+        let classifierGenes = Set(selected)
+        a.abstain(noSignal: Annotation.noSignal(renamed, usable: renamed.genes.map { classifierGenes.contains($0) },
+                                                what: "no gene of the reference classifier"),
+                  minConfidence: minConfidence)
+        return a
     }
 }

@@ -61,9 +61,11 @@ extension GeneTableSource {
         case "model": self = .model(parts[1])
         case "file": self = .file(parts[1])
         case "random":
-            let r = parts[1].split(separator: ":").compactMap { Int($0) }
-            guard r.count == 2 else { throw LexicellError("bad random source '\(s)' in the bundle manifest") }
-            self = .random(dimension: r[1], seed: UInt64(r[0]))
+            let r = parts[1].split(separator: ":", omittingEmptySubsequences: false)
+            guard r.count == 2, let seed = UInt64(r[0]), let dimension = Int(r[1]), (1...65_536).contains(dimension) else {
+                throw LexicellError("bad random source '\(s)' in the bundle manifest: expected random:SEED:DIMENSION with SEED ≥ 0 and 1 ≤ DIMENSION ≤ 65536")
+            }
+            self = .random(dimension: dimension, seed: seed)
         default: throw LexicellError("unknown gene vector source '\(s)' in the bundle manifest")
         }
     }

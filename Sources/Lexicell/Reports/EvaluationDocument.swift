@@ -116,7 +116,7 @@ public struct EvaluationDocument: Codable, Sendable {
 
     /// One row per test cell, per method and split.
     public func predictionsCSV(cellNames: [String]) -> String {
-        var s = "method,seed,cell,true_label,predicted_label,correct,vote_fraction,mean_similarity,probability,call\n"
+        var s = "method,seed,cell,true_label,predicted_label,correct,vote_fraction,mean_similarity,probability,call,reason\n"
         for m in methods {
             for split in m.splits {
                 for (i, cell) in split.test.enumerated() {
@@ -124,11 +124,15 @@ public struct EvaluationDocument: Codable, Sendable {
                     let p = dataset.classes[split.predicted[i]]
                     s += "\(csv(m.summary.method)),\(split.seed),\(csv(cellNames[cell])),\(csv(t)),\(csv(p)),\(t == p),"
                     s += String(format: "%.4f,%.4f,", split.confidence[i], split.meanSimilarity?[i] ?? Double.nan)
-                    // Calibrated probability and the call after abstention (selecting methods only).
+                    // Calibrated probability and the call after abstention (selecting methods only); cells
+                    // without signal are never called.
+                    let noSignal = split.noSignal?[i]
                     if let d = split.details {
-                        s += String(format: "%.4f,", d.probability[i]) + (d.probability[i] >= d.minConfidence ? csv(p) : "Unassigned") + "\n"
+                        let call = noSignal == nil && d.probability[i] >= d.minConfidence ? csv(p) : "Unassigned"
+                        s += String(format: "%.4f,", noSignal == nil ? d.probability[i] : 0) + call
+                        s += "," + (noSignal ?? (call == "Unassigned" ? "low confidence" : "")) + "\n"
                     } else {
-                        s += ",\(csv(p))\n"
+                        s += "," + (noSignal == nil ? csv(p) : "Unassigned") + "," + (noSignal ?? "") + "\n"
                     }
                 }
             }

@@ -45,24 +45,26 @@ public struct AnnotationRun {
         let readings = a.geneReadings(knowledge: knowledge, topN: m.topN, groups: groupMap)
         if !readings.isEmpty { files.append(("gene_reading.csv", Data(GeneReading.csv(readings).utf8))) }
         files.append(("report.html", Data(summary.report(layout: layout, source: query.data, reference: reference, genes: readings).utf8)))
-        try OutputFiles.write(files, to: output.directory, log: log)
-        if h5ad {
+        try OutputFiles.write(files, to: output, more: { dir in
+            guard h5ad else { return [] }
             var obs: [(String, ObsColumn)] = [("lexicell_label", .categorical(a.labels)), ("lexicell_best_label", .categorical(a.bestLabels)),
-                                              ("lexicell_confidence", .numbers(a.confidence)), ("lexicell_mean_similarity", .numbers(a.meanSimilarity))]
+                                              ("lexicell_confidence", .numbers(a.confidence)), ("lexicell_mean_similarity", .numbers(a.meanSimilarity)),
+                                              ("lexicell_reason", .categorical(a.reasons.map { $0.isEmpty ? "assigned" : $0 }))]
             if let g = groupMap { obs.append(("lexicell_group", .categorical(a.labels.map(g.group)))) }
-            try H5ADWriter.write(path: output.directory + "/annotated.h5ad", expression: cells, cells: cells.cells, genes: cells.genes, obs: obs,
+            try H5ADWriter.write(path: dir + "/annotated.h5ad", expression: cells, cells: cells.cells, genes: cells.genes, obs: obs,
                                  obsm: [("X_lexicell", a.embeddings), ("X_umap", layout)])
-            log("wrote \(output.directory)/annotated.h5ad")
-        }
+            return ["annotated.h5ad"]
+        }, log: log)
         return md
     }
 
     /// One row per query cell: the call, the best label, confidence and similarity (and group, truth).
     static func predictionsCSV(_ a: Annotation, groups: GroupMap?, truth: [String?]?) -> String {
-        var csv = "cell,predicted_label,best_label,confidence,mean_similarity" + (groups != nil ? ",group" : "") + (truth != nil ? ",true_label,correct" : "") + "\n"
+        var csv = "cell,predicted_label,best_label,confidence,mean_similarity,reason" + (groups != nil ? ",group" : "") + (truth != nil ? ",true_label,correct" : "") + "\n"
         for i in 0..<a.cells.count {
             csv += [EmbeddingTableCSV.quote(a.cells[i]), EmbeddingTableCSV.quote(a.labels[i]), EmbeddingTableCSV.quote(a.bestLabels[i]),
-                    String(format: "%.4f", a.confidence[i]), String(format: "%.4f", a.meanSimilarity[i])].joined(separator: ",")
+                    String(format: "%.4f", a.confidence[i]), String(format: "%.4f", a.meanSimilarity[i]),
+                    EmbeddingTableCSV.quote(a.reasons.isEmpty ? "" : a.reasons[i])].joined(separator: ",")
             if let g = groups { csv += "," + EmbeddingTableCSV.quote(g.group(a.labels[i])) }
             if let t = truth { csv += "," + EmbeddingTableCSV.quote(t[i] ?? "") + ",\(t[i] == a.labels[i])" }
             csv += "\n"

@@ -75,7 +75,7 @@ public struct BenchmarkRun {
         enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         files.insert(("benchmark.md", Data(md.utf8)), at: 0)
         files.insert(("benchmark.json", try enc.encode(Output(evaluation: doc, paired: paired, timings: timings))), at: 0)
-        try OutputFiles.write(files, to: output.directory, log: log)
+        try OutputFiles.write(files, to: output, log: log)
         return md
     }
 

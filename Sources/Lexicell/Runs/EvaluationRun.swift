@@ -3,10 +3,18 @@ import LexicellCore
 
 /// Where a run writes, and what besides its tables.
 public struct OutputRequest: Sendable {
+    /// The output folder: written all at once, never over a folder Lexicell did not write (`OutputDirectory`).
     public var directory: String
     /// report.html (UMAPs, confusion matrices, comparison plots).
     public var report = true
-    public init(directory: String) { self.directory = directory }
+    /// Move a foreign file or folder at `directory` aside instead of refusing.
+    public var force = false
+    /// The run's input paths: the output may neither be nor contain one.
+    public var inputs: [String] = []
+    public init(directory: String, inputs: [String] = []) {
+        self.directory = directory
+        self.inputs = inputs
+    }
 }
 
 /// `lexicell evaluate`: methods (auto by default) and the random control on seeded splits of labelled cells;
@@ -74,7 +82,7 @@ public struct EvaluationRun {
             let layouts = try builder.layouts(doc, log: log)
             files.append(("report.html", Data(builder.render(doc, layouts: layouts, labelNames: data.labelNames).utf8)))
         }
-        try OutputFiles.write(files, to: output.directory, log: log)
+        try OutputFiles.write(files, to: output, log: log)
         return md
     }
 
@@ -88,10 +96,17 @@ public struct EvaluationRun {
     }
 }
 
-/// The files of one run, written into their directory (each atomically).
+/// The files of one run, put in place together (`OutputDirectory.commit`): old or new, never a mix.
 public enum OutputFiles {
-    public static func write(_ files: [(name: String, contents: Data)], to directory: String, log: (String) -> Void) throws {
-        for (name, contents) in files { try AtomicFile.write(contents, to: "\(directory)/\(name)") }
-        log("wrote " + files.map { "\(directory)/\($0.name)" }.joined(separator: ", "))
+    /// Writes `files` (and whatever `more` writes into the temporary folder) to the output folder.
+    public static func write(_ files: [(name: String, contents: Data)], to output: OutputRequest,
+                             more: ((String) throws -> [String])? = nil, log: (String) -> Void) throws {
+        var names = files.map(\.name)
+        let result = try OutputDirectory.commit(to: output.directory, force: output.force, inputs: output.inputs) { dir in
+            for (name, contents) in files { try AtomicFile.write(contents, to: "\(dir)/\(name)") }
+            if let more { names += try more(dir) }
+        }
+        if let aside = result.keptAside { log("moved what stood at \(output.directory) aside to \(aside) (--force)") }
+        log("wrote " + names.map { "\(output.directory)/\($0)" }.joined(separator: ", "))
     }
 }

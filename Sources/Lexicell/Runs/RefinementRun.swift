@@ -12,11 +12,11 @@ public struct RefinementRun {
     /// A saved refiner to apply instead of training.
     public var refiner: String?
     public var seed: UInt64 = 0
-    public var out: String
+    public var output: OutputRequest
 
-    public init(dataset: DatasetRequest, out: String) {
+    public init(dataset: DatasetRequest, output: OutputRequest) {
         self.dataset = dataset
-        self.out = out
+        self.output = output
     }
 
     public func run(log: (String) -> Void) throws {
@@ -28,6 +28,7 @@ public struct RefinementRun {
         let (cells, table) = try embedding.stage(genes).run(expression, labels: labelled?.labelNames, source: embedding.source,
                                                            defaultDimension: embedding.randomDimension, log: log)
         let model: Refiner
+        var files = [(name: String, contents: Data)]()
         if let loaded {
             guard loaded.modelIdentity == table.modelIdentity else {
                 throw LexicellError("this refiner was trained on gene vectors from \(loaded.modelIdentity), but the cells were embedded with \(table.modelIdentity); use the same --model / --gene-embeddings", file: refiner)
@@ -38,19 +39,21 @@ public struct RefinementRun {
             let history = RefinedRepresentation.HistoryLog()
             model = try RefinedRepresentation.train(view1: cells.allGenes, view2: cells.withoutHousekeeping, labels: d.labels,
                                                     modelIdentity: table.modelIdentity, settings: refinement, seed: seed, log: history)
-            try model.save(to: "\(out)/refiner.lxr")
             if let h = history.histories.last {
                 let enc = JSONEncoder()
                 enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-                try AtomicFile.write(try enc.encode(h), to: "\(out)/training.json")
+                files.append(("training.json", try enc.encode(h)))
                 log(String(format: "trained %d epochs (best %d, validation KNN accuracy %.3f) in %.1f s", h.epochs.count, h.bestEpoch,
                            h.bestScore ?? Double.nan, h.totalSeconds))
             }
         }
         let refined = try model.embed(cells.allGenes)
-        try AtomicFile.write(EmbeddingTableCSV.render(refined, cells: expression.cells, labels: labelled?.labelNames),
-                             to: "\(out)/refined_embeddings.csv")
-        log("wrote \(refined.rows) × \(refined.cols) refined embeddings to \(out)/refined_embeddings.csv"
-            + (loaded == nil ? " and the refiner to \(out)/refiner.lxr" : ""))
+        files.append(("refined_embeddings.csv", Data(EmbeddingTableCSV.render(refined, cells: expression.cells, labels: labelled?.labelNames).utf8)))
+        try OutputFiles.write(files, to: output, more: { dir in
+            guard loaded == nil else { return [] }
+            try model.save(to: "\(dir)/refiner.lxr")
+            return ["refiner.lxr"]
+        }, log: log)
+        log("\(refined.rows) × \(refined.cols) refined embeddings")
     }
 }

@@ -12,11 +12,11 @@ public struct TrainingRun {
     public var selection = SelectionSettings()
     public var refinement = RefinementSettings()
     public var seed: UInt64 = 0
-    public var out: String
+    public var output: OutputRequest
 
-    public init(dataset: DatasetRequest, out: String) {
+    public init(dataset: DatasetRequest, output: OutputRequest) {
         self.dataset = dataset
-        self.out = out
+        self.output = output
     }
 
     /// What the spec trains, or a clear error for specs a bundle cannot hold; checked before any data is read.
@@ -54,15 +54,17 @@ public struct TrainingRun {
             trainer.refinement = spec.base == "paper" || spec.refine ? refinement : nil
             bundle = try trainer.train(data, knowledge: genes, source: source, log: log)
         }
-        try bundle.write(to: out)
         // Which genes drive each class (informational; not part of the checksummed bundle).
         let stage = TextEmbeddingStage(knowledge: genes, settings: CellEmbeddingSettings(topN: trainer.settings.topN), cachePath: embedding.cachePath)
         let table = try stage.geneTable(source, symbols: stage.neededSymbols(data.expression), defaultDimension: embedding.randomDimension, log: { _ in })
         let reading = GeneReading.compute(expression: data.expression, labels: data.labels, classNames: data.classNames,
                                           table: table, knowledge: genes, topN: trainer.settings.topN)
-        try AtomicFile.write(GeneReading.csv(reading), to: out + "/gene_reading.csv")
+        try OutputFiles.write([("gene_reading.csv", Data(GeneReading.csv(reading).utf8))], to: output, more: { dir in
+            try bundle.write(into: dir)
+            return ["manifest.json", "embeddings.npy", "…"]
+        }, log: { _ in })
         let what = bundle.manifest.classifier ?? "gene texts + KNN, k = \(bundle.manifest.k)" + (bundle.refiner != nil ? ", with a SupCon refiner" : "")
-        log("wrote reference bundle \(out): \(bundle.manifest.cells) cells, \(bundle.manifest.classNames.count) classes, \(what); gene reading in \(out)/gene_reading.csv")
+        log("wrote reference bundle \(output.directory): \(bundle.manifest.cells) cells, \(bundle.manifest.classNames.count) classes, \(what); gene reading in \(output.directory)/gene_reading.csv")
         return bundle
     }
 }

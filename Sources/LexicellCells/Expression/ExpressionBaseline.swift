@@ -11,14 +11,18 @@ public struct ExpressionBaselineConfiguration: Sendable, Equatable, Codable {
     /// Span of the seurat_v3 LOESS trend and its surface (`.interpolate` is what scanpy computes).
     public var loessSpan = 0.3
     public var loessSurface: ExpressionLoess.Surface = .interpolate
+    /// What the input values are (`--input-scale`); nil detects it from the training matrix
+    /// (`InputScale.detect`).
+    public var inputScale: InputScale?
 
     public init(targetSum: Float = 1e4, nTopGenes: Int = 2000, flavor: ExpressionHVGFlavor = .auto,
-                maxValue: Float = 10, components: Int = 30) {
+                maxValue: Float = 10, components: Int = 30, inputScale: InputScale? = nil) {
         self.targetSum = targetSum
         self.nTopGenes = nTopGenes
         self.flavor = flavor
         self.maxValue = maxValue
         self.components = components
+        self.inputScale = inputScale
     }
 }
 
@@ -30,8 +34,13 @@ public struct ExpressionBaseline: Sendable, Codable {
     public let configuration: ExpressionBaselineConfiguration
     /// The flavour actually used (`.auto` resolved by whether the training data are integer counts).
     public let flavorUsed: ExpressionHVGFlavor
-    /// Whether inputs are raw counts (normalised + log1p here) or already log-normalised (used as is).
-    public let inputIsCounts: Bool
+    /// What the training values were (given or detected): counts and linear values are normalised per cell
+    /// and log1p here, log values are used as is. New cells are taken to be on the same scale.
+    public let inputScale: InputScale
+    /// Why that scale (the detection's reason, or that it was given).
+    public let inputScaleReason: String
+    /// Whether inputs are raw counts.
+    public var inputIsCounts: Bool { inputScale == .counts }
     /// Selected genes, in the training matrix's gene order (as scanpy's subset).
     public let selectedGenes: [String]
     public let scaler: ExpressionScaler
@@ -43,13 +52,25 @@ public struct ExpressionBaseline: Sendable, Codable {
                            configuration: ExpressionBaselineConfiguration = ExpressionBaselineConfiguration()) throws -> ExpressionBaseline {
         guard train.cellCount >= 2 else { throw LexicellError("baseline: need at least 2 training cells, got \(train.cellCount)") }
         guard configuration.nTopGenes >= 1 else { throw LexicellError("baseline: nTopGenes must be at least 1") }
-        let isCounts = train.looksLikeCounts
+        let scale: InputScale, reason: String
+        if let given = configuration.inputScale {
+            // Still refuse NaN, infinities and negative (scaled) values.
+            let detected = try InputScale.detect(train.values)
+            if given == .counts && detected.scale != .counts {
+                throw LexicellError("baseline: the input scale was given as counts, but the training matrix has non-integer values (\(detected.reason)); give --input-scale linear or log, or auto")
+            }
+            (scale, reason) = (given, "given (detection would say: \(detected.scale.rawValue))")
+        } else {
+            let detected = try InputScale.detect(train.values)
+            (scale, reason) = (detected.scale, detected.reason)
+        }
+        let isCounts = scale == .counts
         var flavor = configuration.flavor
         if flavor == .auto { flavor = isCounts ? .seuratV3 : .dispersion }
         if flavor == .seuratV3 && !isCounts {
-            throw LexicellError("baseline: seurat_v3 genes need raw integer counts, but the training matrix has non-integer values; use the dispersion flavour")
+            throw LexicellError("baseline: seurat_v3 genes need raw integer counts, but the training matrix is \(scale.rawValue)-scale; use the dispersion flavour")
         }
-        let logNormalized = try Self.logNormalize(train.values, isCounts: isCounts, targetSum: configuration.targetSum)
+        let logNormalized = try Self.logNormalize(train.values, scale: scale, targetSum: configuration.targetSum)
         let ranked: [Int]
         switch flavor {
         case .seuratV3, .auto:
@@ -64,8 +85,51 @@ public struct ExpressionBaseline: Sendable, Codable {
         let dense = ExpressionPreprocessing.denseColumns(logNormalized, columns: columns)
         let scaler = ExpressionScaler.fit(dense, maxValue: configuration.maxValue)
         let pca = try ExpressionPCA.fit(scaler.apply(dense), components: configuration.components)
-        return ExpressionBaseline(configuration: configuration, flavorUsed: flavor, inputIsCounts: isCounts,
+        return ExpressionBaseline(configuration: configuration, flavorUsed: flavor, inputScale: scale, inputScaleReason: reason,
                                   selectedGenes: columns.map { train.genes[$0] }, scaler: scaler, pca: pca)
+    }
+
+    init(configuration: ExpressionBaselineConfiguration, flavorUsed: ExpressionHVGFlavor, inputScale: InputScale,
+         inputScaleReason: String, selectedGenes: [String], scaler: ExpressionScaler, pca: ExpressionPCA) {
+        self.configuration = configuration
+        self.flavorUsed = flavorUsed
+        self.inputScale = inputScale
+        self.inputScaleReason = inputScaleReason
+        self.selectedGenes = selectedGenes
+        self.scaler = scaler
+        self.pca = pca
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case configuration, flavorUsed, inputIsCounts, inputScale, inputScaleReason, selectedGenes, scaler, pca
+    }
+
+    /// Models saved before input scales existed have only `inputIsCounts` (false meant log).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        configuration = try c.decode(ExpressionBaselineConfiguration.self, forKey: .configuration)
+        flavorUsed = try c.decode(ExpressionHVGFlavor.self, forKey: .flavorUsed)
+        if let scale = try c.decodeIfPresent(InputScale.self, forKey: .inputScale) {
+            inputScale = scale
+        } else {
+            inputScale = try c.decode(Bool.self, forKey: .inputIsCounts) ? .counts : .log
+        }
+        inputScaleReason = try c.decodeIfPresent(String.self, forKey: .inputScaleReason) ?? "saved by an earlier version"
+        selectedGenes = try c.decode([String].self, forKey: .selectedGenes)
+        scaler = try c.decode(ExpressionScaler.self, forKey: .scaler)
+        pca = try c.decode(ExpressionPCA.self, forKey: .pca)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(configuration, forKey: .configuration)
+        try c.encode(flavorUsed, forKey: .flavorUsed)
+        try c.encode(inputIsCounts, forKey: .inputIsCounts)
+        try c.encode(inputScale, forKey: .inputScale)
+        try c.encode(inputScaleReason, forKey: .inputScaleReason)
+        try c.encode(selectedGenes, forKey: .selectedGenes)
+        try c.encode(scaler, forKey: .scaler)
+        try c.encode(pca, forKey: .pca)
     }
 
     /// Fits on the `trainingCells` rows of `cells` only and returns the model with the scores of all cells
@@ -96,7 +160,15 @@ public struct ExpressionBaseline: Sendable, Codable {
         guard present.count * 2 >= selectedGenes.count else {
             throw LexicellError("baseline: only \(present.count) of the \(selectedGenes.count) selected genes are among the cells' genes")
         }
-        let logNormalized = try Self.logNormalize(cells.values, isCounts: inputIsCounts, targetSum: configuration.targetSum)
+        if configuration.inputScale == nil {
+            // New cells on another kind of scale would be prepared wrongly in silence (counts taken as log,
+            // or log values normalised again): refuse them.
+            let detected = try InputScale.detect(cells.values)
+            if detected.scale.needsNormalising != inputScale.needsNormalising {
+                throw LexicellError("baseline: the model was fitted on \(inputScale.rawValue)-scale data, but these cells look \(detected.scale.rawValue)-scale (\(detected.reason)); give cells on the training scale or set the input scale explicitly")
+            }
+        }
+        let logNormalized = try Self.logNormalize(cells.values, scale: inputScale, targetSum: configuration.targetSum)
         var dense = ExpressionPreprocessing.denseColumns(logNormalized, columns: present)
         if present.count < selectedGenes.count {
             // Re-spread the present columns into the training layout; missing genes stay 0.
@@ -108,9 +180,13 @@ public struct ExpressionBaseline: Sendable, Codable {
         return scaler.apply(dense)
     }
 
-    /// Counts normalised to `targetSum` per cell and log1p-transformed; other (already log-normalised) input as is.
-    public static func logNormalize(_ m: SparseMatrix, isCounts: Bool, targetSum: Float) throws -> SparseMatrix {
-        if isCounts {
+    /// Values on `scale` normalised to `targetSum` per cell and log1p-transformed (counts and linear values);
+    /// log-scale input as is.
+    public static func logNormalize(_ m: SparseMatrix, scale: InputScale, targetSum: Float) throws -> SparseMatrix {
+        if scale.needsNormalising {
+            guard m.values.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                throw LexicellError("baseline: \(scale.rawValue) values must be finite and non-negative")
+            }
             // normalize_total then log1p, fused into one pass over one copy.
             var out = m
             out.values.withUnsafeMutableBufferPointer { v in
