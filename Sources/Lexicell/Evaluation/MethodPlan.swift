@@ -59,6 +59,7 @@ public struct MethodPlan {
         let features = ExpressionFeatures(expression: dataset.expression)
         let pca = ExpressionRepresentation(name: "expression PCA", kind: .pcs, features: features)
         let hvg = ExpressionRepresentation(name: "scaled HVG expression", kind: .scaledGenes, features: features)
+        let allGenes = AllGenesRepresentation.pair(expression: dataset.expression, display: features)
 
         var neededByWeighting = [CellWeighting: [String]]()
         func stage(_ weighting: CellWeighting) -> TextEmbeddingStage {
@@ -134,6 +135,8 @@ public struct MethodPlan {
                     out.append(withHead(pca, p))
                 }
             case "hvg": out.append(withHead(hvg, p))
+            case "allgenes": out.append(withHead(allGenes.plain, p))
+            case "allgenes-fs": out.append(withHead(allGenes.selected, p))
             case "graph": out.append(GraphClusterMethod(pca))
             case "text", "random":
                 for (label, e) in try knowledgeEmbeddings(random: p.base == "random", weighting: p.weighting) {
@@ -174,7 +177,7 @@ public struct MethodPlan {
             default: // auto
                 let (label, e) = try knowledgeEmbeddings(random: false, weighting: .mean)[0]
                 var auto = selected("auto", Self.autoCandidates(pca: pca, hvg: hvg, text: FixedRepresentation(name: "\(label) top-\(topN) mean", matrix: e.allGenes),
-                                                                features: features))
+                                                                features: features, allGenes: AllGenesRepresentation.inAuto ? allGenes : nil))
                 auto.preferred = 0
                 out.append(auto)
             }
@@ -190,9 +193,11 @@ public struct MethodPlan {
     /// embedding + KNN, hybrids + KNN. SupCon candidates are left out (they would be trained once per fold;
     /// compare them in the benchmark instead).
     public static func autoCandidates(pca: CellRepresentation, hvg: CellRepresentation, text: CellRepresentation,
-                                      features: ExpressionFeatures, hybrids: Bool = true) -> [MethodCandidate] {
+                                      features: ExpressionFeatures, hybrids: Bool = true,
+                                      allGenes: (plain: AllGenesRepresentation, selected: AllGenesRepresentation)? = nil) -> [MethodCandidate] {
         var c = [MethodCandidate(hvg, .logistic), MethodCandidate(pca, .knn), MethodCandidate(pca, .logistic),
                  MethodCandidate(hvg, .svm), MethodCandidate(text, .knn)]
+        if let a = allGenes { c += [MethodCandidate(a.plain, .logistic), MethodCandidate(a.selected, .logistic)] }
         if hybrids, let t = text as? FixedRepresentation {
             for w: Float in [0.5, 1] {
                 c.append(MethodCandidate(HybridRepresentation(name: "hybrid PCA ⊕ \(w)·\(t.name)", features: features,
@@ -236,7 +241,7 @@ public struct MethodSpec: Sendable, Equatable {
     public var weight: Float? = nil
 
     public static let bases = ["pca", "hvg", "graph", "text", "random", "hybrid", "hybrid-random", "crossview", "crossview-random",
-                        "auto", "paper"]
+                        "auto", "paper", "allgenes", "allgenes-fs"]
 
     /// Parses `auto`, `paper` or `base[/weighting][+supcon][:head]`; errors say what was expected.
     public static func parse(_ spec: String) throws -> MethodSpec {
@@ -264,7 +269,7 @@ public struct MethodSpec: Sendable, Equatable {
         guard let base = parts.first, bases.contains(base) else {
             throw LexicellError("unknown method '\(spec)': expected auto, paper, or one of pca, hvg, graph, text, random, hybrid, hybrid-random, crossview, crossview-random, optionally /weighted or /genept-w, +supcon and :knn/:lr/:svm")
         }
-        if base == "hvg" && !explicitHead { head = .logistic }
+        if (base == "hvg" || base.hasPrefix("allgenes")) && !explicitHead { head = .logistic }
         var weighting = CellWeighting.mean
         if parts.count == 2 {
             guard let w = CellWeighting(rawValue: parts[1]), base == "text" || base == "random" else {
@@ -272,7 +277,7 @@ public struct MethodSpec: Sendable, Equatable {
             }
             weighting = w
         }
-        if refine && ["graph", "hvg", "auto", "paper"].contains(base) {
+        if refine && ["graph", "hvg", "auto", "paper", "allgenes", "allgenes-fs"].contains(base) {
             throw LexicellError("'\(spec)': +supcon applies to pca, text, random, hybrid and crossview; not to \(base)")
         }
         if base.hasPrefix("crossview") && !refine {

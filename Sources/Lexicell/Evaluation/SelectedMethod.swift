@@ -96,8 +96,8 @@ public struct SelectedMethod: EvaluationMethod {
             let f = fold[va[0]]
             let trCells = tr.map { train[$0] }, vaCells = va.map { train[$0] }, yTr = tr.map { trainLabels[$0] }
             for (i, c) in candidates.enumerated() {
-                let (x, q) = try c.representation.vectors(train: trCells, trainLabels: yTr, test: vaCells, seed: seed &+ UInt64(f))
-                let results = try fitScore(c.head, settings: grids.values(c.head), x: x, y: yTr, query: q, classCount: classCount)
+                let results = try candidateScores(c, settings: grids.values(c.head), train: trCells, trainLabels: yTr, test: vaCells,
+                                                  seed: seed &+ UInt64(f), classCount: classCount).results
                 for (j, r) in results.enumerated() {
                     for (row, cell) in va.enumerated() {
                         predicted[i][j][cell] = r.predicted[row]
@@ -226,8 +226,9 @@ public struct SelectedMethod: EvaluationMethod {
         for (m, member) in choice.members.enumerated() {
             let calibrator = choice.calibrators[m]
             let c = candidates[member.candidate]
-            let (xTrain, xTest) = try c.representation.vectors(train: train, trainLabels: trainLabels, test: test, seed: seed)
-            let out = try fitScore(c.head, settings: [member.setting], x: xTrain, y: trainLabels, query: xTest, classCount: classCount)[0]
+            let (xTrain, xTest, outs) = try candidateScores(c, settings: [member.setting], train: train, trainLabels: trainLabels,
+                                                            test: test, seed: seed, classCount: classCount)
+            let out = outs[0]
             if first == nil { first = (xTrain, xTest, out) }
             // 3. Calibration fitted on the member's out-of-fold scores from step 1.
             let p = calibrator?.apply(out.scores) ?? out.probabilities
