@@ -46,8 +46,9 @@ public final class AllGenesFeatures: @unchecked Sendable {
         lock.unlock()
         let trainCells = expression.selectingCells(train)
         guard trainCells.cellCount >= 2 else { throw LexicellError("all-genes features: need at least 2 training cells") }
-        let isCounts = trainCells.looksLikeCounts
-        let logTrain = try ExpressionBaseline.logNormalize(trainCells.values, isCounts: isCounts, targetSum: targetSum)
+        // The input's scale is read off the training cells, as the baseline does.
+        let scale = try InputScale.detect(trainCells.values).scale
+        let logTrain = try ExpressionBaseline.logNormalize(trainCells.values, scale: scale, targetSum: targetSum)
         var expressed = [Int](repeating: 0, count: logTrain.cols)
         for (k, j) in logTrain.indices.enumerated() where logTrain.values[k] > 0 { expressed[Int(j)] += 1 }
         let (_, variance) = ExpressionPreprocessing.geneMeanVariance(logTrain)
@@ -59,7 +60,7 @@ public final class AllGenesFeatures: @unchecked Sendable {
             for k in s.values.indices { s.values[k] = min(maxValue, s.values[k] * inverseSD[Int(s.indices[k])]) }
             return s
         }
-        let logTest = try ExpressionBaseline.logNormalize(expression.selectingCells(test).values, isCounts: isCounts, targetSum: targetSum)
+        let logTest = try ExpressionBaseline.logNormalize(expression.selectingCells(test).values, scale: scale, targetSum: targetSum)
         let value = Fitted(columns: columns, genes: columns.map { expression.genes[$0] }, inverseSD: inverseSD,
                            train: transform(logTrain), test: transform(logTest))
         lock.lock()

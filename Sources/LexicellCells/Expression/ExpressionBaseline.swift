@@ -189,21 +189,7 @@ public struct ExpressionBaseline: Sendable, Codable {
             guard m.values.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
                 throw LexicellError("baseline: \(scale.rawValue) values must be finite and non-negative")
             }
-            // normalize_total then log1p, fused into one pass over one copy.
-            var out = m
-            out.values.withUnsafeMutableBufferPointer { v in
-                m.indptr.withUnsafeBufferPointer { ptr in
-                    for r in 0..<m.rows {
-                        let lo = ptr[r], hi = ptr[r + 1]
-                        var total = 0.0
-                        for k in lo..<hi { total += Double(v[k]) }
-                        guard total > 0 else { continue }
-                        let factor = Float(Double(targetSum) / total)
-                        for k in lo..<hi { v[k] = Foundation.log1p(v[k] * factor) }
-                    }
-                }
-            }
-            return out
+            return LogNormalization.log1pPerTarget(m, target: Double(targetSum))
         }
         guard m.values.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
             throw LexicellError("baseline: expression values must be finite and non-negative")
