@@ -296,3 +296,16 @@ final class GzipSlicingTests: XCTestCase {
         assertLexicellError(["empty.gz", "empty"]) { _ = try FileData.gunzip([], name: "empty.gz") }
     }
 }
+
+final class FileDataEdgeTests: XCTestCase {
+    func testEmptyAndMissingFiles() throws {
+        let dir = try makeTempDirectory("filedata")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Data().write(to: URL(fileURLWithPath: dir + "/empty.txt"))
+        XCTAssertEqual(try FileData.read(dir + "/empty.txt"), [])
+        assertLexicellError([dir + "/none.txt", "file not found"]) { _ = try FileData.read(dir + "/none.txt") }
+        // A gzip magic with nothing after it is a truncated stream, named.
+        try Data([0x1f, 0x8b]).write(to: URL(fileURLWithPath: dir + "/cut.gz"))
+        assertLexicellError(["cut.gz", "truncated"]) { _ = try FileData.read(dir + "/cut.gz") }
+    }
+}
