@@ -210,6 +210,26 @@ final class OutputDirectoryTests: XCTestCase {
         XCTAssertEqual(text(try XCTUnwrap(rf.keptAside)), "mine")
     }
 
+    /// Files a user added to a Lexicell output are never deleted: the folder is then treated as foreign.
+    func testFilesAddedToAnOutputAreKept() throws {
+        let out = dir + "/run"
+        try OutputDirectory.commit(to: out) { tmp in
+            try fm.createDirectory(atPath: tmp + "/plots", withIntermediateDirectories: false)
+            try put("p", tmp + "/plots/umap.svg")
+            try put("r", tmp + "/report.md")
+        }
+        let marker = text(out + "/" + OutputDirectory.marker) ?? ""
+        XCTAssertTrue(marker.contains("files:\nplots\nplots/umap.svg\nreport.md\n"), marker)
+        try put("my notes", out + "/plots/notes.txt")
+        assertLexicellError([out, "other files were added (plots/notes.txt)", "--force"]) {
+            try OutputDirectory.commit(to: out) { tmp in try put("new", tmp + "/report.md") }
+        }
+        XCTAssertEqual(text(out + "/plots/notes.txt"), "my notes")
+        let r = try OutputDirectory.commit(to: out, force: true) { tmp in try put("new", tmp + "/report.md") }
+        XCTAssertEqual(text(try XCTUnwrap(r.keptAside) + "/plots/notes.txt"), "my notes")
+        XCTAssertEqual(text(out + "/report.md"), "new")
+    }
+
     func testEmptyFolderIsUsed() throws {
         let out = dir + "/empty"
         try fm.createDirectory(atPath: out, withIntermediateDirectories: false)
