@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// One module per pipeline stage; data flows read → genes → text → cells → learn → map → report.
+// One module per pipeline stage; data flows read → genes → text → cells → learn → classify → report.
 let package = Package(
     name: "Lexicell",
     platforms: [.macOS(.v14)],
@@ -33,28 +33,36 @@ let package = Package(
         ]),
         .target(name: "LexicellCells", dependencies: ["LexicellCore", "LexicellGenes", "CBLAS"]),
         .target(name: "LexicellLearn", dependencies: ["LexicellCore", "CBLAS"]),
-        .target(name: "LexicellMap", dependencies: ["LexicellCore", "CBLAS"]),
-        .target(name: "LexicellReport", dependencies: ["LexicellCore", "CBLAS"]),
+        .target(name: "LexicellNeighbors", dependencies: ["LexicellCore", "CBLAS"]),
+        .target(name: "LexicellClassify", dependencies: ["LexicellCore", "LexicellNeighbors", "CBLAS"]),
+        .target(name: "LexicellReport", dependencies: ["LexicellCore", "LexicellNeighbors", "CBLAS"]),
         .target(name: "Lexicell", dependencies: [
             "LexicellCore", "LexicellIO", "LexicellGenes", "LexicellText", "LexicellCells",
-            "LexicellLearn", "LexicellMap", "LexicellReport",
+            "LexicellLearn", "LexicellNeighbors", "LexicellClassify", "LexicellReport",
         ]),
         // libFuzzer harness for the readers (`make fuzz`); an ordinary build is a replay tool.
         .executableTarget(name: "LexicellFuzz", dependencies: ["LexicellCore", "LexicellIO", "LexicellGenes"]),
-        .executableTarget(name: "lexicell", dependencies: [
-            "Lexicell", "LexicellRemote", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        // Timing harnesses behind `lexicell bench` (kept out of the stage modules).
+        .target(name: "LexicellBench", dependencies: ["Lexicell"]),
+        // The command line: typed options over the library's runs, in a library so tests parse it in-process.
+        .target(name: "LexicellCLI", dependencies: [
+            "Lexicell", "LexicellBench", "LexicellRemote", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "lexicell", dependencies: ["LexicellCLI"]),
 
+        // Helpers shared by the test targets (repository paths, error assertions, temporary directories).
+        .target(name: "LexicellTestSupport", dependencies: ["LexicellCore"], path: "Tests/LexicellTestSupport"),
         .testTarget(name: "CoreTests", dependencies: ["LexicellCore"]),
-        .testTarget(name: "IOTests", dependencies: ["LexicellIO"], exclude: ["Fixtures"]),
+        .testTarget(name: "IOTests", dependencies: ["LexicellTestSupport", "LexicellIO"], exclude: ["Fixtures"]),
         .testTarget(name: "GenesTests", dependencies: ["LexicellGenes"]),
-        .testTarget(name: "TextTests", dependencies: ["LexicellText"], exclude: ["Fixtures"]),
+        .testTarget(name: "TextTests", dependencies: ["LexicellTestSupport", "LexicellText"], exclude: ["Fixtures"]),
         .testTarget(name: "CellsTests", dependencies: ["LexicellCells"], exclude: ["Fixtures"]),
-        .testTarget(name: "LearnTests", dependencies: ["LexicellLearn", "LexicellMap"]),
-        .testTarget(name: "MapTests", dependencies: ["LexicellMap"]),
-        .testTarget(name: "ReportTests", dependencies: ["LexicellReport"]),
-        .testTarget(name: "RemoteTests", dependencies: ["LexicellRemote"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Lexicell"]),
+        .testTarget(name: "LearnTests", dependencies: ["LexicellLearn", "LexicellClassify"]),
+        .testTarget(name: "ClassifyTests", dependencies: ["LexicellClassify", "LexicellBench"], exclude: ["Fixtures"]),
+        .testTarget(name: "ReportTests", dependencies: ["LexicellReport", "LexicellNeighbors", "LexicellBench"]),
+        .testTarget(name: "RemoteTests", dependencies: ["LexicellTestSupport", "LexicellRemote"]),
+        .testTarget(name: "PipelineTests", dependencies: ["LexicellTestSupport", "Lexicell"]),
+        .testTarget(name: "CLITests", dependencies: ["LexicellTestSupport", "LexicellCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -17,7 +17,7 @@ public struct CellEmbedder: Sendable {
     public var topN: Int
     public var weighting: CellWeighting
 
-    public init(topN: Int = 20, weighting: CellWeighting = .mean) {
+    public init(topN: Int = CellEmbeddingSettings.defaultTopN, weighting: CellWeighting = .mean) {
         self.topN = topN
         self.weighting = weighting
     }
@@ -28,16 +28,18 @@ public struct CellEmbedder: Sendable {
         resolver.resolve(genes, against: table.symbolSet).map { $0.flatMap { table.row(of: $0) } }
     }
 
+    public init(_ settings: CellEmbeddingSettings) { self.init(topN: settings.topN, weighting: settings.weighting) }
+
     /// One embedding per cell (rows in the order of `expression.cells`). `exclude` lists dataset gene indices
-    /// left out of the selection (e.g. housekeeping genes for the second view). A cell with no usable gene gets
-    /// a zero vector (reported through `TopGenes.emptyCells`).
+    /// left out of the selection (e.g. housekeeping genes for the second view); eligible genes are those with a
+    /// row in the table (`TopGeneRule.mask`). A cell with no usable gene gets a zero vector (counted by
+    /// `GeneCoverage.cellsWithoutGenes`).
     public func embed(_ expression: ExpressionMatrix, table: GeneEmbeddingTable, geneRows: [Int?],
                       exclude: Set<Int> = []) -> DenseMatrix {
         let x = expression.values
         let d = table.dimension
         var out = [Float](repeating: 0, count: x.rows * d)
-        var allowed = [Bool](repeating: false, count: x.cols)
-        for g in 0..<x.cols where geneRows[g] != nil && !exclude.contains(g) { allowed[g] = true }
+        let allowed = TopGeneRule.mask(eligible: geneRows.map { $0 != nil }, excluding: exclude)
         var selector = TopGeneSelector(capacity: topN)
         table.vectors.values.withUnsafeBufferPointer { gv in
             out.withUnsafeMutableBufferPointer { ob in

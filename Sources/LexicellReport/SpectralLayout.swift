@@ -1,6 +1,7 @@
 import CBLAS
 import Foundation
 import LexicellCore
+import LexicellNeighbors
 
 /// Spectral initialisation: eigenvectors of the normalised graph Laplacian I − D^−½ A D^−½ for its smallest
 /// non-trivial eigenvalues, i.e. of M = D^−½ A D^−½ for its largest below the trivial 1.

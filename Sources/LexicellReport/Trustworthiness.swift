@@ -1,6 +1,7 @@
 import CBLAS
 import Dispatch
 import LexicellCore
+import LexicellNeighbors
 
 /// Trustworthiness of an embedding (Venna & Kaski 2001), computed as scikit-learn's
 /// `sklearn.manifold.trustworthiness`:

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import LexicellCore
+import LexicellNeighbors
 
 /// UMAP settings; defaults are umap-learn's.
 public struct UMAPConfiguration: Sendable, Equatable {

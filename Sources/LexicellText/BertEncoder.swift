@@ -112,7 +112,7 @@ public final class BertEncoder: TextEmbedder, @unchecked Sendable {
     /// Tokens per forward batch; bounds work-buffer memory.
     public var tokensPerBatch = 4096
     /// libm `expf`/`erff` instead of the vectorised approximations (for timing comparisons).
-    var libmKernels = false
+    public var libmKernels = false
     let weights: BertWeights
 
     init(name: String, config: BertConfig, tokenizer: WordPieceTokenizer, maxLength: Int, pooling: Pooling,

@@ -44,7 +44,7 @@ final class RGCReproductionTests: XCTestCase {
         let groups = try GroupMap.load(path: repoData + "/subsets/rgc_vulnerability_groups.csv")
         XCTAssertEqual(Set(clusters.map(groups.group)), ["susceptible", "resilient"])
         let knowledge = try GeneKnowledge.load(species: .mouse)
-        var plan = BenchmarkPlan(specs: ["pca", "random"], models: [])
+        var plan = MethodPlan(specs: ["pca", "random"], models: [])
         plan.randomDimension = 64
         var timings = [String: Double]()
         let methods = try plan.methods(dataset: d, knowledge: knowledge, log: { _ in }, timings: &timings)

@@ -34,6 +34,7 @@ final class ReferenceTests: XCTestCase {
         XCTAssertEqual(Set(loaded.manifest.files.keys), ["embeddings.npy", "cells.tsv", "genes.txt"])
         var expected = bundle.manifest
         expected.files = loaded.manifest.files
+        expected.formatVersion = ReferenceBundle.formatVersion
         XCTAssertEqual(loaded.manifest, expected)
         XCTAssertEqual(loaded.embeddings, bundle.embeddings)
         XCTAssertEqual(loaded.labels, bundle.labels)
@@ -74,7 +75,7 @@ final class ReferenceTests: XCTestCase {
         // A newer format version.
         try bundle.write(to: dir)
         let m = dir + "/manifest.json"
-        let text = try String(contentsOfFile: m, encoding: .utf8).replacingOccurrences(of: "\"formatVersion\" : 1", with: "\"formatVersion\" : 9")
+        let text = try String(contentsOfFile: m, encoding: .utf8).replacingOccurrences(of: "\"formatVersion\" : 3", with: "\"formatVersion\" : 9")
         try text.write(toFile: m, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try ReferenceBundle.load(from: dir)) { XCTAssertTrue("\($0)".contains("format version 9"), "\($0)") }
         XCTAssertThrowsError(try ReferenceBundle.load(from: tmpDir())) { XCTAssertTrue("\($0)".contains("no manifest.json"), "\($0)") }

@@ -32,7 +32,7 @@ final class RomanovPipelineTests: XCTestCase {
     func testRandomControlRunsEndToEndAndIsReproducible() throws {
         let (d, k) = try romanov()
         let settings = CellEmbeddingSettings()
-        let needed = TextCellEmbeddings.neededSymbols(expression: d.expression, knowledge: k, topN: 20, weighting: .mean)
+        let needed = TextEmbeddingStage(knowledge: k).neededSymbols(d.expression)
         let table = try GeneEmbeddingTable.random(symbols: needed, dimension: 384, seed: 0)
         let cells = TextCellEmbeddings(expression: d.expression, labels: d.labelNames, table: table, knowledge: k, settings: settings)
         // data/README.md: about 90 % of each cell's top-20 genes have a text; about 16 % are HRT housekeeping genes.

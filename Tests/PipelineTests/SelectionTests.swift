@@ -17,7 +17,7 @@ final class SelectionTests: XCTestCase {
         let d = try LabelledDataset(expression: ds.expression, labels: labels.labels, classes: classes)
         XCTAssertEqual(d.classSizes.sorted(by: >), [28, 25, 23, 21, 18, 13])
         let k = try GeneKnowledge.load(species: .mouse)
-        let needed = TextCellEmbeddings.neededSymbols(expression: d.expression, knowledge: k, topN: 20, weighting: .mean)
+        let needed = TextEmbeddingStage(knowledge: k).neededSymbols(d.expression)
         let table = try GeneEmbeddingTable.random(symbols: needed, dimension: 64, seed: 0)
         let cells = TextCellEmbeddings(expression: d.expression, labels: d.labelNames, table: table, knowledge: k, settings: CellEmbeddingSettings())
         Self.cached = (d, cells)
@@ -28,7 +28,7 @@ final class SelectionTests: XCTestCase {
         let features = ExpressionFeatures(expression: d.expression)
         let pca = ExpressionRepresentation(name: "expression PCA", kind: .pcs, features: features)
         let hvg = ExpressionRepresentation(name: "scaled HVG expression", kind: .scaledGenes, features: features)
-        var m = SelectedMethod(name: "auto", candidates: BenchmarkPlan.autoCandidates(
+        var m = SelectedMethod(name: "auto", candidates: MethodPlan.autoCandidates(
             pca: pca, hvg: hvg, text: FixedRepresentation(name: "random top-20", matrix: cells.allGenes), features: features))
         m.grids.logisticC = [0.01, 0.1]
         m.grids.svmC = [0.001, 0.01]
@@ -44,7 +44,7 @@ final class SelectionTests: XCTestCase {
         let (d, cells) = try gaba6()
         let seed: UInt64 = 4
         let (train, test) = StratifiedSplit.trainTest(labels: d.labels, testFraction: 0.2, seed: seed)
-        let a = try autoMethod(d, cells).evaluate(labels: d.labels, classNames: d.classNames, seed: seed, protocol: KNNEvaluation())
+        let a = try autoMethod(d, cells).evaluate(labels: d.labels, classNames: d.classNames, seed: seed, protocol: EvaluationProtocol())
 
         var rows = Array(0..<d.labels.count)
         for (i, t) in test.enumerated() { rows[t] = train[(7 * i) % train.count] }
@@ -56,7 +56,7 @@ final class SelectionTests: XCTestCase {
                                           labels: d.labelNames, classes: d.classNames)
         XCTAssertEqual(changed.labels, d.labels)
         let b = try autoMethod(changed, knowledge).evaluate(labels: changed.labels, classNames: changed.classNames, seed: seed,
-                                                            protocol: KNNEvaluation())
+                                                            protocol: EvaluationProtocol())
         let da = try XCTUnwrap(a.result.details), db = try XCTUnwrap(b.result.details)
         XCTAssertEqual(da.chosen, db.chosen)
         XCTAssertEqual(da.candidateScores.map(\.criterion), db.candidateScores.map(\.criterion))
@@ -89,7 +89,7 @@ final class SelectionTests: XCTestCase {
         var m = SelectedMethod(name: "hvg + LR", candidates: [MethodCandidate(hvg, .logistic)])
         m.grids.logisticC = [0.05]
         m.calibration = .none
-        let r = try m.evaluate(labels: d.labels, classNames: d.classNames, seed: 2, protocol: KNNEvaluation()).result
+        let r = try m.evaluate(labels: d.labels, classNames: d.classNames, seed: 2, protocol: EvaluationProtocol()).result
 
         let (train, test) = StratifiedSplit.trainTest(labels: d.labels, testFraction: 0.2, seed: 2)
         let base = try ExpressionBaseline.fit(d.expression.selectingCells(train))
@@ -254,15 +254,15 @@ final class SelectionTests: XCTestCase {
     }
 
     func testMethodSpecsParseOrSayWhatIsExpected() throws {
-        XCTAssertEqual(try BenchmarkPlan.parse("hvg").head, .logistic)
-        XCTAssertEqual(try BenchmarkPlan.parse("pca+supcon:svm").head, .svm)
-        XCTAssertTrue(try BenchmarkPlan.parse("pca+supcon:svm").refine)
-        XCTAssertEqual(try BenchmarkPlan.parse("text/weighted:lr").weighting, .weighted)
-        XCTAssertEqual(try BenchmarkPlan.parse("hybrid-random@0.5").weight, 0.5)
-        XCTAssertNil(try BenchmarkPlan.parse("hybrid").weight)
+        XCTAssertEqual(try MethodSpec.parse("hvg").head, .logistic)
+        XCTAssertEqual(try MethodSpec.parse("pca+supcon:svm").head, .svm)
+        XCTAssertTrue(try MethodSpec.parse("pca+supcon:svm").refine)
+        XCTAssertEqual(try MethodSpec.parse("text/weighted:lr").weighting, .weighted)
+        XCTAssertEqual(try MethodSpec.parse("hybrid-random@0.5").weight, 0.5)
+        XCTAssertNil(try MethodSpec.parse("hybrid").weight)
         for (bad, expected) in [("pcaa", "unknown method 'pcaa'"), ("pca:tree", "unknown head"), ("hvg+supcon", "+supcon applies"),
                                 ("crossview", "crossview+supcon"), ("auto:lr", "takes no head"), ("pca/weighted", "unknown weighting"), ("pca@1", "hybrid's knowledge weight")] {
-            XCTAssertThrowsError(try BenchmarkPlan.parse(bad)) { e in
+            XCTAssertThrowsError(try MethodSpec.parse(bad)) { e in
                 XCTAssertTrue("\(e)".contains(expected), "\(bad): \(e)")
             }
         }

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import LexicellRemote
+@_exported import LexicellTestSupport
 
 /// An HTTP/1.1 server on 127.0.0.1 with a kernel-chosen port, run for one test: plain POSIX sockets, one
 /// thread per connection, one request per connection (`Connection: close`), enough for the clients' tests.
@@ -202,13 +203,6 @@ final class LogLines: @unchecked Sendable {
     private var lines = [String]()
     var sink: @Sendable (String) -> Void { { [self] line in lock.lock(); lines.append(line); lock.unlock() } }
     var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
-}
-
-/// A fresh directory under the system temporary directory.
-func temporaryDirectory(_ name: String) -> String {
-    let dir = NSTemporaryDirectory() + "lexicell-remote-\(name)-\(UUID().uuidString)"
-    try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
 }
 
 /// Options with tiny backoff so retry tests run in milliseconds.

@@ -4,6 +4,8 @@ import FoundationXML
 #endif
 import LexicellCore
 @testable import LexicellReport
+import LexicellNeighbors
+import LexicellBench
 import XCTest
 
 /// Parses `text` as XML; returns the parser error, or nil when well-formed. Also counts elements by name.

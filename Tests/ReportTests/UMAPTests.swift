@@ -1,5 +1,7 @@
 import LexicellCore
 @testable import LexicellReport
+import LexicellNeighbors
+import LexicellBench
 import XCTest
 
 /// Inputs shared with scripts/report_reference_values.py: a 32-bit LCG, exact in Float64 on both sides.

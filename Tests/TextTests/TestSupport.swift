@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import LexicellText
 import LexicellCore
+@_exported import LexicellTestSupport
 
 enum Fixtures {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
@@ -71,16 +72,3 @@ func assertClose(_ a: ArraySlice<Float>, _ b: [Float], tolerance: Float, _ messa
     XCTAssertLessThanOrEqual(worst, tolerance, "max |Δ| = \(worst) \(message)", file: file, line: line)
 }
 
-func assertThrowsLexicell(_ body: @autoclosure () throws -> Any, containing parts: [String],
-                          file: StaticString = #filePath, line: UInt = #line) {
-    do {
-        _ = try body()
-        XCTFail("expected a LexicellError containing \(parts)", file: file, line: line)
-    } catch let e as LexicellError {
-        for p in parts {
-            XCTAssertTrue(e.description.contains(p), "error \"\(e.description)\" lacks \"\(p)\"", file: file, line: line)
-        }
-    } catch {
-        XCTFail("expected LexicellError, got \(error)", file: file, line: line)
-    }
-}

@@ -1,7 +1,7 @@
 import Foundation
 import LexicellCore
 import LexicellCells
-import LexicellMap
+import LexicellClassify
 
 /// A reference classifier on expression features (what `train --method auto` stores when an expression
 /// representation wins): the fitted baseline (genes, scaling, PCA), the head and its calibration. KNN heads
@@ -61,7 +61,7 @@ public struct ExpressionClassifier: Codable, Sendable {
             scores = StoredLinearHead(weights: weights!, intercept: intercept!).decision(standardizer!.apply(x))
             best = HeadsRows.argmax(scores)
         }
-        let probabilities = calibrator?.apply(scores) ?? SelectedMethod.probabilities(scores, head: head)
+        let probabilities = calibrator?.apply(scores) ?? HeadKind.probabilities(scores, head: head)
         return (best, best.enumerated().map { Double(probabilities[$0.offset, $0.element]) }, similarity)
     }
 }
@@ -71,18 +71,19 @@ extension ReferenceTrainer {
     /// representation) — scaled genes + LR/SVM, expression PCs + KNN/LR and the paper's text embedding + KNN — by
     /// cross-validation on the reference cells, then fits the choice on all of them. A text
     /// choice gives the usual text bundle (with `refinement` if set); an expression choice an expression bundle.
+    /// `only` restricts the choice to one expression representation and head (`train --method hvg:lr`, `pca:knn`, …);
+    /// its setting is still chosen by cross-validation.
     public func trainAuto(_ dataset: LabelledDataset, knowledge: GeneKnowledge, source: GeneTableSource,
-                          selection: SelectionSettings, log: (String) -> Void) throws -> ReferenceBundle {
-        let needed = TextCellEmbeddings.neededSymbols(expression: dataset.expression, knowledge: knowledge,
-                                                      topN: settings.topN, weighting: settings.weighting)
-        let table = try source.table(symbols: needed, knowledge: knowledge, cachePath: cachePath, defaultDimension: 384, log: log)
-        let cells = TextCellEmbeddings(expression: dataset.expression, labels: dataset.labelNames, table: table,
-                                       knowledge: knowledge, settings: settings)
+                          selection: SelectionSettings, only: (kind: ExpressionFeatureKind, head: HeadKind)? = nil,
+                          log: (String) -> Void) throws -> ReferenceBundle {
+        let (cells, table) = try TextEmbeddingStage(knowledge: knowledge, settings: settings, cachePath: cachePath)
+            .run(dataset.expression, labels: dataset.labelNames, source: source, log: log)
         let features = ExpressionFeatures(expression: dataset.expression)
         let pca = ExpressionRepresentation(name: "expression PCA", kind: .pcs, features: features)
         let hvg = ExpressionRepresentation(name: "scaled HVG expression", kind: .scaledGenes, features: features)
         let text = FixedRepresentation(name: "\(source.label) top-\(settings.topN) \(settings.weighting.rawValue)", matrix: cells.allGenes)
-        let candidates = BenchmarkPlan.autoCandidates(pca: pca, hvg: hvg, text: text, features: features, hybrids: false)
+        let candidates = only.map { [MethodCandidate($0.kind == .pcs ? pca : hvg, $0.head)] }
+            ?? MethodPlan.autoCandidates(pca: pca, hvg: hvg, text: text, features: features, hybrids: false)
         var method = selection.method(name: "auto", candidates: candidates)
         method.preferred = 0
         method.grids.knnK = kGrid
@@ -93,7 +94,7 @@ extension ReferenceTrainer {
         let label = choice.label
         let runnerUp = choice.scores.filter { !$0.candidate.hasPrefix(chosen.label) }.max { $0.criterion < $1.criterion }
         let best = choice.scores.first { $0.candidate == label }
-        log(String(format: "auto: %@ chosen by 5-fold CV on the reference cells (accuracy %.3f, macro F1 %.3f", label,
+        log(String(format: "\(only == nil ? "auto" : "train"): %@ chosen by 5-fold CV on the reference cells (accuracy %.3f, macro F1 %.3f", label,
                    best?.accuracy ?? .nan, best?.macroF1 ?? .nan)
             + (runnerUp.map { String(format: "; best other: %@ %.3f, %.3f)", $0.candidate, $0.accuracy, $0.macroF1) } ?? ")"))
         // The text candidate (KNN only) gives the usual text bundle.
