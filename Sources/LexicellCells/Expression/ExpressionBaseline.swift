@@ -162,7 +162,7 @@ public struct ExpressionBaseline: Sendable, Codable {
         guard present.count * 2 >= selectedGenes.count else {
             throw LexicellError("baseline: only \(present.count) of the \(selectedGenes.count) selected genes are among the cells' genes")
         }
-        if configuration.inputScale == nil {
+        if configuration.inputScale == nil && !cells.values.values.isEmpty {
             // New cells on another kind of scale would be prepared wrongly in silence (counts taken as log,
             // or log values normalised again): refuse them.
             let detected = try InputScale.detect(cells.values)
