@@ -67,7 +67,11 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Keep only the cells listed in this file (one barcode per line), e.g. one batch of a dataset.")
     var cellsFile: String?
 
+    @Option(help: "Scale of the expression values: auto (detected and reported), counts, linear (TPM/RPKM/FPKM: normalised and log1p-transformed), log (used as is).")
+    var inputScale: String = "auto"
+
     func validate() throws {
+        do { _ = try InputScale.argument(inputScale) } catch { throw ValidationError("--input-scale: \(error)") }
         try requireExisting(data, "--data")
         try requireExisting(cellsFile, "--cells-file")
     }
@@ -77,6 +81,7 @@ struct InputOptions: ParsableArguments {
         r.orientation = orientation
         r.raw = raw
         r.cellsFile = cellsFile
+        r.inputScale = (try? InputScale.argument(inputScale)) ?? nil
         return r
     }
 }

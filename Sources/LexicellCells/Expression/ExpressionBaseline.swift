@@ -7,6 +7,7 @@ public struct ExpressionBaselineConfiguration: Sendable, Equatable, Codable {
     public var flavor: ExpressionHVGFlavor = .auto
     /// Scaled values are clipped to ±maxValue.
     public var maxValue: Float = 10
+    /// PCs kept: at most this many, and at most min(cells, genes) − 1 of the training cells.
     public var components = 30
     /// Span of the seurat_v3 LOESS trend and its surface (`.interpolate` is what scanpy computes).
     public var loessSpan = 0.3
