@@ -192,7 +192,4 @@ extension AllGenesRepresentation {
                 AllGenesRepresentation(name: "all expressed genes, top \(celltypistTopGenes)/class refit", features: f, display: display,
                                        topGenesPerClass: celltypistTopGenes))
     }
-
-    /// Whether `auto` also chooses among the all-genes candidates (measurement switch: LEXICELL_AUTO_ALLGENES=1).
-    public static var inAuto: Bool { ProcessInfo.processInfo.environment["LEXICELL_AUTO_ALLGENES"] == "1" }
 }
