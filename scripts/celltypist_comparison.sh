@@ -26,7 +26,7 @@ for d in "${@:-gaba6 pbmc romanov33}"; do
   for name in $d; do
     $B evaluate ${DATA[$name]} --method auto --method hvg:lr --method allgenes:lr --method allgenes-fs:lr $COMMON \
       --out out/eval-$name > out/log-eval-$name.txt 2>&1
-    LEXICELL_AUTO_ALLGENES=1 $B evaluate ${DATA[$name]} --method auto $COMMON --out out/eval-$name-autoall \
+    $B evaluate ${DATA[$name]} --method auto-allgenes $COMMON --out out/eval-$name-autoall \
       > out/log-eval-$name-autoall.txt 2>&1
     $PY scripts/compare_celltypist.py --predictions out/eval-$name/predictions.csv \
       --also "auto + all-genes candidates=out/eval-$name-autoall/predictions.csv" ${COMPARE[$name]} \

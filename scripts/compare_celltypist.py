@@ -141,14 +141,15 @@ def main():
     p.add_argument("--json", help="also write the per-seed scores here")
     p.add_argument("--load-json", help="take the external methods' per-seed scores from an earlier --json instead of rerunning them")
     p.add_argument("--also", action="append", default=[], metavar="LABEL=PATH",
-                   help="add the reference method's rows of another predictions.csv (same splits) as LABEL")
+                   help="add another predictions.csv's rows of method LABEL (else of the reference method, renamed LABEL); same splits")
     args = p.parse_args()
 
     pred = pd.read_csv(args.predictions, dtype={"cell": str, "true_label": str, "predicted_label": str})
     for also in args.also:
         label, path = also.split("=", 1)
         other = pd.read_csv(path, dtype={"cell": str, "true_label": str, "predicted_label": str})
-        other = other[other["method"] == args.reference].assign(method=label)
+        # that file's LABEL rows (e.g. `--method auto-allgenes`), else its reference-method rows renamed LABEL
+        other = other[other["method"] == (label if (other["method"] == label).any() else args.reference)].assign(method=label)
         mine = pred[pred["method"] == args.reference]
         for s in set(mine["seed"]):
             assert sorted(other[other["seed"] == s]["cell"]) == sorted(mine[mine["seed"] == s]["cell"]), f"{path}: other test cells"

@@ -116,6 +116,14 @@ final class AllGenesTests: XCTestCase {
         XCTAssertEqual(rf.predicted, refit.predict(f.test.selectingColumns(keep)))
     }
 
+    func testSpecs() throws {
+        XCTAssertEqual(try MethodSpec.parse("allgenes").head, .logistic)
+        XCTAssertEqual(try MethodSpec.parse("allgenes-fs").base, "allgenes-fs")
+        XCTAssertEqual(try MethodSpec.parse("auto-allgenes").base, "auto-allgenes")
+        XCTAssertThrowsError(try MethodSpec.parse("auto-allgenes:lr"))
+        XCTAssertThrowsError(try MethodSpec.parse("allgenes+supcon"))
+    }
+
     /// The features match scanpy's normalize_total + log1p, divided by the training s.d. (scripts/sparse_lr_compare_sklearn.py).
     func testFeaturesMatchScanpy() throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()

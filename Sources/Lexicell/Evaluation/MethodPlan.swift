@@ -8,7 +8,8 @@ import LexicellClassify
 /// embeddings and fitted expression features.
 ///
 /// A spec is a preset (`auto`, `paper`) or `base[/weighting][+supcon][:head]`:
-/// - bases: `pca` (expression PCs), `hvg` (scaled highly variable genes), `graph` (SNN/Leiden clusters on the
+/// - bases: `pca` (expression PCs), `hvg` (scaled highly variable genes), `allgenes` / `allgenes-fs` (all expressed
+///   genes, sparse, LR head; `-fs`: CellTypist's top-300-per-class refit), `graph` (SNN/Leiden clusters on the
 ///   PCs), `text` (each model's gene texts), `random` (random gene vectors), `hybrid` / `hybrid-random` (PCs ⊕
 ///   knowledge, weight chosen by CV), `crossview` / `crossview-random` (expression ↔ knowledge alignment, needs
 ///   `+supcon`); `hybrid@W` fixes the knowledge weight;
@@ -122,7 +123,7 @@ public struct MethodPlan {
             p.head == .knn ? KNNMethod(rep) : selected(rep.name + " + " + p.head.label, [MethodCandidate(rep, p.head)])
         }
         // Text methods first resolve the model's dimension for the random control.
-        for p in parsed where ["text", "hybrid", "crossview", "auto", "paper"].contains(p.base) {
+        for p in parsed where ["text", "hybrid", "crossview", "auto", "auto-allgenes", "paper"].contains(p.base) {
             _ = try knowledgeEmbeddings(random: false, weighting: p.weighting)
             break
         }
@@ -178,8 +179,11 @@ public struct MethodPlan {
                 }
             default: // auto
                 let (label, e) = try knowledgeEmbeddings(random: false, weighting: .mean)[0]
-                var auto = selected("auto", Self.autoCandidates(pca: pca, hvg: hvg, text: FixedRepresentation(name: "\(label) top-\(topN) mean", matrix: e.allGenes),
-                                                                features: features, allGenes: AllGenesRepresentation.inAuto ? allGenes : nil))
+                // auto-allgenes: auto with the two all-genes candidates too (measured in README, Results; not the default).
+                let withAllGenes = p.base == "auto-allgenes"
+                var auto = selected(withAllGenes ? "auto + all-genes candidates" : "auto",
+                                    Self.autoCandidates(pca: pca, hvg: hvg, text: FixedRepresentation(name: "\(label) top-\(topN) mean", matrix: e.allGenes),
+                                                        features: features, allGenes: withAllGenes ? allGenes : nil))
                 auto.preferred = 0
                 out.append(auto)
             }
@@ -243,7 +247,7 @@ public struct MethodSpec: Sendable, Equatable {
     public var weight: Float? = nil
 
     public static let bases = ["pca", "hvg", "graph", "text", "random", "hybrid", "hybrid-random", "crossview", "crossview-random",
-                        "auto", "paper", "allgenes", "allgenes-fs"]
+                        "auto", "paper", "allgenes", "allgenes-fs", "auto-allgenes"]
 
     /// Parses `auto`, `paper` or `base[/weighting][+supcon][:head]`; errors say what was expected.
     public static func parse(_ spec: String) throws -> MethodSpec {
@@ -269,7 +273,7 @@ public struct MethodSpec: Sendable, Equatable {
         }
         let parts = s.split(separator: "/", maxSplits: 1).map(String.init)
         guard let base = parts.first, bases.contains(base) else {
-            throw LexicellError("unknown method '\(spec)': expected auto, paper, or one of pca, hvg, graph, text, random, hybrid, hybrid-random, crossview, crossview-random, optionally /weighted or /genept-w, +supcon and :knn/:lr/:svm")
+            throw LexicellError("unknown method '\(spec)': expected auto, auto-allgenes, paper, or one of pca, hvg, allgenes, allgenes-fs, graph, text, random, hybrid, hybrid-random, crossview, crossview-random, optionally /weighted or /genept-w, +supcon and :knn/:lr/:svm")
         }
         if (base == "hvg" || base.hasPrefix("allgenes")) && !explicitHead { head = .logistic }
         var weighting = CellWeighting.mean
@@ -279,13 +283,13 @@ public struct MethodSpec: Sendable, Equatable {
             }
             weighting = w
         }
-        if refine && ["graph", "hvg", "auto", "paper", "allgenes", "allgenes-fs"].contains(base) {
+        if refine && ["graph", "hvg", "auto", "paper", "allgenes", "allgenes-fs", "auto-allgenes"].contains(base) {
             throw LexicellError("'\(spec)': +supcon applies to pca, text, random, hybrid and crossview; not to \(base)")
         }
         if base.hasPrefix("crossview") && !refine {
             throw LexicellError("'\(spec)': crossview is a SupCon alignment; write \(base)+supcon")
         }
-        if explicitHead && ["graph", "auto", "paper"].contains(base) {
+        if explicitHead && ["graph", "auto", "auto-allgenes", "paper"].contains(base) {
             throw LexicellError("'\(spec)': \(base) takes no head")
         }
         return MethodSpec(base: base, weighting: weighting, refine: refine, head: head, explicitHead: explicitHead, weight: weight)

@@ -6,7 +6,7 @@ import LexicellClassify
 /// CellTypist-style features: the log-normalised expression of every gene expressed in at least `minCells`
 /// training cells, kept sparse (CSR) from the reader to the head. Fitted on the training cells only:
 /// - normalisation to `targetSum` counts + log1p is the expression baseline's own (`ExpressionBaseline.logNormalize`,
-///   applied only when the training cells look like counts, as the baseline decides);
+///   with the input scale the baseline would use: given, or detected on the training cells);
 /// - genes: expressed (> 0) in ≥ `minCells` training cells and with non-zero variance there;
 /// - scaling: each gene divided by its training s.d. (n − 1), **not centred**, so zeros stay zeros; values above
 ///   `maxValue` are clipped. For logistic regression with an unpenalised intercept, centring changes nothing but
@@ -18,6 +18,9 @@ public final class AllGenesFeatures: @unchecked Sendable {
     public var targetSum: Float = 1e4
     public var minCells = 1
     public var maxValue: Float = 10
+    /// The input's scale (counts/linear: normalised + log1p; log: as is); nil: detected on the training cells,
+    /// as the baseline does.
+    public var inputScale: InputScale?
 
     public struct Fitted: @unchecked Sendable {
         /// Dataset columns kept, in dataset gene order.
@@ -46,8 +49,8 @@ public final class AllGenesFeatures: @unchecked Sendable {
         lock.unlock()
         let trainCells = expression.selectingCells(train)
         guard trainCells.cellCount >= 2 else { throw LexicellError("all-genes features: need at least 2 training cells") }
-        // The input's scale is read off the training cells, as the baseline does.
-        let scale = try InputScale.detect(trainCells.values).scale
+        // The input's scale: given, or read off the training cells as the baseline does.
+        let scale = try inputScale ?? InputScale.detect(trainCells.values).scale
         let logTrain = try ExpressionBaseline.logNormalize(trainCells.values, scale: scale, targetSum: targetSum)
         var expressed = [Int](repeating: 0, count: logTrain.cols)
         for (k, j) in logTrain.indices.enumerated() where logTrain.values[k] > 0 { expressed[Int(j)] += 1 }
@@ -183,11 +186,11 @@ extension AllGenesRepresentation {
     public static func pair(expression: ExpressionMatrix, display: ExpressionFeatures)
         -> (plain: AllGenesRepresentation, selected: AllGenesRepresentation) {
         let f = AllGenesFeatures(expression: expression)
+        f.inputScale = display.configuration.inputScale
+        f.targetSum = display.configuration.targetSum
+        f.maxValue = display.configuration.maxValue
         return (AllGenesRepresentation(name: "all expressed genes", features: f, display: display),
                 AllGenesRepresentation(name: "all expressed genes, top \(celltypistTopGenes)/class refit", features: f, display: display,
                                        topGenesPerClass: celltypistTopGenes))
     }
-
-    /// Whether `auto` also chooses among the all-genes candidates (measurement switch: LEXICELL_AUTO_ALLGENES=1).
-    public static var inAuto: Bool { ProcessInfo.processInfo.environment["LEXICELL_AUTO_ALLGENES"] == "1" }
 }
