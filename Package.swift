@@ -23,32 +23,40 @@ let package = Package(
         .target(name: "LexicellCore", dependencies: ["CBLAS", "CLexZlib"]),
         .target(name: "LexicellIO", dependencies: ["LexicellCore", "CHDF5", "CLexZlib"]),
         .target(name: "LexicellGenes", dependencies: ["LexicellCore"]),
-        .target(name: "LexicellText", dependencies: [
-            "LexicellCore", "CBLAS",
-            .product(name: "GRDB", package: "GRDB.swift"),
-            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-        ]),
-        .target(name: "LexicellRemote", dependencies: [
-            "LexicellCore", "LexicellText", "LexicellGenes",
-        ]),
+        .target(
+            name: "LexicellText",
+            dependencies: [
+                "LexicellCore", "CBLAS",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]),
+        .target(
+            name: "LexicellRemote",
+            dependencies: [
+                "LexicellCore", "LexicellText", "LexicellGenes",
+            ]),
         .target(name: "LexicellCells", dependencies: ["LexicellCore", "LexicellGenes", "CBLAS"]),
         .target(name: "LexicellLearn", dependencies: ["LexicellCore", "CBLAS"]),
         .target(name: "LexicellNeighbors", dependencies: ["LexicellCore", "CBLAS"]),
         .target(name: "LexicellClassify", dependencies: ["LexicellCore", "LexicellNeighbors", "CBLAS"]),
         .target(name: "LexicellReport", dependencies: ["LexicellCore", "LexicellNeighbors", "CBLAS"]),
         .target(name: "LexicellPathways", dependencies: ["LexicellCore"]),
-        .target(name: "Lexicell", dependencies: [
-            "LexicellCore", "LexicellIO", "LexicellGenes", "LexicellText", "LexicellCells",
-            "LexicellLearn", "LexicellNeighbors", "LexicellClassify", "LexicellReport", "LexicellPathways",
-        ]),
+        .target(
+            name: "Lexicell",
+            dependencies: [
+                "LexicellCore", "LexicellIO", "LexicellGenes", "LexicellText", "LexicellCells",
+                "LexicellLearn", "LexicellNeighbors", "LexicellClassify", "LexicellReport", "LexicellPathways",
+            ]),
         // libFuzzer harness for the readers (`make fuzz`); an ordinary build is a replay tool.
         .executableTarget(name: "LexicellFuzz", dependencies: ["LexicellCore", "LexicellIO", "LexicellGenes"]),
         // Timing harnesses behind `lexicell bench` (kept out of the stage modules).
         .target(name: "LexicellBench", dependencies: ["Lexicell"]),
         // The command line: typed options over the library's runs, in a library so tests parse it in-process.
-        .target(name: "LexicellCLI", dependencies: [
-            "Lexicell", "LexicellBench", "LexicellRemote", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .target(
+            name: "LexicellCLI",
+            dependencies: [
+                "Lexicell", "LexicellBench", "LexicellRemote", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .executableTarget(name: "lexicell", dependencies: ["LexicellCLI"]),
 
         // Helpers shared by the test targets (repository paths, error assertions, temporary directories).
@@ -64,7 +72,8 @@ let package = Package(
         .testTarget(name: "PathwaysTests", dependencies: ["LexicellPathways", "LexicellIO"], exclude: ["Fixtures"]),
         .testTarget(name: "RemoteTests", dependencies: ["LexicellTestSupport", "LexicellRemote"]),
         .testTarget(name: "PipelineTests", dependencies: ["LexicellTestSupport", "Lexicell"]),
-        .testTarget(name: "CLITests", dependencies: ["LexicellTestSupport", "LexicellCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(
+            name: "CLITests", dependencies: ["LexicellTestSupport", "LexicellCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v5]
 )

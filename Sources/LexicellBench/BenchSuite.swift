@@ -27,8 +27,10 @@ public struct BenchSuite {
         if wants("read") || wants("topn") {
             let t = try best { expression = try DatasetReader.read10x(directory: dir) }
             let e = expression!
-            output(String(format: "read Romanov 10x (%d cells × %d genes, %.2f M non-zeros): %.3f s (%.1f M non-zeros/s)",
-                         e.cellCount, e.geneCount, Double(e.values.nonZeroCount) / 1e6, t, Double(e.values.nonZeroCount) / t / 1e6))
+            output(
+                String(
+                    format: "read Romanov 10x (%d cells × %d genes, %.2f M non-zeros): %.3f s (%.1f M non-zeros/s)",
+                    e.cellCount, e.geneCount, Double(e.values.nonZeroCount) / 1e6, t, Double(e.values.nonZeroCount) / t / 1e6))
         }
         if wants("topn"), let e = expression {
             let table = try GeneEmbeddingTable.random(symbols: e.genes, dimension: 384, seed: 1)
@@ -41,16 +43,20 @@ public struct BenchSuite {
         if wants("baseline") {
             let e = try expression ?? DatasetReader.read10x(directory: dir)
             let train = e.selectingCells((0..<e.cellCount).filter { $0 % 5 != 0 })
-            output("expression baseline (normalise + log1p, seurat_v3 HVG 2000, scale, PCA 30): "
-                + String(describing: try ExpressionBaselineBenchmark.run(train: train)))
+            output(
+                "expression baseline (normalise + log1p, seurat_v3 HVG 2000, scale, PCA 30): "
+                    + String(describing: try ExpressionBaselineBenchmark.run(train: train)))
         }
         if wants("encoder") {
             let folder = try ModelStore().resolve(ModelStore.defaultModelName)
-            let texts = try TextBenchmark.loadSummaries(path: BundledData.path("genes/mouse_gene_summaries_with_human_ortholog_fallback.tsv.gz"),
-                                                        count: encoderTexts)
+            let texts = try TextBenchmark.loadSummaries(
+                path: BundledData.path("genes/mouse_gene_summaries_with_human_ortholog_fallback.tsv.gz"),
+                count: encoderTexts)
             let r = try TextBenchmark.run(modelDir: folder.url.path, texts: texts, maxLength: 256, parallelism: .blasThreads(2))
-            output(String(format: "MiniLM encoder, %d real gene summaries (%d tokens, max length 256): %.1f s, %.1f texts/s, %.0f tokens/s",
-                         r.texts, r.tokens, r.seconds, r.textsPerSecond, r.tokensPerSecond))
+            output(
+                String(
+                    format: "MiniLM encoder, %d real gene summaries (%d tokens, max length 256): %.1f s, %.1f texts/s, %.0f tokens/s",
+                    r.texts, r.tokens, r.seconds, r.textsPerSecond, r.tokensPerSecond))
         }
         if wants("heads") {
             for r in try HeadsBenchmark.run(rows: headsShape[0], cols: headsShape[1], classes: headsShape[2], c: headsC) {
@@ -83,8 +89,10 @@ public struct BenchSuite {
                 var nb: NeighborList?
                 let t = try best(repeats: 1) { nb = knn.neighbors(of: x, k: 15) }
                 let gflops = 2.0 * Double(n) * Double(n) * Double(d) / t / 1e9
-                output(String(format: "cosine KNN %d × %d cells, %d-d, k = 15: %.2f s (%.0f GFLOP/s in the BLAS product, %d neighbours)",
-                             n, n, d, t, gflops, nb!.indices.count))
+                output(
+                    String(
+                        format: "cosine KNN %d × %d cells, %d-d, k = 15: %.2f s (%.0f GFLOP/s in the BLAS product, %d neighbours)",
+                        n, n, d, t, gflops, nb!.indices.count))
             }
         }
     }

@@ -16,9 +16,10 @@ public enum ReadBenchmark {
 
         public var best: Double { seconds.min() ?? 0 }
         public var summary: String {
-            String(format: "read %@: %d cells × %d genes, %d non-zeros; best of %d: %.3f s wall, %.3f s CPU",
-                   (path as NSString).lastPathComponent, cells, genes, nonZeros, seconds.count, best,
-                   cpuSeconds.min() ?? 0)
+            String(
+                format: "read %@: %d cells × %d genes, %d non-zeros; best of %d: %.3f s wall, %.3f s CPU",
+                (path as NSString).lastPathComponent, cells, genes, nonZeros, seconds.count, best,
+                cpuSeconds.min() ?? 0)
         }
     }
 
@@ -33,8 +34,9 @@ public enum ReadBenchmark {
             cpu.append(cpuNow() - cpuStart)
             seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
-        return Result(path: path, cells: last!.cellCount, genes: last!.geneCount,
-                      nonZeros: last!.values.nonZeroCount, seconds: seconds, cpuSeconds: cpu)
+        return Result(
+            path: path, cells: last!.cellCount, genes: last!.geneCount,
+            nonZeros: last!.values.nonZeroCount, seconds: seconds, cpuSeconds: cpu)
     }
 
     private static func cpuNow() -> Double {

@@ -23,18 +23,21 @@ public enum SupConBenchmark {
         public var refinedValidationAccuracy: Double
 
         public var description: String {
-            String(format: "SupCon %d cells × %d-d, %d classes, batch %d, %d threads: %.4f s/epoch (%d epochs); "
-                   + "converged at epoch %d of %d in %.2f s; nearest-centroid val accuracy %.3f → %.3f",
-                   cells, inputDim, classes, batchSize, threads, secondsPerEpoch, timedEpochs, bestEpoch, epochsRun,
-                   secondsToConvergence, rawValidationAccuracy, refinedValidationAccuracy)
+            String(
+                format: "SupCon %d cells × %d-d, %d classes, batch %d, %d threads: %.4f s/epoch (%d epochs); "
+                    + "converged at epoch %d of %d in %.2f s; nearest-centroid val accuracy %.3f → %.3f",
+                cells, inputDim, classes, batchSize, threads, secondsPerEpoch, timedEpochs, bestEpoch, epochsRun,
+                secondsToConvergence, rawValidationAccuracy, refinedValidationAccuracy)
         }
     }
 
     /// Gaussian class clusters. Class sizes: ⌊cells/classes⌋, the first (cells mod classes) classes one more.
     /// Class centres ~ N(0, 1) in the first `signalDims` coordinates and 0 elsewhere; each cell = its centre
     /// + N(0, 1) in every coordinate; each view = the cell + N(0, 0.3²). Cells are ordered class by class.
-    public static func syntheticData(cells: Int, inputDim: Int, classes: Int, signalDims: Int = 32,
-                                     seed: UInt64) -> (view1: DenseMatrix, view2: DenseMatrix, labels: [Int]) {
+    public static func syntheticData(
+        cells: Int, inputDim: Int, classes: Int, signalDims: Int = 32,
+        seed: UInt64
+    ) -> (view1: DenseMatrix, view2: DenseMatrix, labels: [Int]) {
         var g = SeededGenerator(seed: seed)
         let signal = min(signalDims, inputDim)
         var centers = [Float](repeating: 0, count: classes * inputDim)
@@ -52,9 +55,11 @@ public enum SupConBenchmark {
         return (view1, view2, labels)
     }
 
-    public static func run(cells: Int = 845, inputDim: Int = 384, classes: Int = 33, batchSize: Int = 256,
-                           timedEpochs: Int = 20, maxEpochs: Int = 200, patience: Int = 20, threads: Int = 2,
-                           seed: UInt64 = 0) throws -> Result {
+    public static func run(
+        cells: Int = 845, inputDim: Int = 384, classes: Int = 33, batchSize: Int = 256,
+        timedEpochs: Int = 20, maxEpochs: Int = 200, patience: Int = 20, threads: Int = 2,
+        seed: UInt64 = 0
+    ) throws -> Result {
         let savedThreads = LinearAlgebra.threads
         LinearAlgebra.threads = threads
         defer { LinearAlgebra.threads = savedThreads }
@@ -70,22 +75,28 @@ public enum SupConBenchmark {
         let v1 = data.view1.selectingRows(train), v2 = data.view2.selectingRows(train)
         let labels = train.map { data.labels[$0] }
         let val = data.view1.selectingRows(validation), valLabels = validation.map { data.labels[$0] }
-        var config = SupConConfiguration(inputDim: inputDim, batchSize: batchSize, maxEpochs: timedEpochs,
-                                         patience: patience, seed: seed)
-        let timed = try SupConTrainer(configuration: config).train(view1: v1, view2: v2, labels: labels,
-                                                                   modelIdentity: "synthetic").1
+        var config = SupConConfiguration(
+            inputDim: inputDim, batchSize: batchSize, maxEpochs: timedEpochs,
+            patience: patience, seed: seed)
+        let timed = try SupConTrainer(configuration: config).train(
+            view1: v1, view2: v2, labels: labels,
+            modelIdentity: "synthetic"
+        ).1
         config.maxEpochs = maxEpochs
         let (refiner, history) = try SupConTrainer(configuration: config).train(
             view1: v1, view2: v2, labels: labels, validation: (val, valLabels), modelIdentity: "synthetic")
-        let raw = SupConTrainer.nearestCentroidAccuracy(refinedTrain: v1, trainLabels: labels,
-                                                        refinedValidation: val, validationLabels: valLabels)
-        let refined = SupConTrainer.nearestCentroidAccuracy(refinedTrain: try refiner.embed(v1), trainLabels: labels,
-                                                            refinedValidation: try refiner.embed(val),
-                                                            validationLabels: valLabels)
-        return Result(cells: cells, inputDim: inputDim, classes: classes, batchSize: batchSize, threads: threads,
-                      secondsPerEpoch: timed.epochs.map(\.seconds).reduce(0, +) / Double(timed.epochs.count),
-                      timedEpochs: timed.epochs.count, bestEpoch: history.bestEpoch, epochsRun: history.epochs.count,
-                      secondsToConvergence: history.totalSeconds, rawValidationAccuracy: raw,
-                      refinedValidationAccuracy: refined)
+        let raw = SupConTrainer.nearestCentroidAccuracy(
+            refinedTrain: v1, trainLabels: labels,
+            refinedValidation: val, validationLabels: valLabels)
+        let refined = SupConTrainer.nearestCentroidAccuracy(
+            refinedTrain: try refiner.embed(v1), trainLabels: labels,
+            refinedValidation: try refiner.embed(val),
+            validationLabels: valLabels)
+        return Result(
+            cells: cells, inputDim: inputDim, classes: classes, batchSize: batchSize, threads: threads,
+            secondsPerEpoch: timed.epochs.map(\.seconds).reduce(0, +) / Double(timed.epochs.count),
+            timedEpochs: timed.epochs.count, bestEpoch: history.bestEpoch, epochsRun: history.epochs.count,
+            secondsToConvergence: history.totalSeconds, rawValidationAccuracy: raw,
+            refinedValidationAccuracy: refined)
     }
 }

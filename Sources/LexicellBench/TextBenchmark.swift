@@ -19,7 +19,8 @@ public enum TextBenchmark {
         let text = String(decoding: try FileData.read(path), as: UTF8.self)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: true).makeIterator()
         guard let header = lines.next()?.split(separator: "\t", omittingEmptySubsequences: false),
-              let column = header.firstIndex(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines) == "summary" }) else {
+            let column = header.firstIndex(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines) == "summary" })
+        else {
             throw LexicellError("no `summary` column in the header", file: path)
         }
         var out = [String]()
@@ -34,8 +35,10 @@ public enum TextBenchmark {
 
     /// Tokenises and embeds `texts` with the model in `modelDir` (after a warm-up batch) and times it; tokens counts the
     /// ids after truncation to `maxLength`, [CLS]/[SEP] included.
-    public static func run(modelDir: String, texts: [String], maxLength: Int = 256,
-                           parallelism: BertEncoder.Parallelism = .blasThreads(2)) throws -> Result {
+    public static func run(
+        modelDir: String, texts: [String], maxLength: Int = 256,
+        parallelism: BertEncoder.Parallelism = .blasThreads(2)
+    ) throws -> Result {
         let folder = try ModelFolder(URL(fileURLWithPath: modelDir))
         let encoder = try folder.encoder()
         encoder.parallelism = parallelism

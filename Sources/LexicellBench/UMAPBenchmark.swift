@@ -19,17 +19,20 @@ public enum UMAPBenchmark {
     }
 
     /// Reads `inputPath`, embeds it, optionally writes the embedding (.npy) and scores trustworthiness.
-    public static func run(inputPath: String, outputPath: String? = nil,
-                           configuration: UMAPConfiguration = UMAPConfiguration(),
-                           trustworthinessK: Int? = nil, progress: ProgressLine? = nil) throws -> Result {
+    public static func run(
+        inputPath: String, outputPath: String? = nil,
+        configuration: UMAPConfiguration = UMAPConfiguration(),
+        trustworthinessK: Int? = nil, progress: ProgressLine? = nil
+    ) throws -> Result {
         let x = try NPY.read(inputPath)
         let start = Date()
         let embedding = try UMAP.embed(x, configuration: configuration, progress: progress)
         let seconds = Date().timeIntervalSince(start)
         if let outputPath { try NPY.write(embedding, to: outputPath) }
         let trust = try trustworthinessK.map {
-            try Trustworthiness.score(high: x, low: embedding, k: $0, metric: configuration.metric,
-                                      threads: configuration.threads)
+            try Trustworthiness.score(
+                high: x, low: embedding, k: $0, metric: configuration.metric,
+                threads: configuration.threads)
         }
         return Result(rows: x.rows, cols: x.cols, embedSeconds: seconds, trustworthiness: trust, embedding: embedding)
     }

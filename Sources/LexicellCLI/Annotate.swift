@@ -6,11 +6,11 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a reference bundle from labelled cells, to annotate other datasets with `lexicell annotate`.",
         discussion: """
-        --method auto (the default) chooses by 5-fold cross-validation on the reference cells among expression PCs \
-        + KNN or logistic regression, scaled highly variable genes + logistic regression or linear SVM, and the \
-        paper's gene-text embedding + KNN, and stores the choice (with calibrated probabilities) in the bundle. \
-        --method paper stores the paper's method (gene texts + SupCon + KNN); --method text the unrefined one.
-        """)
+            --method auto (the default) chooses by 5-fold cross-validation on the reference cells among expression PCs \
+            + KNN or logistic regression, scaled highly variable genes + logistic regression or linear SVM, and the \
+            paper's gene-text embedding + KNN, and stores the choice (with calibrated probabilities) in the bundle. \
+            --method paper stores the paper's method (gene texts + SupCon + KNN); --method text the unrefined one.
+            """)
 
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var geneOptions: GeneOptions
@@ -47,19 +47,20 @@ struct Annotate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Label query cells with a reference bundle: per-cell confidence, Unassigned below a threshold, CSV + h5ad + report.",
         discussion: """
-        The query is represented as the reference was (the same gene vectors, N, weighting and refiner; or, for \
-        bundles trained with --method auto that chose expression, the reference's genes, scaling, PCA and head) \
-        and labelled by the reference's classifier. Across species, query genes are renamed through the HCOP ortholog table. \
-        With --labels (or --obs-column) the predictions are also scored, including the fraction unassigned at \
-        several thresholds.
-        """)
+            The query is represented as the reference was (the same gene vectors, N, weighting and refiner; or, for \
+            bundles trained with --method auto that chose expression, the reference's genes, scaling, PCA and head) \
+            and labelled by the reference's classifier. Across species, query genes are renamed through the HCOP ortholog table. \
+            With --labels (or --obs-column) the predictions are also scored, including the fraction unassigned at \
+            several thresholds.
+            """)
 
     @Option(help: "Reference bundle directory (from `lexicell train`).") var reference: String
     /// The query; labels, if given, score the transfer.
     @OptionGroup var query: InputOptions
     @OptionGroup var queryLabels: LabelOptions
     @Option(help: "Query species (auto: from the symbols' case).") var species: SpeciesChoice = .auto
-    @Option(help: "Cells whose confidence (vote fraction, or calibrated probability for expression bundles) is below this are Unassigned.") var minConfidence: Double = 0.5
+    @Option(help: "Cells whose confidence (vote fraction, or calibrated probability for expression bundles) is below this are Unassigned.") var minConfidence:
+        Double = 0.5
     @Option(help: "Subtype → group mapping (CSV/TSV: subtype, group), e.g. susceptible / resilient.") var groups: String?
     @Option(help: "SQLite cache of text embeddings.") var cache: String?
     @Flag(inversion: .prefixedNo, help: "Write annotated.h5ad (the query with obs columns and obsm embeddings/UMAP).") var h5ad = true
@@ -78,8 +79,9 @@ struct Annotate: ParsableCommand {
     func run() throws {
         var request = query.request
         queryLabels.apply(to: &request)
-        var run = AnnotationRun(reference: reference, query: request,
-                                output: outputOptions.request(out, inputs: [reference, query.data, query.cellsFile, queryLabels.labels, groups]))
+        var run = AnnotationRun(
+            reference: reference, query: request,
+            output: outputOptions.request(out, inputs: [reference, query.data, query.cellsFile, queryLabels.labels, groups]))
         run.species = species
         run.minConfidence = minConfidence
         run.groups = groups

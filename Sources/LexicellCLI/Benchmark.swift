@@ -6,14 +6,14 @@ struct Benchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare methods on the same seeded splits: auto, the paper, expression baselines, linear heads, gene texts, hybrids, random controls.",
         discussion: """
-        Methods (--method, repeatable): auto, paper, or base[/weighting][+supcon][:head] with base pca, hvg, graph, \
-        text, random, hybrid, hybrid-random, crossview, crossview-random; text and random take /weighted or \
-        /genept-w; +supcon refines per split on training cells; heads :knn, :lr, :svm. Text methods run once per \
-        --models entry. Default: \(MethodPlan.defaultSpecs.joined(separator: ", ")). \
-        Writes benchmark.json, benchmark.md and report.html into --out and prints the Markdown. \
-        --config FILE reads the same options from JSON: {"data": "...", "method": ["pca", "text"], "seeds": 5, ...} \
-        (keys are the long option names; arrays repeat an option; true switches a flag on).
-        """)
+            Methods (--method, repeatable): auto, paper, or base[/weighting][+supcon][:head] with base pca, hvg, graph, \
+            text, random, hybrid, hybrid-random, crossview, crossview-random; text and random take /weighted or \
+            /genept-w; +supcon refines per split on training cells; heads :knn, :lr, :svm. Text methods run once per \
+            --models entry. Default: \(MethodPlan.defaultSpecs.joined(separator: ", ")). \
+            Writes benchmark.json, benchmark.md and report.html into --out and prints the Markdown. \
+            --config FILE reads the same options from JSON: {"data": "...", "method": ["pca", "text"], "seeds": 5, ...} \
+            (keys are the long option names; arrays repeat an option; true switches a flag on).
+            """)
 
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var geneOptions: GeneOptions
@@ -105,9 +105,17 @@ enum ConfigValue: Decodable {
 
     init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if let b = try? c.decode(Bool.self) { self = .flag(b) } else if let i = try? c.decode(Int.self) { self = .value(String(i)) }
-        else if let d = try? c.decode(Double.self) { self = .value(String(d)) } else if let s = try? c.decode(String.self) { self = .value(s) }
-        else { self = .list(try c.decode([ConfigScalar].self).map(\.text)) }
+        if let b = try? c.decode(Bool.self) {
+            self = .flag(b)
+        } else if let i = try? c.decode(Int.self) {
+            self = .value(String(i))
+        } else if let d = try? c.decode(Double.self) {
+            self = .value(String(d))
+        } else if let s = try? c.decode(String.self) {
+            self = .value(s)
+        } else {
+            self = .list(try c.decode([ConfigScalar].self).map(\.text))
+        }
     }
 }
 
@@ -115,7 +123,12 @@ struct ConfigScalar: Decodable {
     var text: String
     init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if let i = try? c.decode(Int.self) { text = String(i) } else if let d = try? c.decode(Double.self) { text = String(d) }
-        else { text = try c.decode(String.self) }
+        if let i = try? c.decode(Int.self) {
+            text = String(i)
+        } else if let d = try? c.decode(Double.self) {
+            text = String(d)
+        } else {
+            text = try c.decode(String.self)
+        }
     }
 }

@@ -12,12 +12,12 @@ struct Genes: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Fetch gene summaries from NCBI Gene (E-utilities) into a TSV laid out like the bundled ones.",
             discussion: """
-            Symbols and Entrez ids (digits only) may be mixed. Requests go at most 3 per second, or 10 with an API key \
-            in NCBI_API_KEY (sent in the request body, never shown). Answers are cached with their fetch date, so a \
-            second run sends nothing. Mouse genes without a summary take their human ortholog's (HCOP), as in the \
-            bundled mouse file. The output is written atomically (gzipped when it ends in .gz); use it with \
-            --gene-texts. LEXICELL_NCBI_BASE_URL or --eutils-url points at another E-utilities server.
-            """)
+                Symbols and Entrez ids (digits only) may be mixed. Requests go at most 3 per second, or 10 with an API key \
+                in NCBI_API_KEY (sent in the request body, never shown). Answers are cached with their fetch date, so a \
+                second run sends nothing. Mouse genes without a summary take their human ortholog's (HCOP), as in the \
+                bundled mouse file. The output is written atomically (gzipped when it ends in .gz); use it with \
+                --gene-texts. LEXICELL_NCBI_BASE_URL or --eutils-url points at another E-utilities server.
+                """)
 
         @Argument(help: "Gene symbols or Entrez ids.") var queries: [String] = []
         @Option(help: "File with one symbol or id per line (first field; # comments and a header line are skipped).")
@@ -49,13 +49,15 @@ struct Genes: ParsableCommand {
             options.maxCacheAge = maxAgeDays.map { $0 * 86_400 }
             let cachePath = noCache ? nil : cache ?? ModelStore().directory.appendingPathComponent("ncbi_gene_cache.tsv").path
             let client = try NCBIGeneClient(options: options, cachePath: cachePath, log: logLine)
-            let orthologs = sp == .mouse && orthologFallback
+            let orthologs =
+                sp == .mouse && orthologFallback
                 ? try OrthologMap.loadHCOP(path: BundledData.path("genes/hcop_human_mouse_orthologs_15col.txt.gz")) : nil
             let got = try client.fetch(queries: asked, species: sp, orthologs: orthologs)
             try got.writeTSV(path: out)
             let written = got.genes.filter { !$0.summary.isEmpty }.count
-            print("NCBI Gene (\(sp.rawValue)): \(asked.count) asked, \(got.genes.count) genes found, \(got.requests) requests"
-                + (cachePath.map { ", cache \($0)" } ?? ", no cache"))
+            print(
+                "NCBI Gene (\(sp.rawValue)): \(asked.count) asked, \(got.genes.count) genes found, \(got.requests) requests"
+                    + (cachePath.map { ", cache \($0)" } ?? ", no cache"))
             for line in got.account { print("  " + line) }
             print("wrote \(written) genes with a text to \(out)")
             if written == 0 { logLine("warning: no gene had a text; \(out) holds only the header") }

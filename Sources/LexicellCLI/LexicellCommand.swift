@@ -9,8 +9,10 @@ public struct LexicellCommand: ParsableCommand {
         commandName: "lexicell",
         abstract: "Classify single-cell subtypes from language-model embeddings of gene knowledge.",
         version: LexicellVersion.string,
-        subcommands: [Evaluate.self, Refine.self, Train.self, Annotate.self, Umap.self, Benchmark.self, Demo.self, EmbedGenes.self,
-                      Genes.self, Models.self, Bench.self, BenchUMAP.self, Pathways.self])
+        subcommands: [
+            Evaluate.self, Refine.self, Train.self, Annotate.self, Umap.self, Benchmark.self, Demo.self, EmbedGenes.self,
+            Genes.self, Models.self, Bench.self, BenchUMAP.self, Pathways.self,
+        ])
 
     public init() {}
 

@@ -4,12 +4,17 @@ import Lexicell
 
 /// Which methods run, and how the selecting ones choose, calibrate and abstain.
 struct MethodOptions: ParsableArguments {
-    @Option(name: .customLong("method"), help: ArgumentHelp(
-        "Method to run; repeat for several. auto (default: chooses representation × head by CV on training cells), paper (the paper's text + SupCon + KNN), or base[/weighting][+supcon][:head] with base pca, hvg, graph, text, random, hybrid, hybrid-random, crossview, crossview-random and head knn, lr, svm; hybrid@W fixes the knowledge weight.",
-        valueName: "spec"))
+    @Option(
+        name: .customLong("method"),
+        help: ArgumentHelp(
+            "Method to run; repeat for several. auto (default: chooses representation × head by CV on training cells), paper (the paper's text + SupCon + KNN), or base[/weighting][+supcon][:head] with base pca, hvg, graph, text, random, hybrid, hybrid-random, crossview, crossview-random and head knn, lr, svm; hybrid@W fixes the knowledge weight.",
+            valueName: "spec"))
     var methods: [String] = []
 
-    @Option(help: "Calibration of class probabilities on out-of-fold training scores: auto (temperature scaling for linear heads, Platt for KNN), temperature, platt, isotonic, none.")
+    @Option(
+        help:
+            "Calibration of class probabilities on out-of-fold training scores: auto (temperature scaling for linear heads, Platt for KNN), temperature, platt, isotonic, none."
+    )
     var calibration: CalibrationKind = .auto
 
     @Option(help: "Calibrated probability below which a cell is reported Unassigned (0 assigns every cell).")

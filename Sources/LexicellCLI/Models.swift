@@ -46,10 +46,10 @@ struct EmbedGenes: ParsableCommand {
         commandName: "embed-genes",
         abstract: "Embed gene texts with a language model and write a gene embedding table (.lxge or .tsv).",
         discussion: """
-        All genes with a text, or (with --data) only those in some cell's top N, which is what an evaluation needs. \
-        A hosted model (openai:MODEL, http://HOST:PORT:MODEL) goes through the same cache; --dry-run shows what it \
-        would send and cost first.
-        """)
+            All genes with a text, or (with --data) only those in some cell's top N, which is what an evaluation needs. \
+            A hosted model (openai:MODEL, http://HOST:PORT:MODEL) goes through the same cache; --dry-run shows what it \
+            would send and cost first.
+            """)
 
     @OptionGroup var geneOptions: GeneOptions
     @Option(help: "Language model: a name from `lexicell models`, a model folder, openai:MODEL or http://HOST:PORT:MODEL.")
@@ -122,8 +122,10 @@ enum HostedModels {
             }
         }
         let embedder = try RemoteEmbedder(remote, options: options, environment: environment)
-        return ExternalTextModel(label: remote.model, embedder: embedder,
-                                 batchSize: options.maxInputsPerRequest * max(1, options.maxConcurrentRequests)) { cache, _ in
+        return ExternalTextModel(
+            label: remote.model, embedder: embedder,
+            batchSize: options.maxInputsPerRequest * max(1, options.maxConcurrentRequests)
+        ) { cache, _ in
             embedder.storeEachRequest = cache
             try embedder.resolveDimension(cache: cache)
         }

@@ -67,7 +67,9 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Keep only the cells listed in this file (one barcode per line), e.g. one batch of a dataset.")
     var cellsFile: String?
 
-    @Option(help: "Scale of the expression values: auto (detected and reported), counts, linear (TPM/RPKM/FPKM: normalised and log1p-transformed), log (used as is).")
+    @Option(
+        help:
+            "Scale of the expression values: auto (detected and reported), counts, linear (TPM/RPKM/FPKM: normalised and log1p-transformed), log (used as is).")
     var inputScale: String = "auto"
 
     func validate() throws {
@@ -177,7 +179,10 @@ struct GeneOptions: ParsableArguments {
 
 /// How genes become vectors and cells become embeddings.
 struct EmbeddingOptions: ParsableArguments {
-    @Option(help: "Language model for gene texts: a name from `lexicell models`, a model folder, or a hosted model: openai:MODEL (key in OPENAI_API_KEY) or http://HOST:PORT:MODEL.")
+    @Option(
+        help:
+            "Language model for gene texts: a name from `lexicell models`, a model folder, or a hosted model: openai:MODEL (key in OPENAI_API_KEY) or http://HOST:PORT:MODEL."
+    )
     var model: String = ModelStore.defaultModelName
 
     @Flag(help: "With a hosted --model: print how many texts are not yet cached, the estimated tokens and cost, and stop before any request.")

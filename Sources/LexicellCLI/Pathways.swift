@@ -35,11 +35,13 @@ struct Pathways: ParsableCommand {
         settings.permutations = permutations
         settings.seed = seed
         settings.reportP = reportP
-        let result = try PathwayAnalysis.run(expression: data.expression, labels: data.labelNames,
-                                             groups: try groups.map { try GroupMap.load(path: $0).groupOf },
-                                             collections: try names.map { try PathwayAnalysis.collection($0, species: sp) },
-                                             resolver: try GeneKnowledge.resolver(species: sp), settings: settings, log: logLine)
-        try OutputFiles.write([("markers.csv", Data(result.markersCSV().utf8)), ("pathways.csv", Data(result.pathwaysCSV().utf8))],
-                              to: outputOptions.request(out, inputs: dataOptions.inputPaths + [groups]), log: logLine)
+        let result = try PathwayAnalysis.run(
+            expression: data.expression, labels: data.labelNames,
+            groups: try groups.map { try GroupMap.load(path: $0).groupOf },
+            collections: try names.map { try PathwayAnalysis.collection($0, species: sp) },
+            resolver: try GeneKnowledge.resolver(species: sp), settings: settings, log: logLine)
+        try OutputFiles.write(
+            [("markers.csv", Data(result.markersCSV().utf8)), ("pathways.csv", Data(result.pathwaysCSV().utf8))],
+            to: outputOptions.request(out, inputs: dataOptions.inputPaths + [groups]), log: logLine)
     }
 }

@@ -6,10 +6,10 @@ struct Refine: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a supervised contrastive refiner on labelled cells, or embed cells with a saved one.",
         discussion: """
-        Training uses every selected labelled cell (a stratified part is held out for early stopping) and writes
-        DIR/refiner.lxr, DIR/refined_embeddings.csv and DIR/training.json. With --refiner FILE the cells are only
-        embedded (no labels needed) with the gene vectors of the model the refiner was trained on.
-        """)
+            Training uses every selected labelled cell (a stratified part is held out for early stopping) and writes
+            DIR/refiner.lxr, DIR/refined_embeddings.csv and DIR/training.json. With --refiner FILE the cells are only
+            embedded (no labels needed) with the gene vectors of the model the refiner was trained on.
+            """)
 
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var geneOptions: GeneOptions

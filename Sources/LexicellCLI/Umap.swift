@@ -37,8 +37,10 @@ struct Umap: ParsableCommand {
         var s = "cell,umap1,umap2\n"
         for i in 0..<y.rows { s += "\(EmbeddingTableCSV.quote(cells[i])),\(y[i, 0]),\(y[i, 1])\n" }
         try AtomicFile.write(s, to: out)
-        var info: [String: String] = ["points": "\(x.rows)", "dimensions": "\(x.cols)", "seconds": String(format: "%.2f", seconds),
-                                      "n_neighbors": "\(nNeighbors)", "min_dist": "\(minDist)", "metric": metric.rawValue, "seed": "\(seed)"]
+        var info: [String: String] = [
+            "points": "\(x.rows)", "dimensions": "\(x.cols)", "seconds": String(format: "%.2f", seconds),
+            "n_neighbors": "\(nNeighbors)", "min_dist": "\(minDist)", "metric": metric.rawValue, "seed": "\(seed)",
+        ]
         if trustworthinessK > 0 && Double(trustworthinessK) < Double(x.rows) / 2 {
             info["trustworthiness"] = String(format: "%.4f", try Trustworthiness.score(high: x, low: y, k: trustworthinessK, metric: m))
             info["trustworthiness_k"] = "\(trustworthinessK)"
@@ -48,7 +50,8 @@ struct Umap: ParsableCommand {
         }
         let json = try JSONSerialization.data(withJSONObject: info, options: [.prettyPrinted, .sortedKeys])
         try AtomicFile.write(json, to: (out as NSString).deletingPathExtension + ".json")
-        logLine("UMAP of \(x.rows) × \(x.cols) in " + String(format: "%.2f s", seconds)
-            + (info["trustworthiness"].map { ", trustworthiness \($0)" } ?? "") + "; wrote \(out)")
+        logLine(
+            "UMAP of \(x.rows) × \(x.cols) in " + String(format: "%.2f s", seconds)
+                + (info["trustworthiness"].map { ", trustworthiness \($0)" } ?? "") + "; wrote \(out)")
     }
 }

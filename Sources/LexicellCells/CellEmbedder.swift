@@ -24,8 +24,10 @@ public struct CellEmbedder: Sendable {
     }
 
     /// Maps the dataset's genes to rows of the gene table (nil where a gene has no vector).
-    public static func alignGenes(_ genes: [String], to table: GeneEmbeddingTable,
-                                  resolver: GeneSymbolResolver = GeneSymbolResolver()) -> [Int?] {
+    public static func alignGenes(
+        _ genes: [String], to table: GeneEmbeddingTable,
+        resolver: GeneSymbolResolver = GeneSymbolResolver()
+    ) -> [Int?] {
         resolver.resolve(genes, against: table.symbolSet).map { $0.flatMap { table.row(of: $0) } }
     }
 
@@ -35,8 +37,10 @@ public struct CellEmbedder: Sendable {
     /// left out of the selection (e.g. housekeeping genes for the second view); eligible genes are those with a
     /// row in the table (`TopGeneRule.mask`). A cell with no usable gene gets a zero vector (counted by
     /// `GeneCoverage.cellsWithoutGenes`).
-    public func embed(_ expression: ExpressionMatrix, table: GeneEmbeddingTable, geneRows: [Int?],
-                      exclude: Set<Int> = []) -> DenseMatrix {
+    public func embed(
+        _ expression: ExpressionMatrix, table: GeneEmbeddingTable, geneRows: [Int?],
+        exclude: Set<Int> = []
+    ) -> DenseMatrix {
         let x = expression.values
         let d = table.dimension
         var out = [Float](repeating: 0, count: x.rows * d)
@@ -112,8 +116,10 @@ public struct GeneCoverage: Codable, Sendable {
     /// Mean fraction of each cell's top-N genes that are in the excluded (housekeeping) set.
     public var meanExcludedFraction: Double
 
-    public static func compute(_ expression: ExpressionMatrix, geneRows: [Int?], topN: Int, labels: [String]?,
-                               excluded: Set<Int> = []) -> GeneCoverage {
+    public static func compute(
+        _ expression: ExpressionMatrix, geneRows: [Int?], topN: Int, labels: [String]?,
+        excluded: Set<Int> = []
+    ) -> GeneCoverage {
         let x = expression.values
         let all = [Bool](repeating: true, count: x.cols)
         var selector = TopGeneSelector(capacity: topN)
@@ -133,8 +139,9 @@ public struct GeneCoverage: Codable, Sendable {
             for (c, l) in labels.enumerated() { sums[l, default: (0, 0)].0 += fractions[c]; sums[l, default: (0, 0)].1 += 1 }
             perClass = sums.mapValues { $0.0 / Double($0.1) }
         }
-        return GeneCoverage(meanFraction: fractions.reduce(0, +) / Double(max(1, fractions.count)), perClass: perClass,
-                            cellsWithoutGenes: empty,
-                            meanExcludedFraction: exFractions.reduce(0, +) / Double(max(1, exFractions.count)))
+        return GeneCoverage(
+            meanFraction: fractions.reduce(0, +) / Double(max(1, fractions.count)), perClass: perClass,
+            cellsWithoutGenes: empty,
+            meanExcludedFraction: exFractions.reduce(0, +) / Double(max(1, exFractions.count)))
     }
 }

@@ -11,7 +11,8 @@ public enum FileData {
         // An empty regular file is empty (and Foundation's contents(atPath:) leaks a buffer on it);
         // pipes and other special files report size 0 too, so only regular files take this path.
         if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-           attributes[.type] as? FileAttributeType == .typeRegular, (attributes[.size] as? NSNumber)?.intValue == 0 {
+            attributes[.type] as? FileAttributeType == .typeRegular, (attributes[.size] as? NSNumber)?.intValue == 0
+        {
             return []
         }
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -88,8 +89,9 @@ public enum FileData {
     /// Compresses bytes as a gzip member (for writing `.gz` outputs and test fixtures).
     public static func gzip(_ input: [UInt8], level: Int32 = 6) -> [UInt8] {
         var stream = z_stream()
-        deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
-                      Int32(MemoryLayout<z_stream>.size))
+        deflateInit2_(
+            &stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+            Int32(MemoryLayout<z_stream>.size))
         defer { deflateEnd(&stream) }
         var out = [UInt8]()
         let chunk = 1 << 16

@@ -26,21 +26,24 @@ public enum NPY {
     public static func decode(_ bytes: [UInt8], path: String) throws -> DenseMatrix {
         let header = try parseHeader(bytes, path: path)
         guard header.shape.count == 2 else {
-            throw LexicellError(".npy header field 'shape': expected a 2-D array (rows, columns), found \(shapeText(header.shape))",
-                                file: path)
+            throw LexicellError(
+                ".npy header field 'shape': expected a 2-D array (rows, columns), found \(shapeText(header.shape))",
+                file: path)
         }
         let (rows, cols) = (header.shape[0], header.shape[1])
         let width = header.descr == "<f4" ? 4 : 8
         let (count, o1) = rows.multipliedReportingOverflow(by: cols)
         let (need, o2) = count.multipliedReportingOverflow(by: width)
         guard !o1 && !o2 else {
-            throw LexicellError(".npy header field 'shape': \(shapeText(header.shape)) × \(width) bytes overflows; the file cannot hold it",
-                                file: path)
+            throw LexicellError(
+                ".npy header field 'shape': \(shapeText(header.shape)) × \(width) bytes overflows; the file cannot hold it",
+                file: path)
         }
         let found = bytes.count - header.dataOffset
         guard found == need else {
-            throw LexicellError(".npy data: expected \(need) data bytes for shape (\(rows), \(cols)) of \(header.descr), found \(found) (\(found < need ? "truncated file" : "trailing bytes"))",
-                                file: path)
+            throw LexicellError(
+                ".npy data: expected \(need) data bytes for shape (\(rows), \(cols)) of \(header.descr), found \(found) (\(found < need ? "truncated file" : "trailing bytes"))",
+                file: path)
         }
         var values = [Float](repeating: 0, count: count)
         let start = header.dataOffset
@@ -58,8 +61,9 @@ public enum NPY {
             }
         }
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
-            throw LexicellError(".npy data: value at row \(bad / max(cols, 1)), column \(bad % max(cols, 1)) is \(values[bad]) (expected finite numbers)",
-                                file: path)
+            throw LexicellError(
+                ".npy data: value at row \(bad / max(cols, 1)), column \(bad % max(cols, 1)) is \(values[bad]) (expected finite numbers)",
+                file: path)
         }
         return DenseMatrix(rows: rows, cols: cols, values: values)
     }
@@ -83,8 +87,9 @@ public enum NPY {
             throw LexicellError(".npy format version \(major).\(bytes[7]) is not supported (expected 1.0, 2.0 or 3.0)", file: path)
         }
         guard headerLength <= bytes.count - headerStart else {
-            throw LexicellError("truncated .npy header: it declares \(headerLength) bytes but the file has \(bytes.count - headerStart) after the length field",
-                                file: path)
+            throw LexicellError(
+                "truncated .npy header: it declares \(headerLength) bytes but the file has \(bytes.count - headerStart) after the length field",
+                file: path)
         }
         guard let text = String(bytes: bytes[headerStart..<(headerStart + headerLength)], encoding: major == 3 ? .utf8 : .ascii) else {
             throw LexicellError(".npy header is not \(major == 3 ? "UTF-8" : "ASCII") text", file: path)
@@ -93,15 +98,17 @@ public enum NPY {
         guard let descrValue = dict["descr"] else { throw LexicellError(".npy header has no 'descr' (dtype) field", file: path) }
         let descr = unquote(descrValue)
         guard descr == "<f4" || descr == "<f8" else {
-            throw LexicellError(".npy header field 'descr': dtype \(descrValue) is not supported; expected little-endian float32 '<f4' or float64 '<f8' (convert with arr.astype('<f4'))",
-                                file: path)
+            throw LexicellError(
+                ".npy header field 'descr': dtype \(descrValue) is not supported; expected little-endian float32 '<f4' or float64 '<f8' (convert with arr.astype('<f4'))",
+                file: path)
         }
         guard let orderValue = dict["fortran_order"] else {
             throw LexicellError(".npy header has no 'fortran_order' field", file: path)
         }
         guard orderValue == "False" else {
-            throw LexicellError(".npy header field 'fortran_order': \(orderValue), expected False (C order; save np.ascontiguousarray(arr))",
-                                file: path)
+            throw LexicellError(
+                ".npy header field 'fortran_order': \(orderValue), expected False (C order; save np.ascontiguousarray(arr))",
+                file: path)
         }
         guard let shapeValue = dict["shape"] else { throw LexicellError(".npy header has no 'shape' field", file: path) }
         guard shapeValue.hasPrefix("("), shapeValue.hasSuffix(")") else {
@@ -112,8 +119,9 @@ public enum NPY {
             let t = part.trimmingCharacters(in: .whitespaces)
             if t.isEmpty { continue }  // trailing comma of a 1-tuple or before ")"
             guard !t.isEmpty, t.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int(t) else {
-                throw LexicellError(".npy header field 'shape': entry \"\(t.prefix(40))\" is not a non-negative integer that fits in 64 bits",
-                                    file: path)
+                throw LexicellError(
+                    ".npy header field 'shape': entry \"\(t.prefix(40))\" is not a non-negative integer that fits in 64 bits",
+                    file: path)
             }
             shape.append(n)
         }

@@ -31,8 +31,10 @@ public enum OutputDirectory {
     /// Runs `write(tempDir)` to fill a fresh temporary folder, then puts it at `path`.
     /// `inputs` are the run's input paths: `path` may neither equal nor contain any of them.
     @discardableResult
-    public static func commit(to path: String, force: Bool = false, inputs: [String] = [],
-                              write: (String) throws -> Void) throws -> Result {
+    public static func commit(
+        to path: String, force: Bool = false, inputs: [String] = [],
+        write: (String) throws -> Void
+    ) throws -> Result {
         let fm = FileManager.default
         let target = absolute(path)
         let name = (target as NSString).lastPathComponent
@@ -60,7 +62,9 @@ public enum OutputDirectory {
             existing = .foreign("a file")
         } else if fm.fileExists(atPath: target + "/" + marker) {
             let added = filesNotWritten(in: target)
-            existing = added.isEmpty ? .lexicellOutput
+            existing =
+                added.isEmpty
+                ? .lexicellOutput
                 : .foreign("a Lexicell output to which other files were added (\(added.prefix(3).joined(separator: ", "))\(added.count > 3 ? ", …" : ""))")
         } else if ((try? fm.contentsOfDirectory(atPath: target)) ?? ["?"]).isEmpty {
             existing = .emptyFolder
@@ -68,8 +72,9 @@ public enum OutputDirectory {
             existing = .foreign("a folder Lexicell did not write (it has no \(marker) file)")
         }
         if case .foreign(let what) = existing, !force {
-            throw LexicellError("the output path exists and is \(what); refusing to replace it. Choose another --out, or pass --force to move it aside (to \(name).replaced-<time>) and write here",
-                                file: path)
+            throw LexicellError(
+                "the output path exists and is \(what); refusing to replace it. Choose another --out, or pass --force to move it aside (to \(name).replaced-<time>) and write here",
+                file: path)
         }
 
         // Write everything into the temporary sibling.
@@ -109,8 +114,9 @@ public enum OutputDirectory {
             try? fm.removeItem(atPath: old)
             result.replacedLexicellOutput = true
         case .foreign:
-            let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!,
-                                                   formatOptions: [.withYear, .withMonth, .withDay, .withTime])
+            let stamp = ISO8601DateFormatter.string(
+                from: Date(), timeZone: TimeZone(identifier: "UTC")!,
+                formatOptions: [.withYear, .withMonth, .withDay, .withTime])
             var aside = target + ".replaced-" + stamp
             var n = 1
             while lexists(aside) { n += 1; aside = target + ".replaced-\(stamp)-\(n)" }
@@ -165,8 +171,9 @@ public enum OutputDirectory {
         for input in inputs {
             let inPath = resolved(input)
             if inPath == out || inPath.hasPrefix(out == "/" ? "/" : out + "/") {
-                throw LexicellError("the output folder \(inPath == out ? "is" : "contains") the input \(input); writing there would replace it. Choose another --out",
-                                    file: shown)
+                throw LexicellError(
+                    "the output folder \(inPath == out ? "is" : "contains") the input \(input); writing there would replace it. Choose another --out",
+                    file: shown)
             }
         }
     }
@@ -179,7 +186,8 @@ public enum OutputDirectory {
     /// The marker: who wrote the folder and, once written, the files it holds (so files added later by
     /// someone else are noticed and never deleted).
     private static func writeMarker(in dir: String, manifest: [String]? = nil) throws {
-        var text = "This folder was written by Lexicell (pid \(getpid()), \(ISO8601DateFormatter().string(from: Date()))).\nLexicell replaces it as a whole when the same output path is used again.\n"
+        var text =
+            "This folder was written by Lexicell (pid \(getpid()), \(ISO8601DateFormatter().string(from: Date()))).\nLexicell replaces it as a whole when the same output path is used again.\n"
         if let manifest { text += "files:\n" + manifest.map { $0 + "\n" }.joined() }
         try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/" + marker))
     }
@@ -195,7 +203,8 @@ public enum OutputDirectory {
     /// Files in a Lexicell output that its marker's manifest does not list (added by someone else).
     static func filesNotWritten(in dir: String) -> [String] {
         guard let text = try? String(contentsOfFile: dir + "/" + marker, encoding: .utf8),
-              let start = text.range(of: "\nfiles:\n") else { return [] }
+            let start = text.range(of: "\nfiles:\n")
+        else { return [] }
         let listed = Set(text[start.upperBound...].split(separator: "\n").map(String.init))
         return relativeFiles(in: dir).filter { !listed.contains($0) }
     }
@@ -211,8 +220,9 @@ public enum OutputDirectory {
     /// Removes a temporary or set-aside folder of ours; refuses one without the marker.
     private static func removeOurs(_ path: String, shown: String) throws {
         guard isLexicellOutput(path) else {
-            throw LexicellError("\(path) is in the way of the output and was not written by Lexicell (no \(marker)); move it away",
-                                file: shown)
+            throw LexicellError(
+                "\(path) is in the way of the output and was not written by Lexicell (no \(marker)); move it away",
+                file: shown)
         }
         try FileManager.default.removeItem(atPath: path)
     }

@@ -119,7 +119,11 @@ public enum NumberParser {
         guard i == end else { return nil }
         var v = Double(mantissa)
         if exp10 != 0 {
-            if exp10 > 0 && exp10 <= 22 { v *= pow10[exp10] } else if exp10 < 0 && exp10 >= -22 { v /= pow10[-exp10] } else {
+            if exp10 > 0 && exp10 <= 22 {
+                v *= pow10[exp10]
+            } else if exp10 < 0 && exp10 >= -22 {
+                v /= pow10[-exp10]
+            } else {
                 // Rare: fall back to the standard library's correctly rounded parse.
                 let s = String(decoding: UnsafeBufferPointer(rebasing: p[range]), as: UTF8.self)
                 return Double(s)
@@ -133,8 +137,10 @@ public enum NumberParser {
 
 /// Splits a delimited line into field ranges, honouring double quotes ("a,b" and "" escapes).
 public enum FieldSplitter {
-    public static func split(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, delimiter: UInt8,
-                             into fields: inout [Range<Int>]) {
+    public static func split(
+        _ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, delimiter: UInt8,
+        into fields: inout [Range<Int>]
+    ) {
         fields.removeAll(keepingCapacity: true)
         var i = range.lowerBound
         let end = range.upperBound
@@ -142,7 +148,9 @@ public enum FieldSplitter {
         var inQuotes = false
         while i < end {
             let c = p[i]
-            if c == 0x22 { inQuotes.toggle() } else if c == delimiter && !inQuotes {
+            if c == 0x22 {
+                inQuotes.toggle()
+            } else if c == delimiter && !inQuotes {
                 fields.append(start..<i)
                 start = i + 1
             }
@@ -172,4 +180,3 @@ public enum FieldSplitter {
         }
     }
 }
-

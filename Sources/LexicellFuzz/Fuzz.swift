@@ -67,49 +67,51 @@ enum Harness {
 }
 
 #if FUZZING
-@_cdecl("LLVMFuzzerTestOneInput")
-public func lexicellFuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    Harness.run(Harness.target, UnsafeBufferPointer(start: data, count: size))
-    return 0
-}
-
-/// libFuzzer's driver, entered from the executable's main: SwiftPM links an executable target with
-/// `main` bound to `<module>_main`, so libFuzzer's own `main` is not used.
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
-                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
-
-@_cdecl("LexicellFuzz_main")
-public func lexicellFuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    var count = argc
-    var vector = argv
-    return LLVMFuzzerRunDriver(&count, &vector, lexicellFuzzOne)
-}
-#else
-@main
-struct Replay {
-    static func main() {
-        let args = Array(CommandLine.arguments.dropFirst())
-        guard args.count >= 2 else {
-            print("usage: LexicellFuzz <mtx|csv|labels|npy|lxge|h5ad> <file or folder>…  (replays inputs through the fuzz harness)")
-            exit(2)
-        }
-        var files = [String]()
-        for a in args.dropFirst() {
-            var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: a, isDirectory: &isDir), isDir.boolValue {
-                files += ((try? FileManager.default.contentsOfDirectory(atPath: a)) ?? []).sorted().map { a + "/" + $0 }
-            } else {
-                files.append(a)
-            }
-        }
-        var parsed = 0
-        for f in files {
-            let bytes = [UInt8]((try? Data(contentsOf: URL(fileURLWithPath: f))) ?? Data())
-            if bytes.withUnsafeBufferPointer({ Harness.run(args[0], $0) }) { parsed += 1 }
-        }
-        print("\(files.count) inputs, \(parsed) parsed, \(files.count - parsed) refused with a LexicellError, no crash")
+    @_cdecl("LLVMFuzzerTestOneInput")
+    public func lexicellFuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+        Harness.run(Harness.target, UnsafeBufferPointer(start: data, count: size))
+        return 0
     }
-}
+
+    /// libFuzzer's driver, entered from the executable's main: SwiftPM links an executable target with
+    /// `main` bound to `<module>_main`, so libFuzzer's own `main` is not used.
+    @_silgen_name("LLVMFuzzerRunDriver")
+    func LLVMFuzzerRunDriver(
+        _ argc: UnsafeMutablePointer<CInt>,
+        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+        _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+    ) -> CInt
+
+    @_cdecl("LexicellFuzz_main")
+    public func lexicellFuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+        var count = argc
+        var vector = argv
+        return LLVMFuzzerRunDriver(&count, &vector, lexicellFuzzOne)
+    }
+#else
+    @main
+    struct Replay {
+        static func main() {
+            let args = Array(CommandLine.arguments.dropFirst())
+            guard args.count >= 2 else {
+                print("usage: LexicellFuzz <mtx|csv|labels|npy|lxge|h5ad> <file or folder>…  (replays inputs through the fuzz harness)")
+                exit(2)
+            }
+            var files = [String]()
+            for a in args.dropFirst() {
+                var isDir: ObjCBool = false
+                if FileManager.default.fileExists(atPath: a, isDirectory: &isDir), isDir.boolValue {
+                    files += ((try? FileManager.default.contentsOfDirectory(atPath: a)) ?? []).sorted().map { a + "/" + $0 }
+                } else {
+                    files.append(a)
+                }
+            }
+            var parsed = 0
+            for f in files {
+                let bytes = [UInt8]((try? Data(contentsOf: URL(fileURLWithPath: f))) ?? Data())
+                if bytes.withUnsafeBufferPointer({ Harness.run(args[0], $0) }) { parsed += 1 }
+            }
+            print("\(files.count) inputs, \(parsed) parsed, \(files.count - parsed) refused with a LexicellError, no crash")
+        }
+    }
 #endif

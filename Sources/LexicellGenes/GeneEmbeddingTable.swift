@@ -40,13 +40,16 @@ public struct GeneEmbeddingTable: Sendable {
             var rng = SeededGenerator(seed: Digest.fnv1a(Array(s.utf8), seed: seed ^ 0x5bd1_e995_1234_5678))
             for j in 0..<dimension { values[i * dimension + j] = Float(rng.nextGaussian()) }
         }
-        return try GeneEmbeddingTable(symbols: symbols, vectors: DenseMatrix(rows: symbols.count, cols: dimension, values: values),
-                                      modelIdentity: "random:seed=\(seed):dim=\(dimension)")
+        return try GeneEmbeddingTable(
+            symbols: symbols, vectors: DenseMatrix(rows: symbols.count, cols: dimension, values: values),
+            modelIdentity: "random:seed=\(seed):dim=\(dimension)")
     }
 
     /// Embeds the texts of `symbols` with `embedder` (only symbols with a text are kept).
-    public static func embed(_ texts: GeneTexts, symbols: [String]? = nil, with embedder: TextEmbedder,
-                             progress: ProgressLine? = nil) throws -> GeneEmbeddingTable {
+    public static func embed(
+        _ texts: GeneTexts, symbols: [String]? = nil, with embedder: TextEmbedder,
+        progress: ProgressLine? = nil
+    ) throws -> GeneEmbeddingTable {
         let wanted = (symbols ?? texts.symbols).filter { texts.contains($0) }
         let unique = Array(NSOrderedSet(array: wanted)) as! [String]
         let vectors = try embedder.embed(unique.map { texts.text(for: $0)! }, progress: progress)
@@ -76,12 +79,14 @@ public struct GeneEmbeddingTable: Sendable {
                     firstLineNumber = line.number
                     delimiter = Table.guessDelimiter(bytes[line.range])
                     FieldSplitter.split(p, line.range, delimiter: delimiter, into: &fields)
-                    if fields.count > 1 && NumberParser.double(p, fields[1]) == nil { continue } // header
+                    if fields.count > 1 && NumberParser.double(p, fields[1]) == nil { continue }  // header
                 }
                 FieldSplitter.split(p, line.range, delimiter: delimiter, into: &fields)
                 let d = fields.count - 1
                 guard d >= 1 else { throw LexicellError("expected a symbol followed by numbers", file: path, line: line.number) }
-                if dim < 0 { dim = d } else if d != dim {
+                if dim < 0 {
+                    dim = d
+                } else if d != dim {
                     throw LexicellError("vector has \(d) values but earlier lines have \(dim) (mixed dimensions)", file: path, line: line.number)
                 }
                 symbols.append(FieldSplitter.string(p, fields[0]))
@@ -95,8 +100,9 @@ public struct GeneEmbeddingTable: Sendable {
         }
         guard dim > 0 else { throw LexicellError("no gene vectors in file", file: path) }
         do {
-            return try GeneEmbeddingTable(symbols: symbols, vectors: DenseMatrix(rows: symbols.count, cols: dim, values: values),
-                                          modelIdentity: "file:\((path as NSString).lastPathComponent)")
+            return try GeneEmbeddingTable(
+                symbols: symbols, vectors: DenseMatrix(rows: symbols.count, cols: dim, values: values),
+                modelIdentity: "file:\((path as NSString).lastPathComponent)")
         } catch let e as LexicellError {
             throw LexicellError(e.message, file: path)
         }
@@ -125,8 +131,9 @@ public struct GeneEmbeddingTable: Sendable {
         for i in 0..<8 { len |= UInt64(bytes[start + i]) << (8 * UInt64(i)) }
         let hStart = start + 8
         guard len <= UInt64(bytes.count - hStart) else {
-            throw LexicellError(".lxge: header length field says \(len) bytes but only \(bytes.count - hStart) bytes follow it (truncated or corrupt file)",
-                                file: path)
+            throw LexicellError(
+                ".lxge: header length field says \(len) bytes but only \(bytes.count - hStart) bytes follow it (truncated or corrupt file)",
+                file: path)
         }
         let hEnd = hStart + Int(len)
         let header: Header
@@ -138,30 +145,37 @@ public struct GeneEmbeddingTable: Sendable {
             throw LexicellError(".lxge header field 'dimension': \(header.dimension), expected a positive vector length", file: path)
         }
         guard header.symbols.count == header.count else {
-            throw LexicellError(".lxge header field 'symbols': \(header.symbols.count) symbols but 'count' is \(header.count); expected one symbol per vector",
-                                file: path)
+            throw LexicellError(
+                ".lxge header field 'symbols': \(header.symbols.count) symbols but 'count' is \(header.count); expected one symbol per vector",
+                file: path)
         }
         let found = bytes.count - hEnd
         let (values, o1) = header.count.multipliedReportingOverflow(by: header.dimension)
         let (need, o2) = values.multipliedReportingOverflow(by: 4)
         guard !o1 && !o2 else {
-            throw LexicellError(".lxge header fields 'count' × 'dimension': \(header.count) × \(header.dimension) × 4 bytes overflows; the file has \(found) bytes of vectors",
-                                file: path)
+            throw LexicellError(
+                ".lxge header fields 'count' × 'dimension': \(header.count) × \(header.dimension) × 4 bytes overflows; the file has \(found) bytes of vectors",
+                file: path)
         }
         guard found == need else {
-            throw LexicellError(".lxge: expected \(need) bytes of vectors for 'count' \(header.count) × 'dimension' \(header.dimension) (Float32), found \(found) (\(found < need ? "truncated file" : "trailing bytes"))",
-                                file: path)
+            throw LexicellError(
+                ".lxge: expected \(need) bytes of vectors for 'count' \(header.count) × 'dimension' \(header.dimension) (Float32), found \(found) (\(found < need ? "truncated file" : "trailing bytes"))",
+                file: path)
         }
         var floats = [Float](repeating: 0, count: values)
-        floats.withUnsafeMutableBytes { dst in bytes.withUnsafeBytes { src in dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[hEnd..<(hEnd + need)])) } }
+        floats.withUnsafeMutableBytes { dst in
+            bytes.withUnsafeBytes { src in dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[hEnd..<(hEnd + need)])) }
+        }
         for i in floats.indices { floats[i] = Float(bitPattern: UInt32(littleEndian: floats[i].bitPattern)) }
         if let bad = floats.firstIndex(where: { !$0.isFinite }) {
-            throw LexicellError(".lxge: vector of '\(header.symbols[bad / header.dimension])' (gene \(bad / header.dimension + 1)) has \(floats[bad]) at position \(bad % header.dimension + 1); expected finite numbers",
-                                file: path)
+            throw LexicellError(
+                ".lxge: vector of '\(header.symbols[bad / header.dimension])' (gene \(bad / header.dimension + 1)) has \(floats[bad]) at position \(bad % header.dimension + 1); expected finite numbers",
+                file: path)
         }
         do {
-            return try GeneEmbeddingTable(symbols: header.symbols, vectors: DenseMatrix(rows: header.count, cols: header.dimension, values: floats),
-                                          modelIdentity: header.modelIdentity)
+            return try GeneEmbeddingTable(
+                symbols: header.symbols, vectors: DenseMatrix(rows: header.count, cols: header.dimension, values: floats),
+                modelIdentity: header.modelIdentity)
         } catch let e as LexicellError {
             throw LexicellError(".lxge header field 'symbols': " + e.message, file: path)
         }

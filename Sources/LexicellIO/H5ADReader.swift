@@ -38,8 +38,9 @@ enum H5ADReader {
         }
         var columns = [String: [String]]()
         for name in obs.columns { columns[name] = try obs.column(name) }
-        return Dataset(expression: ExpressionMatrix(values: values, genes: variables.index, cells: obs.index),
-                       obs: columns, obsColumns: obs.columns)
+        return Dataset(
+            expression: ExpressionMatrix(values: values, genes: variables.index, cells: obs.index),
+            obs: columns, obsColumns: obs.columns)
     }
 
     /// One obs column and the cell names, without reading the matrix.
@@ -111,14 +112,16 @@ enum H5ADReader {
         let indexCount = try indicesObject.elementCount(memorySize: MemoryLayout<Int64>.stride, maxRank: 1)
         let pointerCount = try indptrObject.elementCount(memorySize: MemoryLayout<Int64>.stride, maxRank: 1)
         guard pointerCount == major + 1 else {
-            throw m.error("\(shapeName) attribute says \(shape[0]) × \(shape[1]) (\(major) \(majorName)) but indptr has \(pointerCount) entries, expected \(major + 1)")
+            throw m.error(
+                "\(shapeName) attribute says \(shape[0]) × \(shape[1]) (\(major) \(majorName)) but indptr has \(pointerCount) entries, expected \(major + 1)")
         }
         guard nnz == indexCount else {
             throw m.error("data has \(nnz) values but indices has \(indexCount); expected the same length (one column index per stored value)")
         }
         let indptr64 = try indptrObject.readNumbers(Int64.self)
         guard indptr64.first == 0, indptr64.last == Int64(nnz) else {
-            throw m.error("indptr must run from 0 to \(nnz) (the number of stored values in data); it runs from \(indptr64.first ?? -1) to \(indptr64.last ?? -1)")
+            throw m.error(
+                "indptr must run from 0 to \(nnz) (the number of stored values in data); it runs from \(indptr64.first ?? -1) to \(indptr64.last ?? -1)")
         }
         var indptr = [Int](repeating: 0, count: indptr64.count)
         for i in 0..<indptr64.count {

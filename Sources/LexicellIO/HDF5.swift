@@ -26,14 +26,16 @@ final class H5File {
         guard H5Fis_hdf5(path) > 0 else {
             throw LexicellError("not an HDF5 file (an .h5ad file is HDF5; check the file is complete and not gzipped)", file: path)
         }
-        let id = H5Fopen(path, 0 /* H5F_ACC_RDONLY */, defaultPlist)
+        let readOnly: UInt32 = 0  // H5F_ACC_RDONLY
+        let id = H5Fopen(path, readOnly, defaultPlist)
         guard id >= 0 else { throw LexicellError("HDF5 could not open the file", file: path) }
         return H5File(id: id, path: path)
     }
 
     static func create(_ path: String) throws -> H5File {
         _ = HDF5.ready
-        let id = H5Fcreate(path, 2 /* H5F_ACC_TRUNC */, defaultPlist, defaultPlist)
+        let truncate: UInt32 = 2  // H5F_ACC_TRUNC
+        let id = H5Fcreate(path, truncate, defaultPlist, defaultPlist)
         guard id >= 0 else { throw LexicellError("HDF5 could not create the file", file: path) }
         return H5File(id: id, path: path)
     }
@@ -82,8 +84,9 @@ final class H5Object {
         guard has(name) else { throw error("has no \"\(name)\"") }
         let child = H5Oopen(id, name, defaultPlist)
         guard child >= 0 else {
-            throw LexicellError("\(childPath(name)): cannot open it (libhdf5 rejects its object header; the file is corrupt or written by an incompatible tool)",
-                                file: file.path)
+            throw LexicellError(
+                "\(childPath(name)): cannot open it (libhdf5 rejects its object header; the file is corrupt or written by an incompatible tool)",
+                file: file.path)
         }
         return H5Object(id: child, file: file, path: childPath(name))
     }
@@ -170,8 +173,9 @@ final class H5Object {
     func elementCount(memorySize: Int, maxRank: Int? = nil) throws -> Int {
         let space = H5Dget_space(id); defer { H5Sclose(space) }
         let ftype = H5Dget_type(id); defer { H5Tclose(ftype) }
-        return try HDF5.checkExtent(space: space, fileType: ftype, storage: H5Dget_storage_size(id),
-                                    dataset: id, memorySize: memorySize, maxRank: maxRank, what: "dataset", owner: self)
+        return try HDF5.checkExtent(
+            space: space, fileType: ftype, storage: H5Dget_storage_size(id),
+            dataset: id, memorySize: memorySize, maxRank: maxRank, what: "dataset", owner: self)
     }
 
     var typeClass: H5T_class_t {
@@ -360,10 +364,11 @@ struct H5Readable {
         }
         // Extent and byte counts before allocating (a buffer element is at most 8 bytes, or a fixed string's size).
         let elementBytes = max(8, H5Tget_class(ftype) == H5T_STRING && H5Tis_variable_str(ftype) <= 0 ? H5Tget_size(ftype) : 8)
-        let n = try HDF5.checkExtent(space: sp, fileType: ftype,
-                                     storage: isAttribute ? H5Aget_storage_size(id) : H5Dget_storage_size(id),
-                                     dataset: isAttribute ? nil : id, memorySize: elementBytes, maxRank: 1,
-                                     what: name, owner: owner)
+        let n = try HDF5.checkExtent(
+            space: sp, fileType: ftype,
+            storage: isAttribute ? H5Aget_storage_size(id) : H5Dget_storage_size(id),
+            dataset: isAttribute ? nil : id, memorySize: elementBytes, maxRank: 1,
+            what: name, owner: owner)
         var elementType = ftype
         var ownsElement = false
         if let field {
@@ -415,12 +420,13 @@ struct H5Readable {
                 _ = buffer.withUnsafeMutableBytes { H5Dvlen_reclaim(mtype, sp, defaultPlist, $0.baseAddress) }
                 return .strings(strings)
             }
-            return .strings((0..<n).map { i in
-                var slice = buffer[(i * size)..<((i + 1) * size)]
-                if let z = slice.firstIndex(of: 0) { slice = slice[..<z] }
-                while let last = slice.last, last == 0x20 { slice = slice.dropLast() }
-                return String(decoding: slice, as: UTF8.self)
-            })
+            return .strings(
+                (0..<n).map { i in
+                    var slice = buffer[(i * size)..<((i + 1) * size)]
+                    if let z = slice.firstIndex(of: 0) { slice = slice[..<z] }
+                    while let last = slice.last, last == 0x20 { slice = slice.dropLast() }
+                    return String(decoding: slice, as: UTF8.self)
+                })
         case H5T_INTEGER, H5T_FLOAT:
             let values: [Double] = buffer.withUnsafeBytes { raw in
                 (0..<n).map { raw.loadUnaligned(fromByteOffset: $0 * size, as: Double.self) }
@@ -428,14 +434,15 @@ struct H5Readable {
             return .numbers(values, isInteger: cls == H5T_INTEGER)
         default:
             var nameBuf = [CChar](repeating: 0, count: 256)
-            return .enumNames(try (0..<n).map { i in
-                let ok = buffer.withUnsafeBytes { raw in
-                    H5Tenum_nameof(memElement, raw.baseAddress! + i * size, &nameBuf, 256)
-                }
-                guard ok >= 0 else { throw owner.error("\(what): value \(i) is not a member of its enum type") }
-                let s = String(cString: nameBuf)
-                return s == "TRUE" ? "True" : s == "FALSE" ? "False" : s
-            })
+            return .enumNames(
+                try (0..<n).map { i in
+                    let ok = buffer.withUnsafeBytes { raw in
+                        H5Tenum_nameof(memElement, raw.baseAddress! + i * size, &nameBuf, 256)
+                    }
+                    guard ok >= 0 else { throw owner.error("\(what): value \(i) is not a member of its enum type") }
+                    let s = String(cString: nameBuf)
+                    return s == "TRUE" ? "True" : s == "FALSE" ? "False" : s
+                })
         }
     }
 }
@@ -465,8 +472,10 @@ extension HDF5 {
     /// machine's memory; and, for datasets, declared data larger than what the file stores: unfiltered
     /// data must be fully stored, deflate-compressed data can shrink at most ~1032:1. Virtual and external
     /// storage are refused (they read other files).
-    static func checkExtent(space: hid_t, fileType: hid_t, storage: hsize_t, dataset: hid_t?, memorySize: Int,
-                            maxRank: Int?, what: String, owner: H5Object) throws -> Int {
+    static func checkExtent(
+        space: hid_t, fileType: hid_t, storage: hsize_t, dataset: hid_t?, memorySize: Int,
+        maxRank: Int?, what: String, owner: H5Object
+    ) throws -> Int {
         let kind = H5Sget_simple_extent_type(space)
         if kind == H5S_NULL { return 0 }
         let rank = Int(H5Sget_simple_extent_ndims(space))
@@ -486,7 +495,9 @@ extension HDF5 {
         }
         let (bytes, o1) = n.multipliedReportingOverflow(by: max(1, memorySize))
         guard !o1, bytes <= memoryLimit else {
-            throw owner.error("\(what): shape \(dims) would need \(o1 ? "more than 2^63" : String(bytes)) bytes in memory, more than this machine's \(memoryLimit) (corrupt or lying header?)")
+            throw owner.error(
+                "\(what): shape \(dims) would need \(o1 ? "more than 2^63" : String(bytes)) bytes in memory, more than this machine's \(memoryLimit) (corrupt or lying header?)"
+            )
         }
         guard n > 0 else { return n }
         guard let dataset else {
@@ -520,7 +531,9 @@ extension HDF5 {
         if ratio > 0 {
             let (limit, o3) = stored.multipliedReportingOverflow(by: ratio)
             if o2 || (!o3 && declared > limit) {
-                throw owner.error("\(what): shape \(dims) declares \(o2 ? "more than 2^63" : String(declared)) bytes but the file stores \(stored) bytes for it\(ratio > 1 ? " (compressed at most \(ratio - 68):1)" : ""); the file is truncated or its header corrupt")
+                throw owner.error(
+                    "\(what): shape \(dims) declares \(o2 ? "more than 2^63" : String(declared)) bytes but the file stores \(stored) bytes for it\(ratio > 1 ? " (compressed at most \(ratio - 68):1)" : ""); the file is truncated or its header corrupt"
+                )
             }
         }
         return n

@@ -27,8 +27,10 @@ public struct LabelTable: Sendable {
     ///
     /// Refused: a barcode listed twice (both line numbers are named), and, unless `allowUnassignedLabel`,
     /// a label equal to `LabelTable.unassigned`.
-    public static func read(path: String, barcodeColumn: String? = nil, labelColumn: String,
-                            delimiter: UInt8? = nil, allowUnassignedLabel: Bool = false) throws -> LabelTable {
+    public static func read(
+        path: String, barcodeColumn: String? = nil, labelColumn: String,
+        delimiter: UInt8? = nil, allowUnassignedLabel: Bool = false
+    ) throws -> LabelTable {
         let bytes = try FileData.read(path)
         var barcodes = [String](), labels = [String]()
         var header = [String]()
@@ -66,13 +68,17 @@ public struct LabelTable: Sendable {
                 let barcode = FieldSplitter.string(p, fields[barcodeIndex])
                 let label = FieldSplitter.string(p, fields[labelIndex])
                 if let previous = firstSeen[barcode] {
-                    let same = labels[previous] == label ? "the same label \"\(label)\"" : "label \"\(label)\" (line \(lineNumbers[previous]) says \"\(labels[previous])\")"
-                    throw LexicellError("barcode \"\(barcode)\" appears again with \(same); it was first on line \(lineNumbers[previous]). Each barcode must appear once",
-                                        file: path, line: line.number)
+                    let same =
+                        labels[previous] == label
+                        ? "the same label \"\(label)\"" : "label \"\(label)\" (line \(lineNumbers[previous]) says \"\(labels[previous])\")"
+                    throw LexicellError(
+                        "barcode \"\(barcode)\" appears again with \(same); it was first on line \(lineNumbers[previous]). Each barcode must appear once",
+                        file: path, line: line.number)
                 }
                 if !allowUnassignedLabel && label == Self.unassigned {
-                    throw LexicellError("column \"\(header[labelIndex])\": the class \"\(Self.unassigned)\" (barcode \"\(barcode)\") is Lexicell's abstention marker for cells it declines to classify; rename that class (e.g. \"Unassigned_type\") or leave those cells' labels empty",
-                                        file: path, line: line.number)
+                    throw LexicellError(
+                        "column \"\(header[labelIndex])\": the class \"\(Self.unassigned)\" (barcode \"\(barcode)\") is Lexicell's abstention marker for cells it declines to classify; rename that class (e.g. \"Unassigned_type\") or leave those cells' labels empty",
+                        file: path, line: line.number)
                 }
                 firstSeen[barcode] = barcodes.count
                 barcodes.append(barcode)
@@ -92,13 +98,15 @@ public struct LabelTable: Sendable {
         var first = [String: Int](minimumCapacity: cells.count)
         for (i, c) in cells.enumerated() {
             if let j = first[c] {
-                throw LexicellError("obs index: cell \"\(c)\" appears twice (rows \(j) and \(i), 0-based); each cell name must be unique (anndata: adata.obs_names_make_unique())",
-                                    file: path)
+                throw LexicellError(
+                    "obs index: cell \"\(c)\" appears twice (rows \(j) and \(i), 0-based); each cell name must be unique (anndata: adata.obs_names_make_unique())",
+                    file: path)
             }
             first[c] = i
             if !allowUnassignedLabel && values[i] == unassigned {
-                throw LexicellError("obs column \"\(column)\", row \(i) (cell \"\(c)\"): the class \"\(unassigned)\" is Lexicell's abstention marker for cells it declines to classify; rename that class or leave those labels missing",
-                                    file: path)
+                throw LexicellError(
+                    "obs column \"\(column)\", row \(i) (cell \"\(c)\"): the class \"\(unassigned)\" is Lexicell's abstention marker for cells it declines to classify; rename that class or leave those labels missing",
+                    file: path)
             }
         }
         return LabelTable(source: path, barcodes: cells, labels: values)
@@ -109,8 +117,9 @@ public struct LabelTable: Sendable {
         if let i = header.firstIndex(of: spec) { return i }
         if let i = header.firstIndex(where: { $0.lowercased() == spec.lowercased() }) { return i }
         if let n = Int(spec), n >= 1, n <= header.count { return n - 1 }
-        throw LexicellError("no \(role) column \"\(spec)\"; the header has: \(header.map { "\"\($0)\"" }.joined(separator: ", "))",
-                            file: path, line: 1)
+        throw LexicellError(
+            "no \(role) column \"\(spec)\"; the header has: \(header.map { "\"\($0)\"" }.joined(separator: ", "))",
+            file: path, line: 1)
     }
 
     /// The label of each cell. Exact barcode matches first; cells left unmatched are then tried with R's
@@ -137,8 +146,9 @@ public struct LabelTable: Sendable {
             unmatched = try unmatched.filter { c in
                 guard let candidates = loose[Self.normalised(cells[c])] else { return true }
                 if candidates.count > 1, Set(candidates.map { labels[$0] }).count > 1 {
-                    throw LexicellError("cell \"\(cells[c])\" of \((cellsFile as NSString).lastPathComponent) matches several label barcodes once R's name mangling is undone (\(candidates.prefix(3).map { "\"\(barcodes[$0])\" → \"\(labels[$0])\"" }.joined(separator: ", "))); rename the cells or the barcodes so each cell matches one",
-                                        file: source)
+                    throw LexicellError(
+                        "cell \"\(cells[c])\" of \((cellsFile as NSString).lastPathComponent) matches several label barcodes once R's name mangling is undone (\(candidates.prefix(3).map { "\"\(barcodes[$0])\" → \"\(labels[$0])\"" }.joined(separator: ", "))); rename the cells or the barcodes so each cell matches one",
+                        file: source)
                 }
                 out[c] = labels[candidates[0]]
                 normalisedMatches += 1
@@ -149,20 +159,23 @@ public struct LabelTable: Sendable {
         var seenCell = [String: Int](minimumCapacity: cells.count)
         for (c, cell) in cells.enumerated() {
             if let first = seenCell[cell] {
-                throw LexicellError("cell \"\(cell)\" appears twice (cells \(first + 1) and \(c + 1)); cell names must be unique to join labels",
-                                    file: cellsFile)
+                throw LexicellError(
+                    "cell \"\(cell)\" appears twice (cells \(first + 1) and \(c + 1)); cell names must be unique to join labels",
+                    file: cellsFile)
             }
             seenCell[cell] = c
         }
         let matched = cells.count - unmatched.count
         guard matched > 0 else {
-            throw LexicellError("no label matches any cell of \((cellsFile as NSString).lastPathComponent): label barcodes look like \"\(barcodes.first ?? "")\", cells look like \"\(cells.first ?? "")\"",
-                                file: source)
+            throw LexicellError(
+                "no label matches any cell of \((cellsFile as NSString).lastPathComponent): label barcodes look like \"\(barcodes.first ?? "")\", cells look like \"\(cells.first ?? "")\"",
+                file: source)
         }
         // Missing labels ("") count as matched cells without a label.
         for c in 0..<out.count where out[c] == "" { out[c] = nil }
-        return LabelJoin(labels: out, matched: matched, normalisedMatches: normalisedMatches,
-                         unmatched: unmatched.count, unmatchedExamples: unmatched.prefix(5).map { cells[$0] })
+        return LabelJoin(
+            labels: out, matched: matched, normalisedMatches: normalisedMatches,
+            unmatched: unmatched.count, unmatchedExamples: unmatched.prefix(5).map { cells[$0] })
     }
 
     static func normalised(_ s: String) -> String {

@@ -99,7 +99,11 @@ private final class Prefetcher: @unchecked Sendable {
                 condition.lock()
                 while ready.count >= 2 && !cancelled { condition.wait() }
                 if cancelled { condition.unlock(); return }
-                if let error { failure = error; done = true } else if n == 0 { done = true } else {
+                if let error {
+                    failure = error; done = true
+                } else if n == 0 {
+                    done = true
+                } else {
                     chunk.removeSubrange(n...)
                     ready.append(chunk)
                 }

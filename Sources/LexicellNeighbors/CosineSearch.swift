@@ -23,8 +23,10 @@ extension NearestNeighbors {
     /// Similarities come from BLAS a block of `blockRows` query rows at a time (memory: blockRows × reference
     /// floats); the top-k selection of each block's rows is split over `threads`. `k` is capped at the reference
     /// size; k = 0 or an empty reference gives an empty list. Ties keep the lower reference index first.
-    public static func cosine(query: DenseMatrix, normalizedReference reference: DenseMatrix, k requested: Int,
-                              blockRows: Int = 1024, threads: Int = 2) -> NeighborList {
+    public static func cosine(
+        query: DenseMatrix, normalizedReference reference: DenseMatrix, k requested: Int,
+        blockRows: Int = 1024, threads: Int = 2
+    ) -> NeighborList {
         precondition(query.cols == reference.cols, "cosine search: query has \(query.cols) dimensions, reference \(reference.cols)")
         let k = min(max(requested, 0), reference.rows)
         let n = reference.rows
@@ -42,8 +44,9 @@ extension NearestNeighbors {
                             var start = 0
                             while start < query.rows {
                                 let rows = min(block, query.rows - start)
-                                LinearAlgebra.gemm(qp.baseAddress! + start * query.cols, rowsA: rows, colsA: query.cols, transposeA: false,
-                                                   rp.baseAddress!, rowsB: n, colsB: reference.cols, transposeB: true, into: prod)
+                                LinearAlgebra.gemm(
+                                    qp.baseAddress! + start * query.cols, rowsA: rows, colsA: query.cols, transposeA: false,
+                                    rp.baseAddress!, rowsB: n, colsB: reference.cols, transposeB: true, into: prod)
                                 let workers = max(1, min(threads, rows))
                                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                                     for r in (rows * w / workers)..<(rows * (w + 1) / workers) {

@@ -55,8 +55,9 @@ public enum NearestNeighbors {
                             var start = 0
                             while start < n {
                                 let rows = min(block, n - start)
-                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(d),
-                                            1, x0 + start * d, Int32(d), x0, Int32(d), 0, prod, Int32(n))
+                                cblas_sgemm(
+                                    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(d),
+                                    1, x0 + start * d, Int32(d), x0, Int32(d), 0, prod, Int32(n))
                                 let workers = max(1, min(threads, rows))
                                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                                     let lo = rows * w / workers, hi = rows * (w + 1) / workers
@@ -90,8 +91,10 @@ public enum NearestNeighbors {
     /// rule of every neighbour search here). With `largest`, the k largest, descending, same tie rule.
     /// Postcondition: `indices[0..<min(k, n)]` and `distances[0..<min(k, n)]` are filled.
     @inline(__always)
-    public static func selectSmallest(_ values: UnsafePointer<Float>, n: Int, k: Int, largest: Bool = false,
-                                      indices: UnsafeMutablePointer<Int32>, distances: UnsafeMutablePointer<Float>) {
+    public static func selectSmallest(
+        _ values: UnsafePointer<Float>, n: Int, k: Int, largest: Bool = false,
+        indices: UnsafeMutablePointer<Int32>, distances: UnsafeMutablePointer<Float>
+    ) {
         var filled = 0
         for j in 0..<n {
             let v = largest ? -values[j] : values[j]
@@ -125,9 +128,11 @@ public enum NearestNeighbors {
     /// Approximate kNN by NN-descent (Dong, Moses & Li 2011) seeded by a random-projection forest, as
     /// pynndescent does for umap-learn. Parallel distance work; updates applied in a fixed order, so the
     /// result depends only on the seed.
-    public static func nnDescent(_ x: DenseMatrix, k: Int, metric: DistanceMetric, seed: UInt64 = 42,
-                                 threads: Int = 2, trees: Int? = nil, iterations: Int? = nil,
-                                 maxCandidates: Int = 60, delta: Double = 0.001) -> KNNGraph {
+    public static func nnDescent(
+        _ x: DenseMatrix, k: Int, metric: DistanceMetric, seed: UInt64 = 42,
+        threads: Int = 2, trees: Int? = nil, iterations: Int? = nil,
+        maxCandidates: Int = 60, delta: Double = 0.001
+    ) -> KNNGraph {
         let n = x.rows, d = x.cols
         let k = min(k, n)
         guard n > 0, k > 0 else { return KNNGraph(count: n, k: max(k, 0), indices: [], distances: []) }
@@ -171,10 +176,12 @@ public enum NearestNeighbors {
             var newPri = [Float](repeating: 0, count: n * maxCandidates)
             var oldPri = [Float](repeating: 0, count: n * maxCandidates)
             for _ in 0..<iterationCount {
-                buildCandidates(heap: &heap, maxCandidates: maxCandidates, rng: &rng,
-                                newCand: &newCand, oldCand: &oldCand, newPri: &newPri, oldPri: &oldPri)
-                let changes = localJoin(px, d: d, heap: &heap, maxCandidates: maxCandidates,
-                                        newCand: newCand, oldCand: oldCand, threads: threads)
+                buildCandidates(
+                    heap: &heap, maxCandidates: maxCandidates, rng: &rng,
+                    newCand: &newCand, oldCand: &oldCand, newPri: &newPri, oldPri: &oldPri)
+                let changes = localJoin(
+                    px, d: d, heap: &heap, maxCandidates: maxCandidates,
+                    newCand: newCand, oldCand: oldCand, threads: threads)
                 if Double(changes) <= delta * Double(k * n) { break }
             }
         }
@@ -185,9 +192,11 @@ public enum NearestNeighbors {
 
     /// For each vertex, up to `maxCandidates` new and old neighbours (forward and reverse), chosen by random
     /// priority; sampled new entries are then marked old.
-    private static func buildCandidates(heap: inout NeighborHeap, maxCandidates mc: Int, rng: inout SeededGenerator,
-                                        newCand: inout [Int32], oldCand: inout [Int32],
-                                        newPri: inout [Float], oldPri: inout [Float]) {
+    private static func buildCandidates(
+        heap: inout NeighborHeap, maxCandidates mc: Int, rng: inout SeededGenerator,
+        newCand: inout [Int32], oldCand: inout [Int32],
+        newPri: inout [Float], oldPri: inout [Float]
+    ) {
         let n = heap.count, k = heap.k
         for t in 0..<newCand.count { newCand[t] = -1; oldCand[t] = -1; newPri[t] = .infinity; oldPri[t] = .infinity }
         func offer(_ cand: inout [Int32], _ pri: inout [Float], _ owner: Int, _ j: Int32, _ p: Float) {
@@ -224,8 +233,10 @@ public enum NearestNeighbors {
 
     /// Compares new×new and new×old candidate pairs; proposals are computed in parallel against a snapshot of
     /// each row's current worst distance, then applied serially in order. Returns the number of accepted updates.
-    private static func localJoin(_ px: UnsafePointer<Float>, d: Int, heap: inout NeighborHeap, maxCandidates mc: Int,
-                                  newCand: [Int32], oldCand: [Int32], threads: Int) -> Int {
+    private static func localJoin(
+        _ px: UnsafePointer<Float>, d: Int, heap: inout NeighborHeap, maxCandidates mc: Int,
+        newCand: [Int32], oldCand: [Int32], threads: Int
+    ) -> Int {
         let n = heap.count
         let workers = max(1, threads)
         var changes = 0
@@ -282,8 +293,10 @@ public enum NearestNeighbors {
     }
 
     /// Leaves of one random-projection tree (hyperplane equidistant from two random points of the node).
-    private static func randomProjectionLeaves(_ px: UnsafePointer<Float>, n: Int, d: Int, leafSize: Int,
-                                               rng: inout SeededGenerator) -> [[Int]] {
+    private static func randomProjectionLeaves(
+        _ px: UnsafePointer<Float>, n: Int, d: Int, leafSize: Int,
+        rng: inout SeededGenerator
+    ) -> [[Int]] {
         var leaves = [[Int]]()
         var stack = [Array(0..<n)]
         var normal = [Float](repeating: 0, count: d)
@@ -329,7 +342,8 @@ func squaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: 
     var j = 0
     let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
     while j + 8 <= d {
-        let t = ra.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+        let t =
+            ra.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
             - rb.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
         acc += t * t
         j += 8

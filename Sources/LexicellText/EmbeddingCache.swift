@@ -18,12 +18,14 @@ public final class EmbeddingCache: @unchecked Sendable {
             let head = (try? handle.read(upToCount: 16)) ?? Data()
             try? handle.close()
             if !head.isEmpty && head != Data("SQLite format 3\0".utf8) {
-                throw LexicellError("not an SQLite database; expected a Lexicell embedding cache (delete it or choose another path)",
-                                    file: path)
+                throw LexicellError(
+                    "not an SQLite database; expected a Lexicell embedding cache (delete it or choose another path)",
+                    file: path)
             }
         } else {
-            try? fm.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(),
-                                    withIntermediateDirectories: true)
+            try? fm.createDirectory(
+                at: URL(fileURLWithPath: path).deletingLastPathComponent(),
+                withIntermediateDirectories: true)
         }
         do {
             // SQLite returns "database is locked" without waiting in a few cases (switching a new file to
@@ -32,34 +34,42 @@ public final class EmbeddingCache: @unchecked Sendable {
             db = pool
             // One IMMEDIATE transaction: two processes creating the cache at once are serialised by SQLite's
             // write lock, and the second sees the first one's tables.
-            try Self.retrying { try pool.write { db in
-                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
-                if tables.isEmpty {
-                    try db.execute(sql: """
-                        CREATE TABLE IF NOT EXISTS lexicell_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                        CREATE TABLE IF NOT EXISTS embeddings (
-                            model TEXT NOT NULL, text_sha256 BLOB NOT NULL, dim INTEGER NOT NULL,
-                            vector BLOB NOT NULL, PRIMARY KEY (model, text_sha256)) WITHOUT ROWID;
-                        """)
-                    try db.execute(sql: "INSERT OR IGNORE INTO lexicell_meta VALUES ('format', ?), ('version', ?)",
-                                   arguments: [Self.format, String(Self.schemaVersion)])
-                    return
+            try Self.retrying {
+                try pool.write { db in
+                    let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+                    if tables.isEmpty {
+                        try db.execute(
+                            sql: """
+                                CREATE TABLE IF NOT EXISTS lexicell_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                                CREATE TABLE IF NOT EXISTS embeddings (
+                                    model TEXT NOT NULL, text_sha256 BLOB NOT NULL, dim INTEGER NOT NULL,
+                                    vector BLOB NOT NULL, PRIMARY KEY (model, text_sha256)) WITHOUT ROWID;
+                                """)
+                        try db.execute(
+                            sql: "INSERT OR IGNORE INTO lexicell_meta VALUES ('format', ?), ('version', ?)",
+                            arguments: [Self.format, String(Self.schemaVersion)])
+                        return
+                    }
+                    guard tables.contains("lexicell_meta"), tables.contains("embeddings") else {
+                        throw LexicellError(
+                            "SQLite database without the embedding-cache schema (tables: \(tables.sorted().joined(separator: ", "))); not a Lexicell cache",
+                            file: path)
+                    }
+                    let meta = Dictionary(
+                        try Row.fetchAll(db, sql: "SELECT key, value FROM lexicell_meta")
+                            .map { (($0["key"] as String?) ?? "", ($0["value"] as String?) ?? "") }, uniquingKeysWith: { a, _ in a })
+                    guard meta["format"] == Self.format else {
+                        throw LexicellError(
+                            "SQLite database is not a Lexicell embedding cache (format \(meta["format"] ?? "missing"))",
+                            file: path)
+                    }
+                    guard meta["version"] == String(Self.schemaVersion) else {
+                        throw LexicellError(
+                            "embedding cache has schema version \(meta["version"] ?? "missing"), this Lexicell reads version \(Self.schemaVersion)",
+                            file: path)
+                    }
                 }
-                guard tables.contains("lexicell_meta"), tables.contains("embeddings") else {
-                    throw LexicellError("SQLite database without the embedding-cache schema (tables: \(tables.sorted().joined(separator: ", "))); not a Lexicell cache",
-                                        file: path)
-                }
-                let meta = Dictionary(try Row.fetchAll(db, sql: "SELECT key, value FROM lexicell_meta")
-                    .map { (($0["key"] as String?) ?? "", ($0["value"] as String?) ?? "") }, uniquingKeysWith: { a, _ in a })
-                guard meta["format"] == Self.format else {
-                    throw LexicellError("SQLite database is not a Lexicell embedding cache (format \(meta["format"] ?? "missing"))",
-                                        file: path)
-                }
-                guard meta["version"] == String(Self.schemaVersion) else {
-                    throw LexicellError("embedding cache has schema version \(meta["version"] ?? "missing"), this Lexicell reads version \(Self.schemaVersion)",
-                                        file: path)
-                }
-            } }
+            }
         } catch let e as LexicellError {
             throw e
         } catch {
@@ -111,24 +121,27 @@ public final class EmbeddingCache: @unchecked Sendable {
     /// The cached vectors for `keys` under `model`; absent keys are missing from the result.
     public func lookup(model: String, keys: [[UInt8]]) throws -> [[UInt8]: [Float]] {
         do {
-            return try Self.retrying { try db.read { db in
-                var found = [[UInt8]: [Float]]()
-                let statement = try db.cachedStatement(
-                    sql: "SELECT dim, vector FROM embeddings WHERE model = ? AND text_sha256 = ?")
-                for key in keys {
-                    guard let row = try Row.fetchOne(statement, arguments: [model, Data(key)]) else { continue }
-                    let dim: Int = row["dim"]
-                    let blob: Data = row["vector"]
-                    guard blob.count == dim * 4 else {
-                        throw LexicellError("cache entry has \(blob.count) bytes for \(dim) dimensions (corrupt cache)",
-                                            file: path)
+            return try Self.retrying {
+                try db.read { db in
+                    var found = [[UInt8]: [Float]]()
+                    let statement = try db.cachedStatement(
+                        sql: "SELECT dim, vector FROM embeddings WHERE model = ? AND text_sha256 = ?")
+                    for key in keys {
+                        guard let row = try Row.fetchOne(statement, arguments: [model, Data(key)]) else { continue }
+                        let dim: Int = row["dim"]
+                        let blob: Data = row["vector"]
+                        guard blob.count == dim * 4 else {
+                            throw LexicellError(
+                                "cache entry has \(blob.count) bytes for \(dim) dimensions (corrupt cache)",
+                                file: path)
+                        }
+                        found[key] = blob.withUnsafeBytes { raw in
+                            (0..<dim).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+                        }
                     }
-                    found[key] = blob.withUnsafeBytes { raw in
-                        (0..<dim).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
-                    }
+                    return found
                 }
-                return found
-            } }
+            }
         } catch let e as LexicellError {
             throw e
         } catch {
@@ -139,17 +152,19 @@ public final class EmbeddingCache: @unchecked Sendable {
     /// Stores vectors in one transaction (committed when this returns).
     public func store(model: String, entries: [(key: [UInt8], vector: [Float])]) throws {
         do {
-            try Self.retrying { try db.write { db in
-                let statement = try db.cachedStatement(
-                    sql: "INSERT OR REPLACE INTO embeddings (model, text_sha256, dim, vector) VALUES (?, ?, ?, ?)")
-                for (key, vector) in entries {
-                    var blob = Data(count: vector.count * 4)
-                    blob.withUnsafeMutableBytes { raw in
-                        for (i, v) in vector.enumerated() { raw.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
+            try Self.retrying {
+                try db.write { db in
+                    let statement = try db.cachedStatement(
+                        sql: "INSERT OR REPLACE INTO embeddings (model, text_sha256, dim, vector) VALUES (?, ?, ?, ?)")
+                    for (key, vector) in entries {
+                        var blob = Data(count: vector.count * 4)
+                        blob.withUnsafeMutableBytes { raw in
+                            for (i, v) in vector.enumerated() { raw.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
+                        }
+                        try statement.execute(arguments: [model, Data(key), vector.count, blob])
                     }
-                    try statement.execute(arguments: [model, Data(key), vector.count, blob])
                 }
-            } }
+            }
         } catch {
             throw LexicellError("cannot write embedding cache (\(Self.describe(error)))", file: path)
         }
@@ -192,8 +207,9 @@ public final class CachedEmbedder: TextEmbedder, @unchecked Sendable {
         for (i, k) in keys.enumerated() where firstIndex[k] == nil { firstIndex[k] = i }
         var vectors = try cache.lookup(model: model, keys: Array(firstIndex.keys))
         for (k, v) in vectors where v.count != dim {
-            throw LexicellError("cached vector for text \(firstIndex[k]!) has \(v.count) dimensions, model \(model) gives \(dim)",
-                                file: cache.path)
+            throw LexicellError(
+                "cached vector for text \(firstIndex[k]!) has \(v.count) dimensions, model \(model) gives \(dim)",
+                file: cache.path)
         }
         let cachedCount = vectors.count
         progress?.advance(by: cachedCount)

@@ -44,10 +44,13 @@ final class CommandParsingTests: XCTestCase {
     }
 
     func testTypedOptionsReachTheLibrary() throws {
-        let e = try parse(Evaluate.self, ["evaluate"] + base + [
-            "--top-n", "7", "--weighting", "genept-w", "--species", "mouse", "--housekeeping", "none", "--orientation", "cells-by-genes",
-            "--calibration", "platt", "--class-weight", "balanced", "--min-confidence", "0.4", "--k-grid", "3,5", "--seeds", "2",
-            "--seed", "10", "--method", "hvg:svm", "--refine", "--max-epochs", "3"])
+        let e = try parse(
+            Evaluate.self,
+            ["evaluate"] + base + [
+                "--top-n", "7", "--weighting", "genept-w", "--species", "mouse", "--housekeeping", "none", "--orientation", "cells-by-genes",
+                "--calibration", "platt", "--class-weight", "balanced", "--min-confidence", "0.4", "--k-grid", "3,5", "--seeds", "2",
+                "--seed", "10", "--method", "hvg:svm", "--refine", "--max-epochs", "3",
+            ])
         XCTAssertEqual(e.embeddingOptions.request.settings, CellEmbeddingSettings(topN: 7, weighting: .genePTw))
         XCTAssertEqual(e.geneOptions.request.species, .mouse)
         XCTAssertEqual(e.geneOptions.request.housekeeping, .bundled(.none))

@@ -40,7 +40,8 @@ final class InputScaleTests: XCTestCase {
 
     /// PCA + 15-NN majority vote, training on cells with index % 5 != 0, testing on the rest.
     private func knnAccuracy(_ values: SparseMatrix, configuration: ExpressionBaselineConfiguration = ExpressionBaselineConfiguration()) throws
-        -> (accuracy: Double, baseline: ExpressionBaseline) {
+        -> (accuracy: Double, baseline: ExpressionBaseline)
+    {
         let m = Self.romanov
         let data = ExpressionMatrix(values: values, genes: m.genes, cells: m.cells)
         let (train, test) = ExpressionTestData.romanovSplit()
@@ -109,7 +110,9 @@ final class InputScaleTests: XCTestCase {
         let cpm = try knnAccuracy(Self.rpkm(Self.romanov.values, geneLengths: false))
         let linear = try knnAccuracy(Self.rpkm(Self.romanov.values))
         let asLog = try knnAccuracy(Self.rpkm(Self.romanov.values), configuration: ExpressionBaselineConfiguration(inputScale: .log))
-        print("Romanov PCA + 15-NN accuracy over \(ExpressionTestData.romanovSplit().test.count) test cells: counts \(counts.accuracy) (seurat_v3 genes), counts \(countsDispersion.accuracy) (dispersion genes), CPM-like as linear \(cpm.accuracy), RPKM-like as linear \(linear.accuracy), RPKM-like taken as log \(asLog.accuracy)")
+        print(
+            "Romanov PCA + 15-NN accuracy over \(ExpressionTestData.romanovSplit().test.count) test cells: counts \(counts.accuracy) (seurat_v3 genes), counts \(countsDispersion.accuracy) (dispersion genes), CPM-like as linear \(cpm.accuracy), RPKM-like as linear \(linear.accuracy), RPKM-like taken as log \(asLog.accuracy)"
+        )
         XCTAssertEqual(counts.baseline.inputScale, .counts)
         XCTAssertEqual(cpm.baseline.inputScale, .linear)
         XCTAssertEqual(linear.baseline.inputScale, .linear)

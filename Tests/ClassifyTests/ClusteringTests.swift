@@ -4,8 +4,10 @@ import LexicellCore
 
 final class ClusteringTests: XCTestCase {
     /// Edges and expected values from scripts/baseline_reference_values.py (networkx.community.modularity).
-    let referenceEdges: [(Int, Int, Double)] = [(0, 1, 1.0), (0, 2, 2.0), (1, 2, 1.0), (2, 3, 0.5), (3, 4, 1.5), (3, 5, 1.0),
-                                                (4, 5, 2.0), (5, 6, 0.25), (6, 7, 1.0), (6, 8, 1.0), (7, 8, 3.0), (1, 7, 0.5)]
+    let referenceEdges: [(Int, Int, Double)] = [
+        (0, 1, 1.0), (0, 2, 2.0), (1, 2, 1.0), (2, 3, 0.5), (3, 4, 1.5), (3, 5, 1.0),
+        (4, 5, 2.0), (5, 6, 0.25), (6, 7, 1.0), (6, 8, 1.0), (7, 8, 3.0), (1, 7, 0.5),
+    ]
 
     func testModularityMatchesNetworkx() throws {
         let g = try ClusterGraph(nodeCount: 9, edges: referenceEdges)
@@ -36,9 +38,11 @@ final class ClusteringTests: XCTestCase {
         let groups = 4, size = 50, n = groups * size
         let truth = (0..<n).map { $0 / size }
         var edges = [(Int, Int, Double)]()
-        for a in 0..<n { for b in (a + 1)..<n {
-            if rng.nextUniform() < (truth[a] == truth[b] ? 0.2 : 0.04) { edges.append((a, b, 1)) }
-        } }
+        for a in 0..<n {
+            for b in (a + 1)..<n {
+                if rng.nextUniform() < (truth[a] == truth[b] ? 0.2 : 0.04) { edges.append((a, b, 1)) }
+            }
+        }
         let g = try ClusterGraph(nodeCount: n, edges: edges)
         let clusters = try Leiden.cluster(g, resolution: 1, seed: 1)
         let ari = adjustedRandIndex(clusters, truth)
@@ -58,8 +62,10 @@ final class ClusteringTests: XCTestCase {
         let g = try SNNGraph.build(x, k: 3)
         var weight = [[Double]](repeating: [Double](repeating: 0, count: 5), count: 5)
         for i in 0..<5 { for e in g.indptr[i]..<g.indptr[i + 1] { weight[i][Int(g.neighbors[e])] = g.weights[e] } }
-        let expected: [[Double]] = [[0, 1, 0.5, 0.5, 0.2], [1, 0, 0.5, 0.5, 0.2], [0.5, 0.5, 0, 1, 0.5],
-                                    [0.5, 0.5, 1, 0, 0.5], [0.2, 0.2, 0.5, 0.5, 0]]
+        let expected: [[Double]] = [
+            [0, 1, 0.5, 0.5, 0.2], [1, 0, 0.5, 0.5, 0.2], [0.5, 0.5, 0, 1, 0.5],
+            [0.5, 0.5, 1, 0, 0.5], [0.2, 0.2, 0.5, 0.5, 0],
+        ]
         for i in 0..<5 { for j in 0..<5 { XCTAssertEqual(weight[i][j], expected[i][j], accuracy: 1e-12, "(\(i), \(j))") } }
         let pruned = try SNNGraph.build(x, k: 3, prune: 0.25)
         XCTAssertEqual(pruned.neighbors.count, 16)  // the four 0.2 entries are gone
@@ -72,11 +78,15 @@ final class ClusteringTests: XCTestCase {
         let points = DenseMatrix(rowArrays: [[0, 0], [0, 1], [1, 0], [1, 1], [10, 10], [10, 11], [11, 10], [13, 13], [13, 14]])
         let train = [0, 1, 2, 4, 5], labels = [7, 7, 3, 3, 3]
         let test = [3, 6, 7, 8]
-        XCTAssertEqual(try ClusterClassifier.predict(trainIndices: train, trainLabels: labels, testIndices: test,
-                                                     clusters: clusters, points: points), [7, 3, 3, 3])
+        XCTAssertEqual(
+            try ClusterClassifier.predict(
+                trainIndices: train, trainLabels: labels, testIndices: test,
+                clusters: clusters, points: points), [7, 3, 3, 3])
         // Without coordinates the unlabelled cluster takes the overall majority (3: three votes against two).
-        XCTAssertEqual(try ClusterClassifier.predict(trainIndices: train, trainLabels: labels, testIndices: test,
-                                                     clusters: clusters), [7, 3, 3, 3])
+        XCTAssertEqual(
+            try ClusterClassifier.predict(
+                trainIndices: train, trainLabels: labels, testIndices: test,
+                clusters: clusters), [7, 3, 3, 3])
         // Ties go to the smaller label.
         XCTAssertEqual(try ClusterClassifier.predict(trainIndices: [0, 1], trainLabels: [9, 2], testIndices: [3], clusters: clusters), [2])
         XCTAssertThrowsError(try ClusterClassifier.predict(trainIndices: [0], trainLabels: [], testIndices: [1], clusters: clusters))
@@ -87,14 +97,17 @@ final class ClusteringTests: XCTestCase {
         // Three Gaussian groups in 10-D, 60 cells each; every 4th cell is a test cell.
         var rng = SeededGenerator(seed: 9)
         var rows = [[Float]](), labels = [Int]()
-        for g in 0..<3 { for _ in 0..<60 {
-            rows.append((0..<10).map { d in Float(d == g ? 6 : 0) + Float(rng.nextGaussian()) })
-            labels.append(g)
-        } }
+        for g in 0..<3 {
+            for _ in 0..<60 {
+                rows.append((0..<10).map { d in Float(d == g ? 6 : 0) + Float(rng.nextGaussian()) })
+                labels.append(g)
+            }
+        }
         let x = DenseMatrix(rowArrays: rows)
         let test = (0..<180).filter { $0 % 4 == 0 }, train = (0..<180).filter { $0 % 4 != 0 }
-        let result = try ClusterClassifier.fitPredict(points: x, trainIndices: train, trainLabels: train.map { labels[$0] },
-                                                      testIndices: test, neighbours: 20, resolution: 0.5, seed: 2)
+        let result = try ClusterClassifier.fitPredict(
+            points: x, trainIndices: train, trainLabels: train.map { labels[$0] },
+            testIndices: test, neighbours: 20, resolution: 0.5, seed: 2)
         let accuracy = Double(zip(result.predictions, test.map { labels[$0] }).filter { $0 == $1 }.count) / Double(test.count)
         print("cluster classifier on 3 separated groups: \(Set(result.clusters).count) clusters, test accuracy \(accuracy)")
         XCTAssertEqual(accuracy, 1.0)

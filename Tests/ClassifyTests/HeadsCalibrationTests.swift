@@ -18,8 +18,9 @@ final class HeadsCalibrationTests: XCTestCase {
         XCTAssertEqual(table[3].meanConfidence, 0.9375, accuracy: 1e-12)
         XCTAssertEqual(table[3].lower, 0.75)
         XCTAssertEqual(Calibration.assign(probabilities: p, threshold: 0.7), [0, 0, -1, -1, 1])
-        XCTAssertEqual(Calibration.logLoss(probabilities: p, labels: labels),
-                       -(log(0.875) + log(0.25) + log(0.625) + log(0.4375) + log(1)) / 5, accuracy: 1e-7)
+        XCTAssertEqual(
+            Calibration.logLoss(probabilities: p, labels: labels),
+            -(log(0.875) + log(0.25) + log(0.625) + log(0.4375) + log(1)) / 5, accuracy: 1e-7)
     }
 
     /// Against scikit-learn (scripts/heads_calibration_reference.py): _sigmoid_calibration a = −0.5871028757,

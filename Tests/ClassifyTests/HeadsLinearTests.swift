@@ -109,9 +109,10 @@ final class HeadsLinearTests: XCTestCase {
         let data = try HeadsFixture.romanov()
         let reference = try HeadsFixture.coefficients("heads_romanov_lr.f64.gz")
         let train = data.train
-        let model = try LogisticRegression.fit(data.x.selectingRows(train), labels: train.map { data.labels[$0] },
-                                               classCount: data.classCount,
-                                               options: .init(c: 0.1, maxIterations: 5000, tolerance: 1e-8))
+        let model = try LogisticRegression.fit(
+            data.x.selectingRows(train), labels: train.map { data.labels[$0] },
+            classCount: data.classCount,
+            options: .init(c: 0.1, maxIterations: 5000, tolerance: 1e-8))
         XCTAssertTrue(model.converged)
         let scale = reference.coef.flatMap { $0 }.map(abs).max()!
         var worst = 0.0
@@ -119,7 +120,9 @@ final class HeadsLinearTests: XCTestCase {
             for j in 0..<data.x.cols { worst = max(worst, abs(Double(model.weights[k, j]) - reference.coef[k][j])) }
             worst = max(worst, abs(Double(model.intercept[k]) - reference.intercept[k]))
         }
-        print("LR vs scikit-learn: max |Δcoef| = \(worst) (max |coef| \(scale)), iterations \(model.iterations), gradient \(model.gradientMax), objective \(model.objective)")
+        print(
+            "LR vs scikit-learn: max |Δcoef| = \(worst) (max |coef| \(scale)), iterations \(model.iterations), gradient \(model.gradientMax), objective \(model.objective)"
+        )
         XCTAssertLessThan(worst / scale, 1e-3)
         let expected = try HeadsFixture.predictions().lr
         let predicted = model.predict(data.x)
@@ -138,11 +141,14 @@ final class HeadsLinearTests: XCTestCase {
         let xt = data.x.selectingRows(train), yt = train.map { data.labels[$0] }
         let scale = reference.coef.flatMap { $0 }.map(abs).max()!
         let spec = LinearSVM.ProblemSet(labels: yt, classCount: data.classCount, options: .init(c: 0.01))
-        let sklearnObjective = spec.primalObjectives(xt, weights: reference.coef.map { $0.map(Float.init) },
-                                                     intercepts: reference.intercept).reduce(0, +)
+        let sklearnObjective = spec.primalObjectives(
+            xt, weights: reference.coef.map { $0.map(Float.init) },
+            intercepts: reference.intercept
+        ).reduce(0, +)
         for (tolerance, bound) in [(1e-4, 1e-3)] {
-            let model = try LinearSVM.fit(xt, labels: yt, classCount: data.classCount,
-                                          options: .init(c: 0.01, maxIterations: 5000, tolerance: tolerance))
+            let model = try LinearSVM.fit(
+                xt, labels: yt, classCount: data.classCount,
+                options: .init(c: 0.01, maxIterations: 5000, tolerance: tolerance))
             var worst = 0.0
             for k in 0..<data.classCount {
                 for j in 0..<data.x.cols { worst = max(worst, abs(Double(model.weights[k, j]) - reference.coef[k][j])) }
@@ -150,7 +156,9 @@ final class HeadsLinearTests: XCTestCase {
             }
             XCTAssertTrue(model.converged)
             let excess = (model.objective - sklearnObjective) / sklearnObjective
-            print("SVM vs scikit-learn (tol \(tolerance)): max |Δcoef| = \(worst) (max |coef| \(scale)), iterations \(model.iterations), objective \(model.objective) vs \(sklearnObjective) (relative excess \(excess))")
+            print(
+                "SVM vs scikit-learn (tol \(tolerance)): max |Δcoef| = \(worst) (max |coef| \(scale)), iterations \(model.iterations), objective \(model.objective) vs \(sklearnObjective) (relative excess \(excess))"
+            )
             XCTAssertLessThan(worst / scale, bound)
             XCTAssertLessThan(excess, 1e-4)
             let expected = try HeadsFixture.predictions().svc

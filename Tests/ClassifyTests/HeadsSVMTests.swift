@@ -17,8 +17,9 @@ final class HeadsSVMTests: XCTestCase {
     /// P = 0.5 (0.25 + 0.0625 + 0.01) + 6·0.16 + 2·0.36 + 6·1.3225 = 9.77625.
     func testPrimalObjectiveByHand() {
         let x = DenseMatrix(rowArrays: [[1, 0], [0, 2], [-1, -1]])
-        let spec = LinearSVM.ProblemSet(labels: [1, 0, 1], classCount: 2,
-                                        options: .init(c: 2, classWeight: .explicit([1, 3])))
+        let spec = LinearSVM.ProblemSet(
+            labels: [1, 0, 1], classCount: 2,
+            options: .init(c: 2, classWeight: .explicit([1, 3])))
         XCTAssertEqual(spec.positiveCost, [6]); XCTAssertEqual(spec.negativeCost, [2])
         let p = spec.primalObjectives(x, weights: [[0.5, -0.25]], intercepts: [0.1])
         XCTAssertEqual(p[0], 9.77625, accuracy: 1e-6)

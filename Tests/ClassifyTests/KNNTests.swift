@@ -33,7 +33,7 @@ final class KNNTests: XCTestCase {
         let query = DenseMatrix(rowArrays: (0..<m).map { sample($0 % classes) })
         let knn = KNNClassifier(reference: ref, labels: labels, classCount: classes)
         var small = knn
-        small.blockRows = 7 // exercise the blocking
+        small.blockRows = 7  // exercise the blocking
         for k in [1, 4, 10] {
             let expected = naivePredict(ref: ref, labels: labels, query: query, k: k, classes: classes)
             XCTAssertEqual(knn.predict(query, k: k).labels, expected, "k = \(k)")

@@ -41,8 +41,9 @@ final class SparseLogisticRegressionTests: XCTestCase {
         let xTrain = f.train_features.matrix.selectingRows(fit.train_rows)
         let xTest = f.test_features.matrix.selectingRows(fit.test_rows)
         let y = fit.train_rows.map { f.labels[f.is_train.indices.filter { f.is_train[$0] }[$0]] }
-        let model = try SparseLogisticRegression.fit(xTrain, labels: y, classCount: classes,
-                                                     options: .init(c: fit.c, maxIterations: 5000, tolerance: 1e-9))
+        let model = try SparseLogisticRegression.fit(
+            xTrain, labels: y, classCount: classes,
+            options: .init(c: fit.c, maxIterations: 5000, tolerance: 1e-9))
         XCTAssertTrue(model.converged)
         let p = model.probabilities(xTest)
         var worst = 0.0
@@ -91,8 +92,9 @@ final class SparseLogisticRegressionTests: XCTestCase {
         let y = f.is_train.indices.filter { f.is_train[$0] }.map { f.labels[$0] }
         for classes in [2, 4] {
             let rows = y.indices.filter { y[$0] < classes }
-            let problem = SparseLogisticRegression.Problem(x: x.selectingRows(rows), labels: rows.map { y[$0] }, classCount: classes,
-                                                           options: .init(c: 0.7, classWeight: .balanced))
+            let problem = SparseLogisticRegression.Problem(
+                x: x.selectingRows(rows), labels: rows.map { y[$0] }, classCount: classes,
+                options: .init(c: 0.7, classWeight: .balanced))
             var rng = SeededGenerator(seed: 3)
             let theta = (0..<problem.parameterCount).map { _ in (rng.nextUniform() - 0.5) * 0.1 }
             var g = [Double](repeating: 0, count: theta.count), scratch = g

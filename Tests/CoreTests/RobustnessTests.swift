@@ -3,8 +3,10 @@ import XCTest
 @testable import LexicellCore
 
 /// Asserts that `body` throws a LexicellError whose text contains every fragment.
-func assertLexicellError(_ fragments: [String], file: StaticString = #filePath, line: UInt = #line,
-                         _ body: () throws -> Void) {
+func assertLexicellError(
+    _ fragments: [String], file: StaticString = #filePath, line: UInt = #line,
+    _ body: () throws -> Void
+) {
     do {
         try body()
         XCTFail("expected an error containing \(fragments)", file: file, line: line)
@@ -29,9 +31,9 @@ final class NumberParserTests: XCTestCase {
     private func finite(_ s: String) -> Double? { Array(s.utf8).withUnsafeBufferPointer { NumberParser.finiteDouble($0, 0..<$0.count) } }
 
     func testIntegersRefuseOverflowInsteadOfWrapping() {
-        XCTAssertNil(int("18446744073709551616"))       // 2^64 used to read as 0
-        XCTAssertNil(int("18446744073709551617"))       // 2^64 + 1 used to read as 1
-        XCTAssertNil(int("9223372036854775808"))        // Int.max + 1
+        XCTAssertNil(int("18446744073709551616"))  // 2^64 used to read as 0
+        XCTAssertNil(int("18446744073709551617"))  // 2^64 + 1 used to read as 1
+        XCTAssertNil(int("9223372036854775808"))  // Int.max + 1
         XCTAssertNil(int("-9223372036854775809"))
         XCTAssertNil(int("99999999999999999999999999"))
         XCTAssertEqual(int("9223372036854775807"), Int.max)
@@ -50,7 +52,7 @@ final class NumberParserTests: XCTestCase {
         XCTAssertTrue(double("nan")!.isNaN)
         XCTAssertEqual(double("1e99999999999999999999"), .infinity)  // exponent beyond Int: no trap
         XCTAssertEqual(double("1e-99999999999999999999"), 0)
-        XCTAssertEqual(double("1e9223372036854775807"), .infinity)   // exponent sum overflows Int
+        XCTAssertEqual(double("1e9223372036854775807"), .infinity)  // exponent sum overflows Int
         for s in ["inf", "-inf", "infinity", "nan", "NaN", "1e400", "-1e999"] { XCTAssertNil(finite(s), s) }
         XCTAssertEqual(finite("2.5"), 2.5)
     }
@@ -180,10 +182,11 @@ final class OutputDirectoryTests: XCTestCase {
         let out = dir + "/run"
         try OutputDirectory.commit(to: out) { tmp in try put("old", tmp + "/a.txt") }
         struct Boom: Error {}
-        XCTAssertThrowsError(try OutputDirectory.commit(to: out) { tmp in
-            try put("half", tmp + "/a.txt")
-            throw Boom()
-        })
+        XCTAssertThrowsError(
+            try OutputDirectory.commit(to: out) { tmp in
+                try put("half", tmp + "/a.txt")
+                throw Boom()
+            })
         XCTAssertEqual(text(out + "/a.txt"), "old")
         XCTAssertEqual(contents(dir), ["run"])
     }
@@ -288,10 +291,11 @@ final class OutputDirectoryTests: XCTestCase {
         XCTAssertEqual(rename(out, dir + "/.run.lexicell-old-\(pid)"), 0)
         var seen: String?
         struct Stop: Error {}
-        XCTAssertThrowsError(try OutputDirectory.commit(to: out) { _ in
-            seen = self.text(out + "/a.txt")
-            throw Stop()
-        })
+        XCTAssertThrowsError(
+            try OutputDirectory.commit(to: out) { _ in
+                seen = self.text(out + "/a.txt")
+                throw Stop()
+            })
         XCTAssertEqual(seen, "old", "the old output is back in place before the new one is written")
         XCTAssertEqual(text(out + "/a.txt"), "old")
         XCTAssertEqual(contents(dir), ["run"])

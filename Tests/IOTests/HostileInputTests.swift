@@ -20,7 +20,9 @@ final class HostileMatrixMarketTests: XCTestCase {
     /// 2^64 + 1 must not wrap to row 1.
     func testRowIndexBeyond64BitsIsRefused() throws {
         let path = try mtx("wrap.mtx", "integer", "3 2 2\n1 1 5\n18446744073709551617 2 7\n")
-        assertLexicellError(["wrap.mtx, line 4", "row index (field 1)", "expected an integer in 1...3", "18446744073709551617", "too large for a 64-bit integer"]) {
+        assertLexicellError([
+            "wrap.mtx, line 4", "row index (field 1)", "expected an integer in 1...3", "18446744073709551617", "too large for a 64-bit integer",
+        ]) {
             _ = try MatrixMarket.read(path)
         }
         let col = try mtx("col.mtx", "real", "3 2 1\n1 18446744073709551616 7\n")
@@ -160,7 +162,8 @@ final class HostileH5ADTests: XCTestCase {
 
     /// Opens `path` read-write for `body(fileId)`.
     private func edit(_ path: String, _ body: (hid_t) throws -> Void) rethrows {
-        let f = H5Fopen(path, 1 /* H5F_ACC_RDWR */, 0)
+        let readWrite: UInt32 = 1  // H5F_ACC_RDWR
+        let f = H5Fopen(path, readWrite, 0)
         precondition(f >= 0, "cannot open \(path)")
         defer { H5Fclose(f) }
         try body(f)
@@ -212,7 +215,9 @@ final class HostileH5ADTests: XCTestCase {
         // indptr length ≠ rows + 1
         let p2 = try writeValid("len.h5ad")
         edit(p2) { f in replaceDataset(f, "X/indptr", type: H5T_NATIVE_INT64_g, [Int64(0), 1, 5]) }
-        assertLexicellError(["len.h5ad", "/X: shape attribute says 4 × 5 (4 rows) but indptr has 3 entries, expected 5"]) { _ = try DatasetReader.readH5AD(path: p2) }
+        assertLexicellError(["len.h5ad", "/X: shape attribute says 4 × 5 (4 rows) but indptr has 3 entries, expected 5"]) {
+            _ = try DatasetReader.readH5AD(path: p2)
+        }
         // indptr[last] ≠ nnz
         let p3 = try writeValid("last.h5ad")
         edit(p3) { f in replaceDataset(f, "X/indptr", type: H5T_NATIVE_INT64_g, [Int64(0), 1, 3, 4, 9]) }
@@ -234,7 +239,9 @@ final class HostileH5ADTests: XCTestCase {
     func testShapeAttributeIsChecked() throws {
         let path = try writeValid("shape.h5ad")
         edit(path) { f in setShapeAttribute(f, type: H5T_NATIVE_DOUBLE_g, [1e30, 5]) }
-        assertLexicellError(["shape.h5ad", "/X: attribute \"shape\": value 0 is 1e+30, expected an integer that fits in 64 bits"]) { _ = try DatasetReader.readH5AD(path: path) }
+        assertLexicellError(["shape.h5ad", "/X: attribute \"shape\": value 0 is 1e+30, expected an integer that fits in 64 bits"]) {
+            _ = try DatasetReader.readH5AD(path: path)
+        }
         edit(path) { f in setShapeAttribute(f, type: H5T_NATIVE_INT64_g, [Int64(1) << 40, 5]) }
         assertLexicellError(["shape.h5ad", "shape attribute [1099511627776, 5] is too large"]) { _ = try DatasetReader.readH5AD(path: path) }
         edit(path) { f in setShapeAttribute(f, type: H5T_NATIVE_INT64_g, [Int64(-4), 5]) }
@@ -269,7 +276,9 @@ final class HostileH5ADTests: XCTestCase {
             replaceDataset(f, "var/_index", type: t, dims: [5])
         }
         assertLexicellError(["/var/_index", "variable-length sequence"]) { _ = try DatasetReader.readH5AD(path: path) }
-        let vlenString: hid_t = { let t = H5Tcopy(H5T_C_S1_g); H5Tset_size(t, Int.max &* 2 &+ 1); return t }()
+        let vlenString: hid_t = {
+            let t = H5Tcopy(H5T_C_S1_g); H5Tset_size(t, Int.max &* 2 &+ 1); return t
+        }()
         defer { H5Tclose(vlenString) }
         // 2-D strings
         edit(path) { f in replaceDataset(f, "var/_index", type: vlenString, dims: [5, 2]) }

@@ -19,8 +19,10 @@ public func temporaryDirectory(_ name: String) -> String {
 }
 
 /// Asserts that `body` throws a `LexicellError` whose text contains every fragment.
-public func assertLexicellError(_ fragments: [String], file: StaticString = #filePath, line: UInt = #line,
-                                _ body: () throws -> Void) {
+public func assertLexicellError(
+    _ fragments: [String], file: StaticString = #filePath, line: UInt = #line,
+    _ body: () throws -> Void
+) {
     do {
         try body()
         XCTFail("expected a LexicellError containing \(fragments)", file: file, line: line)
@@ -34,7 +36,9 @@ public func assertLexicellError(_ fragments: [String], file: StaticString = #fil
 }
 
 /// The same for an expression: `assertThrowsLexicell(try f(), containing: […])`.
-public func assertThrowsLexicell(_ body: @autoclosure () throws -> Any, containing parts: [String],
-                                 file: StaticString = #filePath, line: UInt = #line) {
+public func assertThrowsLexicell(
+    _ body: @autoclosure () throws -> Any, containing parts: [String],
+    file: StaticString = #filePath, line: UInt = #line
+) {
     assertLexicellError(parts, file: file, line: line) { _ = try body() }
 }

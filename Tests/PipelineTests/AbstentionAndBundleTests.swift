@@ -32,7 +32,12 @@ final class AbstentionAndBundleTests: XCTestCase {
         let (bundle, _, _) = try gabaBundle()
         let dir = temporaryDirectory("bundle") + "/ref"
         let cases: [(String, (inout [String: Any]) -> Void)] = [
-            ("'classNames' lists", { m in var c = m["classNames"] as! [String]; c[1] = c[0]; m["classNames"] = c }),
+            (
+                "'classNames' lists",
+                { m in
+                    var c = m["classNames"] as! [String]; c[1] = c[0]; m["classNames"] = c
+                }
+            ),
             ("'k' is 0", { $0["k"] = 0 }),
             ("'k' is -3", { $0["k"] = -3 }),
             ("'topN' is 0", { $0["topN"] = 0 }),
@@ -96,8 +101,9 @@ final class AbstentionAndBundleTests: XCTestCase {
     func testEvaluationMarksTestCellsWithoutSignal() throws {
         let x = SparseMatrix(rows: 3, cols: 2, indptr: [0, 1, 1, 2], indices: [0, 1], values: [5, 2])
         let expression = ExpressionMatrix(values: x, genes: ["A", "B"], cells: ["c0", "c1", "c2"])
-        var r = SplitResult(seed: 0, metrics: ClassificationMetrics(truth: [0, 0, 0], predicted: [0, 0, 0], classNames: ["a"]),
-                            trainCount: 0, test: [0, 1, 2], truth: [0, 0, 0], predicted: [0, 0, 0], confidence: [1, 1, 1], seconds: 0)
+        var r = SplitResult(
+            seed: 0, metrics: ClassificationMetrics(truth: [0, 0, 0], predicted: [0, 0, 0], classNames: ["a"]),
+            trainCount: 0, test: [0, 1, 2], truth: [0, 0, 0], predicted: [0, 0, 0], confidence: [1, 1, 1], seconds: 0)
         // Cell 2 has counts but its vector is all zeros (no top gene with a text).
         let vectors = DenseMatrix(rowArrays: [[1, 0], [0, 0], [0, 0]])
         EvaluationRunner.markCellsWithoutSignal(&r, expression: expression, vectors: vectors)

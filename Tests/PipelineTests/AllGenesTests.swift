@@ -28,9 +28,11 @@ final class AllGenesTests: XCTestCase {
         let features = ExpressionFeatures(expression: d.expression)
         let pca = ExpressionRepresentation(name: "expression PCA", kind: .pcs, features: features)
         let hvg = ExpressionRepresentation(name: "scaled HVG expression", kind: .scaledGenes, features: features)
-        var m = SelectedMethod(name: "auto", candidates: MethodPlan.autoCandidates(
-            pca: pca, hvg: hvg, text: FixedRepresentation(name: "random top-20", matrix: cells.allGenes), features: features,
-            allGenes: AllGenesRepresentation.pair(expression: d.expression, display: features)))
+        var m = SelectedMethod(
+            name: "auto",
+            candidates: MethodPlan.autoCandidates(
+                pca: pca, hvg: hvg, text: FixedRepresentation(name: "random top-20", matrix: cells.allGenes), features: features,
+                allGenes: AllGenesRepresentation.pair(expression: d.expression, display: features)))
         m.grids.logisticC = [0.01, 0.1]
         m.grids.svmC = [0.001, 0.01]
         m.folds = 3
@@ -53,10 +55,12 @@ final class AllGenesTests: XCTestCase {
         var knowledge = cells
         var rng = SeededGenerator(seed: 11)
         for t in test { for j in 0..<knowledge.allGenes.cols { knowledge.allGenes[t, j] = Float(rng.nextGaussian()) } }
-        let changed = try LabelledDataset(expression: ExpressionMatrix(values: swapped.values, genes: d.expression.genes, cells: d.expression.cells),
-                                          labels: d.labelNames, classes: d.classNames)
-        let b = try autoMethod(changed, knowledge).evaluate(labels: changed.labels, classNames: changed.classNames, seed: seed,
-                                                            protocol: EvaluationProtocol())
+        let changed = try LabelledDataset(
+            expression: ExpressionMatrix(values: swapped.values, genes: d.expression.genes, cells: d.expression.cells),
+            labels: d.labelNames, classes: d.classNames)
+        let b = try autoMethod(changed, knowledge).evaluate(
+            labels: changed.labels, classNames: changed.classNames, seed: seed,
+            protocol: EvaluationProtocol())
         let da = try XCTUnwrap(a.result.details), db = try XCTUnwrap(b.result.details)
         XCTAssertEqual(da.chosen, db.chosen)
         XCTAssertEqual(da.candidateScores.map(\.candidate), db.candidateScores.map(\.candidate))
@@ -98,8 +102,9 @@ final class AllGenesTests: XCTestCase {
         let (train, test) = StratifiedSplit.trainTest(labels: d.labels, testFraction: 0.2, seed: 2)
         let f = try AllGenesFeatures(expression: d.expression).fitted(train: train, test: test)
         let y = train.map { d.labels[$0] }
-        let lr = try SparseLogisticRegression.fit(f.train, labels: y, classCount: d.classNames.count,
-                                                  options: .init(c: 0.05, maxIterations: 300, tolerance: 1e-4))
+        let lr = try SparseLogisticRegression.fit(
+            f.train, labels: y, classCount: d.classNames.count,
+            options: .init(c: 0.05, maxIterations: 300, tolerance: 1e-4))
         XCTAssertEqual(r.predicted, lr.predict(f.test))
         let top = try XCTUnwrap(r.details?.topGenes)
         XCTAssertTrue(top.allSatisfy { $0.count == 10 && $0.allSatisfy(f.genes.contains) })
@@ -108,11 +113,16 @@ final class AllGenesTests: XCTestCase {
         XCTAssertLessThanOrEqual(keep.count, 30 * d.classNames.count)
         XCTAssertGreaterThanOrEqual(keep.count, 30)
         var fs = m
-        fs.candidates = [MethodCandidate(AllGenesRepresentation(name: "fs", features: pair.plain.features, display: pair.plain.display,
-                                                                topGenesPerClass: 30), .logistic)]
+        fs.candidates = [
+            MethodCandidate(
+                AllGenesRepresentation(
+                    name: "fs", features: pair.plain.features, display: pair.plain.display,
+                    topGenesPerClass: 30), .logistic)
+        ]
         let rf = try fs.evaluate(labels: d.labels, classNames: d.classNames, seed: 2, protocol: EvaluationProtocol()).result
-        let refit = try SparseLogisticRegression.fit(f.train.selectingColumns(keep), labels: y, classCount: d.classNames.count,
-                                                     options: .init(c: 0.05, maxIterations: 300, tolerance: 1e-4))
+        let refit = try SparseLogisticRegression.fit(
+            f.train.selectingColumns(keep), labels: y, classCount: d.classNames.count,
+            options: .init(c: 0.05, maxIterations: 300, tolerance: 1e-4))
         XCTAssertEqual(rf.predicted, refit.predict(f.test.selectingColumns(keep)))
     }
 
@@ -131,8 +141,9 @@ final class AllGenesTests: XCTestCase {
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         func csr(_ key: String) throws -> SparseMatrix {
             let m = try XCTUnwrap(json[key] as? [String: Any])
-            return SparseMatrix(rows: m["rows"] as! Int, cols: m["cols"] as! Int, indptr: m["indptr"] as! [Int],
-                                indices: (m["indices"] as! [Int]).map(Int32.init), values: (m["values"] as! [Double]).map { Float($0) })
+            return SparseMatrix(
+                rows: m["rows"] as! Int, cols: m["cols"] as! Int, indptr: m["indptr"] as! [Int],
+                indices: (m["indices"] as! [Int]).map(Int32.init), values: (m["values"] as! [Double]).map { Float($0) })
         }
         let counts = try csr("counts")
         let isTrain = try XCTUnwrap(json["is_train"] as? [Bool])

@@ -62,13 +62,17 @@ final class LearningCurveTests: XCTestCase {
                 let correct = Int((a * 10).rounded())
                 let truth = [Int](repeating: 0, count: 10)
                 let pred = (0..<10).map { $0 < correct ? 0 : 1 }
-                return SplitResult(seed: UInt64(i), metrics: ClassificationMetrics(truth: truth, predicted: pred, classNames: ["a", "b"]),
-                                   trainCount: 1, test: Array(0..<10), truth: truth, predicted: pred, confidence: [], seconds: 0)
+                return SplitResult(
+                    seed: UInt64(i), metrics: ClassificationMetrics(truth: truth, predicted: pred, classNames: ["a", "b"]),
+                    trainCount: 1, test: Array(0..<10), truth: truth, predicted: pred, confidence: [], seconds: 0)
             }
             return EvaluationRunner.MethodResult(summary: MethodSummary(method: name, splits: splits), splits: splits)
         }
-        let curve = LearningCurve(runs: [(1, [result("text", [0.3, 0.5]), result("random", [0.4, 0.4])]),
-                                         (nil, [result("text", [0.8, 0.9]), result("random", [0.8, 0.7])])], reference: 1)
+        let curve = LearningCurve(
+            runs: [
+                (1, [result("text", [0.3, 0.5]), result("random", [0.4, 0.4])]),
+                (nil, [result("text", [0.8, 0.9]), result("random", [0.8, 0.7])]),
+            ], reference: 1)
         XCTAssertEqual(curve.reference, "random")
         XCTAssertEqual(curve.sizes, [1, nil])
         let p = try! XCTUnwrap(curve.point("text", 1))

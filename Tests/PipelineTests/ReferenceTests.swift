@@ -19,8 +19,9 @@ final class ReferenceTests: XCTestCase {
         let refSamples = Set(ids.enumerated().filter { $0.offset % 2 == 0 }.map(\.element))
         let refCells = (0..<ds.expression.cellCount).filter { refSamples.contains(samples.labels[$0]!) }
         let queryCells = (0..<ds.expression.cellCount).filter { !refSamples.contains(samples.labels[$0]!) }
-        let reference = try LabelledDataset(expression: ds.expression.selectingCells(refCells), labels: refCells.map { labels.labels[$0] },
-                                            minCellsPerClass: 5)
+        let reference = try LabelledDataset(
+            expression: ds.expression.selectingCells(refCells), labels: refCells.map { labels.labels[$0] },
+            minCellsPerClass: 5)
         return (reference, ds.expression.selectingCells(queryCells), queryCells.map { labels.labels[$0] }, try GeneKnowledge.load(species: .mouse))
     }
 
@@ -102,8 +103,9 @@ final class ReferenceTests: XCTestCase {
         }
         // The same cells with mouse symbols (through HCOP), annotated against the human reference.
         let orthologs = try OrthologMap.loadHCOP(path: repoData + "/genes/hcop_human_mouse_orthologs_15col.txt.gz")
-        let mouseNames = ExpressionMatrix(values: ds.expression.values, genes: ds.expression.genes.map { orthologs.humanToMouse[$0] ?? $0 },
-                                          cells: ds.expression.cells)
+        let mouseNames = ExpressionMatrix(
+            values: ds.expression.values, genes: ds.expression.genes.map { orthologs.humanToMouse[$0] ?? $0 },
+            cells: ds.expression.cells)
         let cross = try annotator.annotate(mouseNames, querySpecies: .mouse, with: bundle, knowledge: human, orthologs: orthologs, log: { _ in })
         XCTAssertNotNil(cross.overlap.orthologMapped)
         XCTAssertGreaterThan(cross.overlap.orthologMapped!, 600)

@@ -1,6 +1,6 @@
 import XCTest
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 @testable import Lexicell
 
@@ -17,15 +17,21 @@ final class ReportAndPlanTests: XCTestCase {
         XCTAssertEqual(d.classSizes.sorted(), [13, 18, 21, 23, 25, 28])
         let k = try GeneKnowledge.load(species: .mouse)
         let needed = TextEmbeddingStage(knowledge: k).neededSymbols(d.expression)
-        let cells = TextCellEmbeddings(expression: d.expression, labels: d.labelNames,
-                                       table: try GeneEmbeddingTable.random(symbols: needed, dimension: 64, seed: 1),
-                                       knowledge: k, settings: CellEmbeddingSettings())
-        let methods: [EvaluationMethod] = [KNNMethod(FixedRepresentation(name: "random", matrix: cells.allGenes)),
-                                           GraphClusterMethod(ExpressionRepresentation(name: "expression PCA", kind: .pcs, features: ExpressionFeatures(expression: d.expression)))]
+        let cells = TextCellEmbeddings(
+            expression: d.expression, labels: d.labelNames,
+            table: try GeneEmbeddingTable.random(symbols: needed, dimension: 64, seed: 1),
+            knowledge: k, settings: CellEmbeddingSettings())
+        let methods: [EvaluationMethod] = [
+            KNNMethod(FixedRepresentation(name: "random", matrix: cells.allGenes)),
+            GraphClusterMethod(ExpressionRepresentation(name: "expression PCA", kind: .pcs, features: ExpressionFeatures(expression: d.expression))),
+        ]
         let results = try EvaluationRunner(seeds: [0, 1]).run(d, methods: methods)
-        let doc = EvaluationDocument(dataset: d, source: dir, parameters: RunParameters(methods: ["random"], seeds: [0, 1], cellEmbedding: CellEmbeddingSettings(), evaluation: EvaluationProtocol(),
-                                                           selection: SelectionSettings(), knowledge: k), coverage: cells.coverage,
-                                     kGrid: EvaluationProtocol().kGrid, methods: results)
+        let doc = EvaluationDocument(
+            dataset: d, source: dir,
+            parameters: RunParameters(
+                methods: ["random"], seeds: [0, 1], cellEmbedding: CellEmbeddingSettings(), evaluation: EvaluationProtocol(),
+                selection: SelectionSettings(), knowledge: k), coverage: cells.coverage,
+            kGrid: EvaluationProtocol().kGrid, methods: results)
         var builder = EvaluationReport()
         builder.umap.nEpochs = 50
         let html = builder.render(doc, layouts: try builder.layouts(doc), labelNames: d.labelNames)
@@ -66,8 +72,9 @@ final class ReportAndPlanTests: XCTestCase {
                 let correct = Int((a * 10).rounded())
                 let truth = [Int](repeating: 0, count: 10) + [1]
                 let pred = (0..<10).map { $0 < correct ? 0 : 1 } + [1]
-                return SplitResult(seed: UInt64(i), metrics: ClassificationMetrics(truth: truth, predicted: pred, classNames: ["a", "b"]),
-                                   trainCount: 1, test: Array(0..<11), truth: truth, predicted: pred, confidence: [], seconds: 0)
+                return SplitResult(
+                    seed: UInt64(i), metrics: ClassificationMetrics(truth: truth, predicted: pred, classNames: ["a", "b"]),
+                    trainCount: 1, test: Array(0..<11), truth: truth, predicted: pred, confidence: [], seconds: 0)
             }
             return EvaluationRunner.MethodResult(summary: MethodSummary(method: name, splits: splits), splits: splits)
         }

@@ -50,8 +50,11 @@ final class RomanovPipelineTests: XCTestCase {
 
     func testUnknownClassIsAClearError() throws {
         let (d, _) = try romanov()
-        XCTAssertThrowsError(try LabelledDataset(expression: d.expression, labels: d.labelNames, classes: [d.classNames[0], "Nope"],
-                                                 labelSource: "cell_metadata.csv")) {
+        XCTAssertThrowsError(
+            try LabelledDataset(
+                expression: d.expression, labels: d.labelNames, classes: [d.classNames[0], "Nope"],
+                labelSource: "cell_metadata.csv")
+        ) {
             XCTAssertTrue("\($0)".contains("class 'Nope' has no cells"), "\($0)")
             XCTAssertTrue("\($0)".contains("cell_metadata.csv"), "\($0)")
         }

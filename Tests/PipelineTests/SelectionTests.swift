@@ -28,8 +28,10 @@ final class SelectionTests: XCTestCase {
         let features = ExpressionFeatures(expression: d.expression)
         let pca = ExpressionRepresentation(name: "expression PCA", kind: .pcs, features: features)
         let hvg = ExpressionRepresentation(name: "scaled HVG expression", kind: .scaledGenes, features: features)
-        var m = SelectedMethod(name: "auto", candidates: MethodPlan.autoCandidates(
-            pca: pca, hvg: hvg, text: FixedRepresentation(name: "random top-20", matrix: cells.allGenes), features: features))
+        var m = SelectedMethod(
+            name: "auto",
+            candidates: MethodPlan.autoCandidates(
+                pca: pca, hvg: hvg, text: FixedRepresentation(name: "random top-20", matrix: cells.allGenes), features: features))
         m.grids.logisticC = [0.01, 0.1]
         m.grids.svmC = [0.001, 0.01]
         m.folds = 3
@@ -52,11 +54,13 @@ final class SelectionTests: XCTestCase {
         var knowledge = cells
         var rng = SeededGenerator(seed: 9)
         for t in test { for j in 0..<knowledge.allGenes.cols { knowledge.allGenes[t, j] = Float(rng.nextGaussian()) } }
-        let changed = try LabelledDataset(expression: ExpressionMatrix(values: swapped.values, genes: d.expression.genes, cells: d.expression.cells),
-                                          labels: d.labelNames, classes: d.classNames)
+        let changed = try LabelledDataset(
+            expression: ExpressionMatrix(values: swapped.values, genes: d.expression.genes, cells: d.expression.cells),
+            labels: d.labelNames, classes: d.classNames)
         XCTAssertEqual(changed.labels, d.labels)
-        let b = try autoMethod(changed, knowledge).evaluate(labels: changed.labels, classNames: changed.classNames, seed: seed,
-                                                            protocol: EvaluationProtocol())
+        let b = try autoMethod(changed, knowledge).evaluate(
+            labels: changed.labels, classNames: changed.classNames, seed: seed,
+            protocol: EvaluationProtocol())
         let da = try XCTUnwrap(a.result.details), db = try XCTUnwrap(b.result.details)
         XCTAssertEqual(da.chosen, db.chosen)
         XCTAssertEqual(da.candidateScores.map(\.criterion), db.candidateScores.map(\.criterion))
@@ -95,8 +99,9 @@ final class SelectionTests: XCTestCase {
         let base = try ExpressionBaseline.fit(d.expression.selectingCells(train))
         let xt = try base.scaledFeatures(d.expression.selectingCells(train)), xq = try base.scaledFeatures(d.expression.selectingCells(test))
         let st = FeatureStandardizer(fitting: xt)
-        let lr = try LogisticRegression.fit(st.apply(xt), labels: train.map { d.labels[$0] }, classCount: d.classNames.count,
-                                            options: .init(c: 0.05, maxIterations: 300, tolerance: 1e-4))
+        let lr = try LogisticRegression.fit(
+            st.apply(xt), labels: train.map { d.labels[$0] }, classCount: d.classNames.count,
+            options: .init(c: 0.05, maxIterations: 300, tolerance: 1e-4))
         XCTAssertEqual(r.predicted, lr.predict(st.apply(xq)))
         XCTAssertEqual(r.details?.chosen, "hvg + LR (C = 0.05)")
         // Without calibration the reported probability is the softmax of the head: rows of the raw scores.
@@ -170,8 +175,9 @@ final class SelectionTests: XCTestCase {
         let (train, test) = StratifiedSplit.trainTest(labels: d.labels, testFraction: 0.2, seed: 0)
         func run(_ e: ExpressionMatrix) throws -> (train: DenseMatrix, test: DenseMatrix) {
             let f = ExpressionFeatures(expression: e)
-            let views = HybridViews(name: "h", expression: ExpressionDropoutViews(name: "pca", features: f),
-                                    text: TextViews(name: "random", embeddings: cells), weight: 1)
+            let views = HybridViews(
+                name: "h", expression: ExpressionDropoutViews(name: "pca", features: f),
+                text: TextViews(name: "random", embeddings: cells), weight: 1)
             return try SupConRepresentation(source: views, settings: settings)
                 .vectors(train: train, trainLabels: train.map { d.labels[$0] }, test: test, seed: 0)
         }
@@ -260,8 +266,10 @@ final class SelectionTests: XCTestCase {
         XCTAssertEqual(try MethodSpec.parse("text/weighted:lr").weighting, .weighted)
         XCTAssertEqual(try MethodSpec.parse("hybrid-random@0.5").weight, 0.5)
         XCTAssertNil(try MethodSpec.parse("hybrid").weight)
-        for (bad, expected) in [("pcaa", "unknown method 'pcaa'"), ("pca:tree", "unknown head"), ("hvg+supcon", "+supcon applies"),
-                                ("crossview", "crossview+supcon"), ("auto:lr", "takes no head"), ("pca/weighted", "unknown weighting"), ("pca@1", "hybrid's knowledge weight")] {
+        for (bad, expected) in [
+            ("pcaa", "unknown method 'pcaa'"), ("pca:tree", "unknown head"), ("hvg+supcon", "+supcon applies"),
+            ("crossview", "crossview+supcon"), ("auto:lr", "takes no head"), ("pca/weighted", "unknown weighting"), ("pca@1", "hybrid's knowledge weight"),
+        ] {
             XCTAssertThrowsError(try MethodSpec.parse(bad)) { e in
                 XCTAssertTrue("\(e)".contains(expected), "\(bad): \(e)")
             }

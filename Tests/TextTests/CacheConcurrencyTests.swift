@@ -92,7 +92,9 @@ final class CacheConcurrencyTests: XCTestCase {
         try input.fileHandleForWriting.close()
         // Wait (without a deadline assertion) until the child holds the write lock.
         while !FileManager.default.fileExists(atPath: locked) && child.isRunning { usleep(10_000) }
-        XCTAssertTrue(FileManager.default.fileExists(atPath: locked), "sqlite3 never took the lock: \(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
+        XCTAssertTrue(
+            FileManager.default.fileExists(atPath: locked),
+            "sqlite3 never took the lock: \(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
 
         // Reads never need the write lock; the store waits for the child's COMMIT.
         XCTAssertEqual(try cache.lookup(model: model, keys: [key(0)])[key(0)], vector(0))

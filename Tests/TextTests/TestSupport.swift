@@ -64,11 +64,12 @@ enum MiniLM {
     }
 }
 
-func assertClose(_ a: ArraySlice<Float>, _ b: [Float], tolerance: Float, _ message: String = "",
-                 file: StaticString = #filePath, line: UInt = #line) {
+func assertClose(
+    _ a: ArraySlice<Float>, _ b: [Float], tolerance: Float, _ message: String = "",
+    file: StaticString = #filePath, line: UInt = #line
+) {
     XCTAssertEqual(a.count, b.count, "length differs \(message)", file: file, line: line)
     var worst: Float = 0
     for (x, y) in zip(a, b) { worst = max(worst, abs(x - y)) }
     XCTAssertLessThanOrEqual(worst, tolerance, "max |Δ| = \(worst) \(message)", file: file, line: line)
 }
-

@@ -17,7 +17,8 @@ public struct KNNMethod: EvaluationMethod {
     public init(_ representation: CellRepresentation) { self.representation = representation }
     public var name: String { representation.name }
     public func evaluate(labels: [Int], classNames: [String], seed: UInt64, protocol p: EvaluationProtocol) throws
-        -> (result: SplitResult, vectors: DenseMatrix) {
+        -> (result: SplitResult, vectors: DenseMatrix)
+    {
         try p.runKeepingVectors(representation, labels: labels, classNames: classNames, seed: seed)
     }
 }
@@ -37,7 +38,8 @@ public struct GraphClusterMethod: EvaluationMethod {
     public var name: String { representation.name + " + SNN/Leiden clusters" }
 
     public func evaluate(labels: [Int], classNames: [String], seed: UInt64, protocol p: EvaluationProtocol) throws
-        -> (result: SplitResult, vectors: DenseMatrix) {
+        -> (result: SplitResult, vectors: DenseMatrix)
+    {
         let t0 = Date()
         let (train, test) = p.split(labels: labels, seed: seed)
         let trainLabels = train.map { labels[$0] }
@@ -51,9 +53,10 @@ public struct GraphClusterMethod: EvaluationMethod {
             testIndices: Array(train.count..<(train.count + test.count)), neighbours: neighbours, resolution: resolution, seed: seed)
         let truth = test.map { labels[$0] }
         let all = EvaluationProtocol.datasetOrder(cells: labels.count, train: train, xTrain, test: test, xTest)
-        let result = SplitResult(seed: seed, metrics: ClassificationMetrics(truth: truth, predicted: predicted, classNames: classNames),
-                                 trainCount: train.count, test: test, truth: truth, predicted: predicted,
-                                 confidence: [Double](repeating: .nan, count: test.count), seconds: Date().timeIntervalSince(t0))
+        let result = SplitResult(
+            seed: seed, metrics: ClassificationMetrics(truth: truth, predicted: predicted, classNames: classNames),
+            trainCount: train.count, test: test, truth: truth, predicted: predicted,
+            confidence: [Double](repeating: .nan, count: test.count), seconds: Date().timeIntervalSince(t0))
         return (result, all)
     }
 }

@@ -52,8 +52,10 @@ public struct EvaluationProtocol: Sendable {
 
     /// Runs one split and also returns every cell's vector in that split's space (training and test rows put
     /// back in dataset order), for plotting.
-    public func runKeepingVectors(_ representation: CellRepresentation, labels: [Int], classNames: [String],
-                                  seed: UInt64) throws -> (result: SplitResult, vectors: DenseMatrix) {
+    public func runKeepingVectors(
+        _ representation: CellRepresentation, labels: [Int], classNames: [String],
+        seed: UInt64
+    ) throws -> (result: SplitResult, vectors: DenseMatrix) {
         let t0 = Date()
         let (train, test) = split(labels: labels, seed: seed)
         let trainLabels = train.map { labels[$0] }
@@ -71,9 +73,10 @@ public struct EvaluationProtocol: Sendable {
         }
         let p = knn.vote(nb, k: kGrid[best])
         let all = Self.datasetOrder(cells: labels.count, train: train, xTrain, test: test, xTest)
-        var result = SplitResult(seed: seed, metrics: ClassificationMetrics(truth: truth, predicted: p.labels, classNames: classNames),
-                                 trainCount: train.count, test: test, truth: truth, predicted: p.labels, confidence: p.voteFraction,
-                                 seconds: Date().timeIntervalSince(t0))
+        var result = SplitResult(
+            seed: seed, metrics: ClassificationMetrics(truth: truth, predicted: p.labels, classNames: classNames),
+            trainCount: train.count, test: test, truth: truth, predicted: p.labels, confidence: p.voteFraction,
+            seconds: Date().timeIntervalSince(t0))
         result.meanSimilarity = p.meanSimilarity
         result.kSelection = KSelection(chosenK: kGrid[best], crossValidationAccuracy: cv, testAccuracy: sweep)
         return (result, all)
@@ -104,8 +107,10 @@ public struct SplitResult: Codable, Sendable {
     /// `Unassigned` with confidence 0 in predictions.csv (metrics keep the method's own prediction).
     public var noSignal: [String?]?
 
-    public init(seed: UInt64, metrics: ClassificationMetrics, trainCount: Int, test: [Int], truth: [Int], predicted: [Int],
-                confidence: [Double], seconds: Double) {
+    public init(
+        seed: UInt64, metrics: ClassificationMetrics, trainCount: Int, test: [Int], truth: [Int], predicted: [Int],
+        confidence: [Double], seconds: Double
+    ) {
         self.seed = seed
         self.metrics = metrics
         self.trainCount = trainCount

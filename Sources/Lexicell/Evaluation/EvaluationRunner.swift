@@ -32,8 +32,9 @@ public struct EvaluationRunner {
         try methods.map { method in
             var first: DenseMatrix?
             let splits = try seeds.map { seed -> SplitResult in
-                var (r, vectors) = try method.evaluate(labels: dataset.labels, classNames: dataset.classNames, seed: seed,
-                                                       protocol: protocolSettings)
+                var (r, vectors) = try method.evaluate(
+                    labels: dataset.labels, classNames: dataset.classNames, seed: seed,
+                    protocol: protocolSettings)
                 Self.markCellsWithoutSignal(&r, expression: dataset.expression, vectors: vectors)
                 if first == nil { first = vectors }
                 var k = ""

@@ -38,9 +38,11 @@ public struct MethodPlan {
     public private(set) var methodSpecs = [String]()
 
     /// `text/genept-w` is left out of the default: it embeds every gene with a text (~16,000), not only top genes.
-    public static let defaultSpecs = ["auto", "paper", "pca", "hvg:lr", "hvg:svm", "pca:svm", "graph", "text", "random",
-                                      "random+supcon", "hybrid", "hybrid-random", "pca+supcon", "crossview+supcon",
-                                      "text/weighted"]
+    public static let defaultSpecs = [
+        "auto", "paper", "pca", "hvg:lr", "hvg:svm", "pca:svm", "graph", "text", "random",
+        "random+supcon", "hybrid", "hybrid-random", "pca+supcon", "crossview+supcon",
+        "text/weighted",
+    ]
 
     public init(specs: [String] = MethodPlan.defaultSpecs, models: [String] = ["all-MiniLM-L6-v2"]) {
         self.init(specs: specs, textSources: models.map { .model($0) })
@@ -52,8 +54,10 @@ public struct MethodPlan {
     }
 
     /// The methods, in spec order (text methods once per model). `timings` receives seconds per stage.
-    public mutating func methods(dataset: LabelledDataset, knowledge: GeneKnowledge, log: (String) -> Void,
-                                 timings: inout [String: Double]) throws -> [EvaluationMethod] {
+    public mutating func methods(
+        dataset: LabelledDataset, knowledge: GeneKnowledge, log: (String) -> Void,
+        timings: inout [String: Double]
+    ) throws -> [EvaluationMethod] {
         let parsed = try specs.map(MethodSpec.parse)
         methodSpecs = []
         var tables = [String: GeneEmbeddingTable]()
@@ -132,8 +136,11 @@ public struct MethodPlan {
             switch p.base {
             case "pca":
                 if p.refine {
-                    out.append(withHead(SupConRepresentation(source: ExpressionDropoutViews(name: "expression PCA", features: features),
-                                                             settings: refinement), p))
+                    out.append(
+                        withHead(
+                            SupConRepresentation(
+                                source: ExpressionDropoutViews(name: "expression PCA", features: features),
+                                settings: refinement), p))
                 } else {
                     out.append(withHead(pca, p))
                 }
@@ -144,24 +151,30 @@ public struct MethodPlan {
             case "text", "random":
                 for (label, e) in try knowledgeEmbeddings(random: p.base == "random", weighting: p.weighting) {
                     let name = "\(label) top-\(topN) \(p.weighting.rawValue)"
-                    let rep: CellRepresentation = p.refine
-                        ? RefinedRepresentation(name: name + " + SupCon", view1: e.allGenes, view2: e.withoutHousekeeping,
-                                                modelIdentity: e.modelIdentity, settings: refinement)
+                    let rep: CellRepresentation =
+                        p.refine
+                        ? RefinedRepresentation(
+                            name: name + " + SupCon", view1: e.allGenes, view2: e.withoutHousekeeping,
+                            modelIdentity: e.modelIdentity, settings: refinement)
                         : FixedRepresentation(name: name, matrix: e.allGenes)
                     out.append(withHead(rep, p))
                 }
             case "paper":
                 for (label, e) in try knowledgeEmbeddings(random: false, weighting: .mean) {
-                    out.append(KNNMethod(RefinedRepresentation(name: "paper: \(label) top-\(topN) mean + SupCon", view1: e.allGenes,
-                                                               view2: e.withoutHousekeeping, modelIdentity: e.modelIdentity,
-                                                               settings: refinement)))
+                    out.append(
+                        KNNMethod(
+                            RefinedRepresentation(
+                                name: "paper: \(label) top-\(topN) mean + SupCon", view1: e.allGenes,
+                                view2: e.withoutHousekeeping, modelIdentity: e.modelIdentity,
+                                settings: refinement)))
                 }
             case "hybrid", "hybrid-random":
                 for (label, e) in try knowledgeEmbeddings(random: p.base == "hybrid-random", weighting: .mean) {
                     if p.refine {
                         let w = p.weight ?? 1
-                        let views = HybridViews(name: "hybrid PCA ⊕ \(w)·\(label)", expression: ExpressionDropoutViews(name: "expression PCA", features: features),
-                                                text: TextViews(name: label, embeddings: e), weight: w)
+                        let views = HybridViews(
+                            name: "hybrid PCA ⊕ \(w)·\(label)", expression: ExpressionDropoutViews(name: "expression PCA", features: features),
+                            text: TextViews(name: label, embeddings: e), weight: w)
                         out.append(withHead(SupConRepresentation(source: views, settings: refinement), p))
                     } else if let w = p.weight {
                         out.append(withHead(HybridRepresentation(name: "hybrid PCA ⊕ \(w)·\(label)", features: features, knowledge: e.allGenes, weight: w), p))
@@ -177,13 +190,15 @@ public struct MethodPlan {
                     let views = CrossViews(name: "cross-view PCA ↔ \(label)", features: features, text: TextViews(name: label, embeddings: e))
                     out.append(withHead(SupConRepresentation(source: views, settings: refinement), p))
                 }
-            default: // auto
+            default:  // auto
                 let (label, e) = try knowledgeEmbeddings(random: false, weighting: .mean)[0]
                 // auto-allgenes: auto with the two all-genes candidates too (measured in README, Results; not the default).
                 let withAllGenes = p.base == "auto-allgenes"
-                var auto = selected(withAllGenes ? "auto + all-genes candidates" : "auto",
-                                    Self.autoCandidates(pca: pca, hvg: hvg, text: FixedRepresentation(name: "\(label) top-\(topN) mean", matrix: e.allGenes),
-                                                        features: features, allGenes: withAllGenes ? allGenes : nil))
+                var auto = selected(
+                    withAllGenes ? "auto + all-genes candidates" : "auto",
+                    Self.autoCandidates(
+                        pca: pca, hvg: hvg, text: FixedRepresentation(name: "\(label) top-\(topN) mean", matrix: e.allGenes),
+                        features: features, allGenes: withAllGenes ? allGenes : nil))
                 auto.preferred = 0
                 out.append(auto)
             }
@@ -198,16 +213,23 @@ public struct MethodPlan {
     /// than the margin), then expression PCs + KNN or LR, scaled genes + SVM, the paper's unrefined text
     /// embedding + KNN, hybrids + KNN. SupCon candidates are left out (they would be trained once per fold;
     /// compare them in the benchmark instead).
-    public static func autoCandidates(pca: CellRepresentation, hvg: CellRepresentation, text: CellRepresentation,
-                                      features: ExpressionFeatures, hybrids: Bool = true,
-                                      allGenes: (plain: AllGenesRepresentation, selected: AllGenesRepresentation)? = nil) -> [MethodCandidate] {
-        var c = [MethodCandidate(hvg, .logistic), MethodCandidate(pca, .knn), MethodCandidate(pca, .logistic),
-                 MethodCandidate(hvg, .svm), MethodCandidate(text, .knn)]
+    public static func autoCandidates(
+        pca: CellRepresentation, hvg: CellRepresentation, text: CellRepresentation,
+        features: ExpressionFeatures, hybrids: Bool = true,
+        allGenes: (plain: AllGenesRepresentation, selected: AllGenesRepresentation)? = nil
+    ) -> [MethodCandidate] {
+        var c = [
+            MethodCandidate(hvg, .logistic), MethodCandidate(pca, .knn), MethodCandidate(pca, .logistic),
+            MethodCandidate(hvg, .svm), MethodCandidate(text, .knn),
+        ]
         if let a = allGenes { c += [MethodCandidate(a.plain, .logistic), MethodCandidate(a.selected, .logistic)] }
         if hybrids, let t = text as? FixedRepresentation {
             for w: Float in [0.5, 1] {
-                c.append(MethodCandidate(HybridRepresentation(name: "hybrid PCA ⊕ \(w)·\(t.name)", features: features,
-                                                              knowledge: t.matrix, weight: w), .knn))
+                c.append(
+                    MethodCandidate(
+                        HybridRepresentation(
+                            name: "hybrid PCA ⊕ \(w)·\(t.name)", features: features,
+                            knowledge: t.matrix, weight: w), .knn))
             }
         }
         return c
@@ -246,8 +268,10 @@ public struct MethodSpec: Sendable, Equatable {
     /// `hybrid@W`: a fixed knowledge weight instead of one chosen by CV.
     public var weight: Float? = nil
 
-    public static let bases = ["pca", "hvg", "graph", "text", "random", "hybrid", "hybrid-random", "crossview", "crossview-random",
-                        "auto", "paper", "allgenes", "allgenes-fs", "auto-allgenes"]
+    public static let bases = [
+        "pca", "hvg", "graph", "text", "random", "hybrid", "hybrid-random", "crossview", "crossview-random",
+        "auto", "paper", "allgenes", "allgenes-fs", "auto-allgenes",
+    ]
 
     /// Parses `auto`, `paper` or `base[/weighting][+supcon][:head]`; errors say what was expected.
     public static func parse(_ spec: String) throws -> MethodSpec {
@@ -273,7 +297,9 @@ public struct MethodSpec: Sendable, Equatable {
         }
         let parts = s.split(separator: "/", maxSplits: 1).map(String.init)
         guard let base = parts.first, bases.contains(base) else {
-            throw LexicellError("unknown method '\(spec)': expected auto, auto-allgenes, paper, or one of pca, hvg, allgenes, allgenes-fs, graph, text, random, hybrid, hybrid-random, crossview, crossview-random, optionally /weighted or /genept-w, +supcon and :knn/:lr/:svm")
+            throw LexicellError(
+                "unknown method '\(spec)': expected auto, auto-allgenes, paper, or one of pca, hvg, allgenes, allgenes-fs, graph, text, random, hybrid, hybrid-random, crossview, crossview-random, optionally /weighted or /genept-w, +supcon and :knn/:lr/:svm"
+            )
         }
         if (base == "hvg" || base.hasPrefix("allgenes")) && !explicitHead { head = .logistic }
         var weighting = CellWeighting.mean

@@ -78,16 +78,19 @@ public struct SelectedMethod: EvaluationMethod {
     func fitLinear(_ head: HeadKind, c: Double, standardized xs: DenseMatrix, y: [Int], classCount: Int) throws -> LinearHead {
         precondition(head != .knn, "fitLinear: KNN is not a linear head")
         if head == .logistic {
-            return try LogisticRegression.fit(xs, labels: y, classCount: classCount,
-                                              options: .init(c: c, classWeight: classWeight, maxIterations: 300, tolerance: 1e-4))
+            return try LogisticRegression.fit(
+                xs, labels: y, classCount: classCount,
+                options: .init(c: c, classWeight: classWeight, maxIterations: 300, tolerance: 1e-4))
         }
         return try LinearSVM.fit(xs, labels: y, classCount: classCount, options: .init(c: c, classWeight: classWeight))
     }
 
     /// Out-of-fold predictions and scores (training cells × classes, each cell scored by a model fitted without
     /// its fold) of every candidate and setting on the training cells (dataset indices).
-    func crossValidate(train: [Int], trainLabels: [Int], classCount: Int, seed: UInt64,
-                       folds: Int) throws -> (predicted: [[[Int]]], scores: [[DenseMatrix]]) {
+    func crossValidate(
+        train: [Int], trainLabels: [Int], classCount: Int, seed: UInt64,
+        folds: Int
+    ) throws -> (predicted: [[[Int]]], scores: [[DenseMatrix]]) {
         var predicted = candidates.map { c in grids.values(c.head).map { _ in [Int](repeating: 0, count: trainLabels.count) } }
         var oof = candidates.map { c in grids.values(c.head).map { _ in DenseMatrix(rows: trainLabels.count, cols: classCount) } }
         // The fold number seeds each fold's representation fit, as before the shared helper.
@@ -96,8 +99,10 @@ public struct SelectedMethod: EvaluationMethod {
             let f = fold[va[0]]
             let trCells = tr.map { train[$0] }, vaCells = va.map { train[$0] }, yTr = tr.map { trainLabels[$0] }
             for (i, c) in candidates.enumerated() {
-                let results = try candidateScores(c, settings: grids.values(c.head), train: trCells, trainLabels: yTr, test: vaCells,
-                                                  seed: seed &+ UInt64(f), classCount: classCount).results
+                let results = try candidateScores(
+                    c, settings: grids.values(c.head), train: trCells, trainLabels: yTr, test: vaCells,
+                    seed: seed &+ UInt64(f), classCount: classCount
+                ).results
                 for (j, r) in results.enumerated() {
                     for (row, cell) in va.enumerated() {
                         predicted[i][j][cell] = r.predicted[row]
@@ -140,9 +145,10 @@ public struct SelectedMethod: EvaluationMethod {
         guard CrossValidation.smallestClass(trainLabels) >= 2 else {
             let i = preferred ?? 0, values = grids.values(candidates[i].head)
             let v = values[values.count / 2]
-            return Choice(members: [(i, v)], scores: [],
-                          label: "\(candidates[i].label) (\(Self.settingText(candidates[i].head, v)); no cross-validation: a class has a single training cell)",
-                          calibrators: [nil], temperatures: [1])
+            return Choice(
+                members: [(i, v)], scores: [],
+                label: "\(candidates[i].label) (\(Self.settingText(candidates[i].head, v)); no cross-validation: a class has a single training cell)",
+                calibrators: [nil], temperatures: [1])
         }
         let cv = try crossValidate(train: train, trainLabels: trainLabels, classCount: classCount, seed: seed, folds: folds)
         var scores = [SplitDetails.CandidateScore]()
@@ -150,8 +156,9 @@ public struct SelectedMethod: EvaluationMethod {
         for (i, c) in candidates.enumerated() {
             var b: (setting: Int, score: SplitDetails.CandidateScore)?
             for (j, v) in grids.values(c.head).enumerated() {
-                let s = Self.score(cv.predicted[i][j], trainLabels, classCount: classCount,
-                                   candidate: "\(c.label) (\(Self.settingText(c.head, v)))")
+                let s = Self.score(
+                    cv.predicted[i][j], trainLabels, classCount: classCount,
+                    candidate: "\(c.label) (\(Self.settingText(c.head, v)))")
                 scores.append(s)
                 if b == nil || s.criterion > b!.score.criterion { b = (j, s) }
             }
@@ -175,8 +182,9 @@ public struct SelectedMethod: EvaluationMethod {
         }
         var top = ranked[0]
         if let p = preferred, best[top].score.criterion - best[p].score.criterion <= preferenceMargin { top = p }
-        var choice = Choice(members: [(top, setting(top))], scores: scores, label: best[top].score.candidate,
-                            calibrators: [try calibrator(top)], temperatures: [1])
+        var choice = Choice(
+            members: [(top, setting(top))], scores: scores, label: best[top].score.candidate,
+            calibrators: [try calibrator(top)], temperatures: [1])
         guard ensembles, ranked.count >= 2 else { return choice }
         var bestCriterion = best[top].score.criterion + (top == preferred ? preferenceMargin : 0)
         var temperature = [Int: Double]()
@@ -209,7 +217,8 @@ public struct SelectedMethod: EvaluationMethod {
     }
 
     public func evaluate(labels: [Int], classNames: [String], seed: UInt64, protocol p: EvaluationProtocol) throws
-        -> (result: SplitResult, vectors: DenseMatrix) {
+        -> (result: SplitResult, vectors: DenseMatrix)
+    {
         let t0 = Date()
         let classCount = classNames.count
         let (train, test) = p.split(labels: labels, seed: seed)
@@ -226,8 +235,9 @@ public struct SelectedMethod: EvaluationMethod {
         for (m, member) in choice.members.enumerated() {
             let calibrator = choice.calibrators[m]
             let c = candidates[member.candidate]
-            let (xTrain, xTest, outs) = try candidateScores(c, settings: [member.setting], train: train, trainLabels: trainLabels,
-                                                            test: test, seed: seed, classCount: classCount)
+            let (xTrain, xTest, outs) = try candidateScores(
+                c, settings: [member.setting], train: train, trainLabels: trainLabels,
+                test: test, seed: seed, classCount: classCount)
             let out = outs[0]
             if first == nil { first = (xTrain, xTest, out) }
             // 3. Calibration fitted on the member's out-of-fold scores from step 1.
@@ -270,9 +280,10 @@ public struct SelectedMethod: EvaluationMethod {
 
         let all = EvaluationProtocol.datasetOrder(cells: labels.count, train: train, xTrain, test: test, xTest)
         let topRaw = predicted.enumerated().map { Double(own[$0.offset, $0.element]) }
-        var result = SplitResult(seed: seed, metrics: ClassificationMetrics(truth: truth, predicted: predicted, classNames: classNames),
-                                 trainCount: train.count, test: test, truth: truth, predicted: predicted, confidence: topRaw,
-                                 seconds: Date().timeIntervalSince(t0))
+        var result = SplitResult(
+            seed: seed, metrics: ClassificationMetrics(truth: truth, predicted: predicted, classNames: classNames),
+            trainCount: train.count, test: test, truth: truth, predicted: predicted, confidence: topRaw,
+            seconds: Date().timeIntervalSince(t0))
         if chosen.head == .knn && !choice.isEnsemble { result.kSelection = KSelection(chosenK: Int(setting)) }
         result.details = details
         return (result, all)

@@ -36,9 +36,11 @@ public struct SplitDetails: Codable, Sendable {
         }
     }
 
-    public init(chosen: String, candidateScores: [CandidateScore], calibration: String, eceRaw: Double, eceCalibrated: Double,
-                reliability: [ReliabilityBin], probability: [Double], minConfidence: Double, assignedFraction: Double,
-                assignedAccuracy: Double) {
+    public init(
+        chosen: String, candidateScores: [CandidateScore], calibration: String, eceRaw: Double, eceCalibrated: Double,
+        reliability: [ReliabilityBin], probability: [Double], minConfidence: Double, assignedFraction: Double,
+        assignedAccuracy: Double
+    ) {
         self.chosen = chosen
         self.candidateScores = candidateScores
         self.calibration = calibration

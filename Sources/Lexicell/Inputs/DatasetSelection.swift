@@ -9,7 +9,8 @@ extension Dataset {
         let wanted = Set(LineSplitter(try FileData.read(path)).strings().map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         let keep = expression.cells.indices.filter { wanted.contains(expression.cells[$0]) }
         guard !keep.isEmpty else {
-            throw LexicellError("none of its \(wanted.count) names is a cell of the dataset (e.g. '\(wanted.first ?? "")' vs '\(expression.cells.first ?? "")')", file: path)
+            throw LexicellError(
+                "none of its \(wanted.count) names is a cell of the dataset (e.g. '\(wanted.first ?? "")' vs '\(expression.cells.first ?? "")')", file: path)
         }
         var obs = [String: [String]]()
         for (k, v) in self.obs { obs[k] = keep.map { v[$0] } }

@@ -33,7 +33,8 @@ public enum EmbeddingInput {
                 names.append(FieldSplitter.string(p, fields[0]))
                 for c in numeric {
                     guard let v = NumberParser.double(p, fields[c]), v.isFinite else {
-                        throw LexicellError("column '\(header![c])': '\(FieldSplitter.string(p, fields[c]))' is not a finite number", file: path, line: line.number)
+                        throw LexicellError(
+                            "column '\(header![c])': '\(FieldSplitter.string(p, fields[c]))' is not a finite number", file: path, line: line.number)
                     }
                     values.append(Float(v))
                 }

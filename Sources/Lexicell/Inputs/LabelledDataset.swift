@@ -10,8 +10,10 @@ public struct LabelledDataset: Sendable {
 
     /// Keeps cells whose label is non-empty and selected: `classes` (exact names, all must exist) or, when nil,
     /// every class with at least `minCellsPerClass` cells. Class order is by name.
-    public init(expression: ExpressionMatrix, labels: [String?], classes: [String]? = nil, minCellsPerClass: Int = 1,
-                labelSource: String = "labels") throws {
+    public init(
+        expression: ExpressionMatrix, labels: [String?], classes: [String]? = nil, minCellsPerClass: Int = 1,
+        labelSource: String = "labels"
+    ) throws {
         precondition(labels.count == expression.cellCount)
         var counts = [String: Int]()
         for case let l? in labels where !l.isEmpty { counts[l, default: 0] += 1 }
@@ -26,7 +28,9 @@ public struct LabelledDataset: Sendable {
             chosen = counts.filter { $0.value >= minCellsPerClass }.map(\.key).sorted()
         }
         guard chosen.count >= 2 else {
-            throw LexicellError("only \(chosen.count) class(es) selected (with --min-cells-per-class \(minCellsPerClass)); at least 2 are needed to classify", file: labelSource)
+            throw LexicellError(
+                "only \(chosen.count) class(es) selected (with --min-cells-per-class \(minCellsPerClass)); at least 2 are needed to classify", file: labelSource
+            )
         }
         let index = Dictionary(uniqueKeysWithValues: chosen.enumerated().map { ($1, $0) })
         var keep = [Int](), lab = [Int]()

@@ -32,8 +32,9 @@ public struct GeneOverlap: Codable, Sendable {
         }
         var s = "gene overlap: \(withText) of \(queryGenes) query genes have a text"
         if let m = orthologMapped { s += " (after mapping \(m) genes through HCOP orthologs)" }
-        s += String(format: "; %d shared with the reference's %d genes; %.1f %% of each cell's top genes covered",
-                    sharedWithReference, referenceGenes, 100 * topGeneCoverage)
+        s += String(
+            format: "; %d shared with the reference's %d genes; %.1f %% of each cell's top genes covered",
+            sharedWithReference, referenceGenes, 100 * topGeneCoverage)
         return s
     }
 }
@@ -97,13 +98,17 @@ public struct Annotator {
     public var cachePath: String?
     public init() {}
 
-    public func annotate(_ query: ExpressionMatrix, querySpecies: Species, with bundle: ReferenceBundle,
-                         knowledge: GeneKnowledge, orthologs: OrthologMap?, log: (String) -> Void) throws -> Annotation {
+    public func annotate(
+        _ query: ExpressionMatrix, querySpecies: Species, with bundle: ReferenceBundle,
+        knowledge: GeneKnowledge, orthologs: OrthologMap?, log: (String) -> Void
+    ) throws -> Annotation {
         let m = bundle.manifest
         var genes = query.genes
         var mapped: Int?
         if querySpecies != m.species {
-            guard let orthologs else { throw LexicellError("query is \(querySpecies.rawValue) but the reference \(m.species.rawValue): an ortholog table is needed") }
+            guard let orthologs else {
+                throw LexicellError("query is \(querySpecies.rawValue) but the reference \(m.species.rawValue): an ortholog table is needed")
+            }
             let map = querySpecies == .mouse ? orthologs.mouseToHuman : orthologs.humanToMouse
             var n = 0
             genes = genes.map { g in if let o = map[g] { n += 1; return o } else { return g } }
@@ -114,64 +119,81 @@ public struct Annotator {
             return try annotateByExpression(renamed, original: query, classifier: classifier, bundle: bundle, orthologMapped: mapped, log: log)
         }
         let source = try GeneTableSource(bundleDescription: m.geneEmbeddingSource)
-        let stage = TextEmbeddingStage(knowledge: knowledge, settings: CellEmbeddingSettings(topN: m.topN, weighting: m.weighting),
-                                       cachePath: cachePath)
+        let stage = TextEmbeddingStage(
+            knowledge: knowledge, settings: CellEmbeddingSettings(topN: m.topN, weighting: m.weighting),
+            cachePath: cachePath)
         let needed = stage.neededSymbols(renamed)
         let withText = knowledge.textSymbols(for: genes).compactMap { $0 }.count
         let refSet = Set(bundle.genes)
         let shared = Set(genes).intersection(refSet).count
         let table = try stage.geneTable(source, symbols: needed, defaultDimension: bundle.refiner?.inputDim ?? bundle.embeddings.cols, log: log)
         guard table.modelIdentity == m.geneEmbeddingModel else {
-            throw LexicellError("the reference was built with gene vectors from \(m.geneEmbeddingModel), but \(table.modelIdentity) is what is available now; use the same model (and weights) as the reference")
+            throw LexicellError(
+                "the reference was built with gene vectors from \(m.geneEmbeddingModel), but \(table.modelIdentity) is what is available now; use the same model (and weights) as the reference"
+            )
         }
         let rows = CellEmbedder.alignGenes(renamed.genes, to: table, resolver: knowledge.resolver)
         let coverage = GeneCoverage.compute(renamed, geneRows: rows, topN: m.topN, labels: nil)
-        let overlap = GeneOverlap(queryGenes: genes.count, orthologMapped: mapped, withText: withText, sharedWithReference: shared,
-                                  referenceGenes: bundle.genes.count, topGeneCoverage: coverage.meanFraction)
+        let overlap = GeneOverlap(
+            queryGenes: genes.count, orthologMapped: mapped, withText: withText, sharedWithReference: shared,
+            referenceGenes: bundle.genes.count, topGeneCoverage: coverage.meanFraction)
         log(overlap.summary)
         guard withText >= minGenesWithText, coverage.meanFraction >= minTopGeneCoverage else {
-            throw LexicellError("gene overlap too small to mean anything: " + overlap.summary
-                + String(format: " (need ≥ %d genes with a text and ≥ %.0f %% top-gene coverage; check the species and the gene symbol column)",
-                         minGenesWithText, 100 * minTopGeneCoverage))
+            throw LexicellError(
+                "gene overlap too small to mean anything: " + overlap.summary
+                    + String(
+                        format: " (need ≥ %d genes with a text and ≥ %.0f %% top-gene coverage; check the species and the gene symbol column)",
+                        minGenesWithText, 100 * minTopGeneCoverage))
         }
         var x = CellEmbedder(stage.settings).embed(renamed, table: table, geneRows: rows)
         if let r = bundle.refiner { x = try r.embed(x) }
         let knn = KNNClassifier(reference: bundle.embeddings, labels: bundle.labels, classCount: m.classNames.count)
         let p = knn.predict(x, k: m.k)
         let best = p.labels.map { m.classNames[$0] }
-        var a = Annotation(cells: query.cells, labels: best, bestLabels: best, confidence: p.voteFraction,
-                           meanSimilarity: p.meanSimilarity, embeddings: x, overlap: overlap, query: renamed, geneTable: table)
-        a.abstain(noSignal: Annotation.noSignal(renamed, usable: rows.map { $0 != nil }, what: "no gene with a text"),
-                  minConfidence: minConfidence)
+        var a = Annotation(
+            cells: query.cells, labels: best, bestLabels: best, confidence: p.voteFraction,
+            meanSimilarity: p.meanSimilarity, embeddings: x, overlap: overlap, query: renamed, geneTable: table)
+        a.abstain(
+            noSignal: Annotation.noSignal(renamed, usable: rows.map { $0 != nil }, what: "no gene with a text"),
+            minConfidence: minConfidence)
         return a
     }
 }
 
 extension Annotator {
     /// Expression bundles: the reference's genes, scaling and PCA applied to the query, then its head.
-    func annotateByExpression(_ renamed: ExpressionMatrix, original: ExpressionMatrix, classifier: ExpressionClassifier,
-                              bundle: ReferenceBundle, orthologMapped: Int?, log: (String) -> Void) throws -> Annotation {
+    func annotateByExpression(
+        _ renamed: ExpressionMatrix, original: ExpressionMatrix, classifier: ExpressionClassifier,
+        bundle: ReferenceBundle, orthologMapped: Int?, log: (String) -> Void
+    ) throws -> Annotation {
         let m = bundle.manifest
         let selected = classifier.baseline.selectedGenes
         let present = Set(renamed.genes).intersection(selected).count
-        var overlap = GeneOverlap(queryGenes: renamed.geneCount, orthologMapped: orthologMapped, withText: 0,
-                                  sharedWithReference: Set(renamed.genes).intersection(bundle.genes).count,
-                                  referenceGenes: bundle.genes.count, topGeneCoverage: Double(present) / Double(max(selected.count, 1)))
+        var overlap = GeneOverlap(
+            queryGenes: renamed.geneCount, orthologMapped: orthologMapped, withText: 0,
+            sharedWithReference: Set(renamed.genes).intersection(bundle.genes).count,
+            referenceGenes: bundle.genes.count, topGeneCoverage: Double(present) / Double(max(selected.count, 1)))
         overlap.classifierGenes = (present, selected.count)
         log(overlap.summary)
         guard present * 2 >= selected.count else {
-            throw LexicellError("gene overlap too small: only \(present) of the \(selected.count) genes the reference classifier uses are in the query (need at least half; check the species and the gene symbol column)")
+            throw LexicellError(
+                "gene overlap too small: only \(present) of the \(selected.count) genes the reference classifier uses are in the query (need at least half; check the species and the gene symbol column)"
+            )
         }
         let x = try classifier.represent(renamed)
-        let (best, probability, similarity) = classifier.classify(x, reference: bundle.embeddings, labels: bundle.labels,
-                                                                  classCount: m.classNames.count)
+        let (best, probability, similarity) = classifier.classify(
+            x, reference: bundle.embeddings, labels: bundle.labels,
+            classCount: m.classNames.count)
         let names = best.map { m.classNames[$0] }
-        var a = Annotation(cells: original.cells, labels: names, bestLabels: names, confidence: probability, meanSimilarity: similarity,
-                           embeddings: x, overlap: overlap, query: renamed, geneTable: nil)
+        var a = Annotation(
+            cells: original.cells, labels: names, bestLabels: names, confidence: probability, meanSimilarity: similarity,
+            embeddings: x, overlap: overlap, query: renamed, geneTable: nil)
         let classifierGenes = Set(selected)
-        a.abstain(noSignal: Annotation.noSignal(renamed, usable: renamed.genes.map { classifierGenes.contains($0) },
-                                                what: "no gene of the reference classifier"),
-                  minConfidence: minConfidence)
+        a.abstain(
+            noSignal: Annotation.noSignal(
+                renamed, usable: renamed.genes.map { classifierGenes.contains($0) },
+                what: "no gene of the reference classifier"),
+            minConfidence: minConfidence)
         return a
     }
 }

@@ -36,9 +36,11 @@ public struct ReferenceBundle: Sendable {
         /// Set when the bundle classifies by expression (`classifier.json`): what was chosen. Format version 2.
         public var classifier: String?
 
-        public init(created: String, geneEmbeddingModel: String, geneEmbeddingSource: String, geneTexts: String,
-                    geneTextsVersion: String, species: Species, topN: Int, weighting: CellWeighting, housekeeping: String,
-                    k: Int, classNames: [String], cells: Int, refined: Bool, files: [String: String], classifier: String? = nil) {
+        public init(
+            created: String, geneEmbeddingModel: String, geneEmbeddingSource: String, geneTexts: String,
+            geneTextsVersion: String, species: Species, topN: Int, weighting: CellWeighting, housekeeping: String,
+            k: Int, classNames: [String], cells: Int, refined: Bool, files: [String: String], classifier: String? = nil
+        ) {
             self.created = created
             self.geneEmbeddingModel = geneEmbeddingModel
             self.geneEmbeddingSource = geneEmbeddingSource
@@ -68,8 +70,10 @@ public struct ReferenceBundle: Sendable {
     /// The expression classifier of a version-2 bundle.
     public var classifier: ExpressionClassifier?
 
-    public init(manifest: Manifest, embeddings: DenseMatrix, cellNames: [String], labels: [Int], genes: [String],
-                refiner: Refiner?, classifier: ExpressionClassifier? = nil) {
+    public init(
+        manifest: Manifest, embeddings: DenseMatrix, cellNames: [String], labels: [Int], genes: [String],
+        refiner: Refiner?, classifier: ExpressionClassifier? = nil
+    ) {
         self.manifest = manifest
         self.embeddings = embeddings
         self.cellNames = cellNames
@@ -130,7 +134,9 @@ public struct ReferenceBundle: Sendable {
             throw bad("refined", "is \(m.refined) but refiner.lxr is \(m.files["refiner.lxr"] == nil ? "not" : "") listed in 'files'")
         }
         guard (m.classifier != nil) == (m.files["classifier.json"] != nil) else {
-            throw bad("classifier", m.classifier == nil ? "is missing but classifier.json is listed in 'files'" : "is set but no classifier.json is listed in 'files'")
+            throw bad(
+                "classifier", m.classifier == nil ? "is missing but classifier.json is listed in 'files'" : "is set but no classifier.json is listed in 'files'"
+            )
         }
         for needed in ["embeddings.npy", "cells.tsv", "genes.txt"] where m.files[needed] == nil {
             throw bad("files", "does not list \(needed)")
@@ -166,7 +172,9 @@ public struct ReferenceBundle: Sendable {
         try validate(m, path: manifestPath)
         for (name, digest) in m.files.sorted(by: { $0.key < $1.key }) {
             let path = directory + "/" + name
-            guard FileManager.default.fileExists(atPath: path) else { throw LexicellError("bundle file \(name) is missing (corrupted bundle)", file: directory) }
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw LexicellError("bundle file \(name) is missing (corrupted bundle)", file: directory)
+            }
             guard Digest.fnv1aHex(try FileData.readRaw(path)) == digest else {
                 throw LexicellError("bundle file \(name) does not match its checksum in manifest.json (corrupted bundle)", file: directory)
             }
@@ -197,8 +205,9 @@ public struct ReferenceBundle: Sendable {
             }
             try classifier!.validate(classCount: m.classNames.count, referenceFeatures: x, file: path)
         }
-        return ReferenceBundle(manifest: m, embeddings: x, cellNames: names, labels: labels, genes: genes, refiner: refiner,
-                               classifier: classifier)
+        return ReferenceBundle(
+            manifest: m, embeddings: x, cellNames: names, labels: labels, genes: genes, refiner: refiner,
+            classifier: classifier)
     }
 }
 

@@ -15,14 +15,17 @@ public struct ReferenceTrainer {
     public var expressionConfiguration = ExpressionBaselineConfiguration()
     public init() {}
 
-    public func train(_ dataset: LabelledDataset, knowledge: GeneKnowledge, source: GeneTableSource,
-                      log: (String) -> Void) throws -> ReferenceBundle {
+    public func train(
+        _ dataset: LabelledDataset, knowledge: GeneKnowledge, source: GeneTableSource,
+        log: (String) -> Void
+    ) throws -> ReferenceBundle {
         let (cells, table) = try TextEmbeddingStage(knowledge: knowledge, settings: settings, cachePath: cachePath)
             .run(dataset.expression, labels: dataset.labelNames, source: source, log: log)
         var x = cells.allGenes
         let refiner = try refinement.map {
-            try RefinedRepresentation.train(view1: cells.allGenes, view2: cells.withoutHousekeeping, labels: dataset.labels,
-                                            modelIdentity: table.modelIdentity, settings: $0, seed: seed)
+            try RefinedRepresentation.train(
+                view1: cells.allGenes, view2: cells.withoutHousekeeping, labels: dataset.labels,
+                modelIdentity: table.modelIdentity, settings: $0, seed: seed)
         }
         if let refiner { x = try refiner.embed(x) }
         var evaluation = EvaluationProtocol()
@@ -30,9 +33,10 @@ public struct ReferenceTrainer {
         let cv = evaluation.crossValidate(x, labels: dataset.labels, classCount: dataset.classNames.count, seed: seed)
         var best = 0
         for i in cv.indices where cv[i] > cv[best] { best = i }
-        log("k = \(kGrid[best]) chosen by 5-fold cross-validation on the reference cells (accuracy "
-            + cv.map { String(format: "%.3f", $0) }.joined(separator: ", ") + " for k = "
-            + kGrid.map(String.init).joined(separator: ", ") + ")")
+        log(
+            "k = \(kGrid[best]) chosen by 5-fold cross-validation on the reference cells (accuracy "
+                + cv.map { String(format: "%.3f", $0) }.joined(separator: ", ") + " for k = "
+                + kGrid.map(String.init).joined(separator: ", ") + ")")
         let formatter = ISO8601DateFormatter()
         let manifest = ReferenceBundle.Manifest(
             created: formatter.string(from: Date()), geneEmbeddingModel: table.modelIdentity, geneEmbeddingSource: source.bundleDescription,
@@ -40,8 +44,9 @@ public struct ReferenceTrainer {
             species: knowledge.species, topN: settings.topN, weighting: settings.weighting,
             housekeeping: knowledge.housekeeping?.name ?? "none", k: kGrid[best], classNames: dataset.classNames,
             cells: dataset.labels.count, refined: refiner != nil, files: [:])
-        return ReferenceBundle(manifest: manifest, embeddings: x, cellNames: dataset.expression.cells, labels: dataset.labels,
-                               genes: dataset.expression.genes, refiner: refiner)
+        return ReferenceBundle(
+            manifest: manifest, embeddings: x, cellNames: dataset.expression.cells, labels: dataset.labels,
+            genes: dataset.expression.genes, refiner: refiner)
     }
 }
 

@@ -22,8 +22,10 @@ public struct RunParameters: Codable, Sendable {
     /// SupCon settings, when a method refines.
     public var refinement: RefinementSettings?
 
-    public init(methods: [String], seeds: [UInt64], cellEmbedding: CellEmbeddingSettings, evaluation: EvaluationProtocol,
-                selection: SelectionSettings, knowledge: GeneKnowledge?) {
+    public init(
+        methods: [String], seeds: [UInt64], cellEmbedding: CellEmbeddingSettings, evaluation: EvaluationProtocol,
+        selection: SelectionSettings, knowledge: GeneKnowledge?
+    ) {
         self.methods = methods
         self.seeds = seeds
         self.cellEmbedding = cellEmbedding
@@ -39,10 +41,12 @@ public struct RunParameters: Codable, Sendable {
 
     /// Name–value pairs for the report's table.
     public var rows: [(String, String)] {
-        var r: [(String, String)] = [("methods", methods.joined(separator: ", ")), ("seeds", seeds.map(String.init).joined(separator: ",")),
-                                     ("top genes per cell", "\(cellEmbedding.topN)"), ("weighting", cellEmbedding.weighting.rawValue),
-                                     ("test fraction", "\(testFraction)"), ("folds", "\(folds)"), ("calibration", calibration.rawValue),
-                                     ("min confidence", "\(minConfidence)")]
+        var r: [(String, String)] = [
+            ("methods", methods.joined(separator: ", ")), ("seeds", seeds.map(String.init).joined(separator: ",")),
+            ("top genes per cell", "\(cellEmbedding.topN)"), ("weighting", cellEmbedding.weighting.rawValue),
+            ("test fraction", "\(testFraction)"), ("folds", "\(folds)"), ("calibration", calibration.rawValue),
+            ("min confidence", "\(minConfidence)"),
+        ]
         if let species { r.append(("species", species.rawValue)) }
         if let geneTexts { r.append(("gene texts", geneTexts + (geneTextsVersion.map { " (\($0))" } ?? ""))) }
         if let housekeeping { r.append(("housekeeping", housekeeping)) }
@@ -70,10 +74,13 @@ public struct EvaluationDocument: Codable, Sendable {
         public var classSizes: [Int]
     }
 
-    public init(dataset: LabelledDataset, source: String, parameters: RunParameters, coverage: GeneCoverage?,
-                kGrid: [Int], methods: [EvaluationRunner.MethodResult]) {
-        self.dataset = DatasetSummary(source: source, cells: dataset.expression.cellCount, genes: dataset.expression.geneCount,
-                                      classes: dataset.classNames, classSizes: dataset.classSizes)
+    public init(
+        dataset: LabelledDataset, source: String, parameters: RunParameters, coverage: GeneCoverage?,
+        kGrid: [Int], methods: [EvaluationRunner.MethodResult]
+    ) {
+        self.dataset = DatasetSummary(
+            source: source, cells: dataset.expression.cellCount, genes: dataset.expression.geneCount,
+            classes: dataset.classNames, classSizes: dataset.classSizes)
         self.parameters = parameters
         self.coverage = coverage
         self.kGrid = kGrid
@@ -91,9 +98,12 @@ public struct EvaluationDocument: Codable, Sendable {
         var s = "## Lexicell evaluation: \(dataset.source)\n\n"
         s += "\(dataset.cells) cells, \(dataset.genes) genes, \(dataset.classes.count) classes "
         s += "(sizes \(dataset.classSizes.min() ?? 0)–\(dataset.classSizes.max() ?? 0)); "
-        s += "\(methods.first?.splits.count ?? 0) stratified 80/20 splits; k from {\(kGrid.map(String.init).joined(separator: ", "))} by 5-fold CV on training cells.\n"
+        s +=
+            "\(methods.first?.splits.count ?? 0) stratified 80/20 splits; k from {\(kGrid.map(String.init).joined(separator: ", "))} by 5-fold CV on training cells.\n"
         if let c = coverage {
-            s += String(format: "Gene-text coverage of each cell's top genes: %.1f %% (housekeeping genes among them: %.1f %%).\n", 100 * c.meanFraction, 100 * c.meanExcludedFraction)
+            s += String(
+                format: "Gene-text coverage of each cell's top genes: %.1f %% (housekeeping genes among them: %.1f %%).\n", 100 * c.meanFraction,
+                100 * c.meanExcludedFraction)
         }
         s += "\n| method | accuracy | weighted F1 | macro F1 | kappa | balanced accuracy | k chosen |\n|---|---|---|---|---|---|---|\n"
         for m in methods {
@@ -107,7 +117,9 @@ public struct EvaluationDocument: Codable, Sendable {
             s += SelectionSummary.calibration(methods).markdown()
         }
         guard methods.contains(where: { !$0.summary.testAccuracyByK.isEmpty }) else { return s }
-        s += "\nk sweep (test accuracy, mean over splits; for reading only, k is chosen by CV):\n\n| method | " + kGrid.map { "k=\($0)" }.joined(separator: " | ") + " |\n|---|" + kGrid.map { _ in "---|" }.joined() + "\n"
+        s +=
+            "\nk sweep (test accuracy, mean over splits; for reading only, k is chosen by CV):\n\n| method | "
+            + kGrid.map { "k=\($0)" }.joined(separator: " | ") + " |\n|---|" + kGrid.map { _ in "---|" }.joined() + "\n"
         for m in methods where !m.summary.testAccuracyByK.isEmpty {
             s += "| \(m.summary.method) | " + m.summary.testAccuracyByK.map { String(format: "%.3f", $0.mean) }.joined(separator: " | ") + " |\n"
         }

@@ -22,8 +22,10 @@ public struct GeneReading: Codable, Sendable {
     public var genes: [Gene]
 
     /// One reading per class (or group): its `top` genes by log-odds. `labels` index `classNames`.
-    public static func compute(expression: ExpressionMatrix, labels: [Int], classNames: [String], table: GeneEmbeddingTable,
-                               knowledge: GeneKnowledge, topN: Int, top: Int = 10) -> [GeneReading] {
+    public static func compute(
+        expression: ExpressionMatrix, labels: [Int], classNames: [String], table: GeneEmbeddingTable,
+        knowledge: GeneKnowledge, topN: Int, top: Int = 10
+    ) -> [GeneReading] {
         let rows = CellEmbedder.alignGenes(expression.genes, to: table, resolver: knowledge.resolver)
         let allowed = rows.map { $0 != nil }
         let x = expression.values
@@ -62,8 +64,10 @@ public struct GeneReading: Codable, Sendable {
                 for j in 0..<d { dot += Double(table.vectors[r, j]) * z[j] }
                 let share = norm > 0 ? weight[l][g] / n * dot / (norm * norm) : 0
                 let symbol = table.symbols[r]
-                genes.append(Gene(symbol: symbol, inClass: a / n, inOthers: others > 0 ? b / others : 0, logOdds: lo,
-                                  centroidShare: share, firstSentence: firstSentence(knowledge.texts.text(for: symbol) ?? "")))
+                genes.append(
+                    Gene(
+                        symbol: symbol, inClass: a / n, inOthers: others > 0 ? b / others : 0, logOdds: lo,
+                        centroidShare: share, firstSentence: firstSentence(knowledge.texts.text(for: symbol) ?? "")))
             }
             genes.sort { $0.logOdds != $1.logOdds ? $0.logOdds > $1.logOdds : $0.symbol < $1.symbol }
             return GeneReading(group: classNames[l], cells: sizes[l], genes: Array(genes.prefix(top)))
@@ -79,9 +83,12 @@ public struct GeneReading: Codable, Sendable {
         var s = "group,cells,symbol,in_group,in_others,log_odds,centroid_share,first_sentence\n"
         for r in readings {
             for g in r.genes {
-                s += [EmbeddingTableCSV.quote(r.group), "\(r.cells)", EmbeddingTableCSV.quote(g.symbol), String(format: "%.3f", g.inClass),
-                      String(format: "%.3f", g.inOthers), String(format: "%.3f", g.logOdds), String(format: "%.4f", g.centroidShare),
-                      EmbeddingTableCSV.quote(g.firstSentence)].joined(separator: ",") + "\n"
+                s +=
+                    [
+                        EmbeddingTableCSV.quote(r.group), "\(r.cells)", EmbeddingTableCSV.quote(g.symbol), String(format: "%.3f", g.inClass),
+                        String(format: "%.3f", g.inOthers), String(format: "%.3f", g.logOdds), String(format: "%.4f", g.centroidShare),
+                        EmbeddingTableCSV.quote(g.firstSentence),
+                    ].joined(separator: ",") + "\n"
             }
         }
         return s

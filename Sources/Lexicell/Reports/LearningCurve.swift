@@ -30,8 +30,9 @@ public struct LearningCurve: Codable, Sendable {
             run.results.map { r -> Point in
                 let ref = run.results[reference]
                 let paired = PairedComparison(method: r, reference: ref)
-                return Point(size: run.size, method: r.summary.method, accuracy: r.summary.accuracy, macroF1: r.summary.macroF1,
-                             accuracyDifferences: paired.accuracyDifferences, macroF1Differences: paired.macroF1Differences)
+                return Point(
+                    size: run.size, method: r.summary.method, accuracy: r.summary.accuracy, macroF1: r.summary.macroF1,
+                    accuracyDifferences: paired.accuracyDifferences, macroF1Differences: paired.macroF1Differences)
             }
         }
     }
@@ -41,23 +42,29 @@ public struct LearningCurve: Codable, Sendable {
     func point(_ method: String, _ size: Int?) -> Point? { points.first { $0.method == method && $0.size == size } }
 
     public func markdown() -> String {
-        var s = "Learning curve (training cells per class; test cells fixed per split):\n\n| method | "
+        var s =
+            "Learning curve (training cells per class; test cells fixed per split):\n\n| method | "
             + sizes.map { Self.sizeText($0) }.joined(separator: " | ") + " |\n|---|" + sizes.map { _ in "---|" }.joined() + "\n"
         for m in methods {
-            s += "| \(m) | " + sizes.map { z in point(m, z).map { "\($0.accuracy) / \(String(format: "%.3f", $0.macroF1.mean))" } ?? "" }
+            s +=
+                "| \(m) | "
+                + sizes.map { z in point(m, z).map { "\($0.accuracy) / \(String(format: "%.3f", $0.macroF1.mean))" } ?? "" }
                 .joined(separator: " | ") + " |\n"
         }
-        s += "\n(accuracy mean ± s.d. / macro F1 mean.) Per-seed accuracy differences against \(reference):\n\n| method | "
+        s +=
+            "\n(accuracy mean ± s.d. / macro F1 mean.) Per-seed accuracy differences against \(reference):\n\n| method | "
             + sizes.map { Self.sizeText($0) }.joined(separator: " | ") + " |\n|---|" + sizes.map { _ in "---|" }.joined() + "\n"
         for m in methods where m != reference {
-            s += "| \(m) | " + sizes.map { z in
-                guard let p = point(m, z) else { return "" }
-                let d = MeanSD(p.accuracyDifferences)
-                let wins = p.accuracyDifferences.filter { $0 > 0 }.count, losses = p.accuracyDifferences.filter { $0 < 0 }.count
-                let rounded = (d.mean * 1000).rounded() / 1000
-                let mean: Double = rounded == 0 ? 0 : rounded  // no "-0.000"
-                return String(format: "%+.3f ± %.3f (%d/%d)", mean, d.sd, wins, losses)
-            }.joined(separator: " | ") + " |\n"
+            s +=
+                "| \(m) | "
+                + sizes.map { z in
+                    guard let p = point(m, z) else { return "" }
+                    let d = MeanSD(p.accuracyDifferences)
+                    let wins = p.accuracyDifferences.filter { $0 > 0 }.count, losses = p.accuracyDifferences.filter { $0 < 0 }.count
+                    let rounded = (d.mean * 1000).rounded() / 1000
+                    let mean: Double = rounded == 0 ? 0 : rounded  // no "-0.000"
+                    return String(format: "%+.3f ± %.3f (%d/%d)", mean, d.sd, wins, losses)
+                }.joined(separator: " | ") + " |\n"
         }
         return s + "\n(mean ± s.d. of the per-seed differences; wins/losses over seeds.)\n"
     }
@@ -78,7 +85,8 @@ public struct LearningCurve: Codable, Sendable {
         let allX = Double((numeric.max() ?? 1) * 2)
         let x = sizes.map { $0.map(Double.init) ?? allX }
         let series = methods.map { m in (name: m, y: sizes.map { z in point(m, z).map { macroF1 ? $0.macroF1.mean : $0.accuracy.mean } ?? .nan }) }
-        return Plot.lineChart(x: x, series: series, title: macroF1 ? "Macro F1 against training cells per class" : "Accuracy against training cells per class",
-                              xLabel: "training cells per class (rightmost: all)", yLabel: macroF1 ? "macro F1" : "accuracy")
+        return Plot.lineChart(
+            x: x, series: series, title: macroF1 ? "Macro F1 against training cells per class" : "Accuracy against training cells per class",
+            xLabel: "training cells per class (rightmost: all)", yLabel: macroF1 ? "macro F1" : "accuracy")
     }
 }

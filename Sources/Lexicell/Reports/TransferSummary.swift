@@ -27,8 +27,10 @@ public struct TransferSummary {
         return Self.thresholds.map { t in
             let assigned = idx.filter { annotation.confidence[$0] >= t }
             let correct = assigned.filter { annotation.bestLabels[$0] == truth[$0] }.count
-            return (t, idx.isEmpty ? 0 : 1 - Double(assigned.count) / Double(idx.count),
-                    assigned.isEmpty ? .nan : Double(correct) / Double(assigned.count), idx.count)
+            return (
+                t, idx.isEmpty ? 0 : 1 - Double(assigned.count) / Double(idx.count),
+                assigned.isEmpty ? .nan : Double(correct) / Double(assigned.count), idx.count
+            )
         }
     }
 
@@ -39,8 +41,9 @@ public struct TransferSummary {
         let idx = (0..<truth.count).filter { truth[$0].map(known.contains) ?? false }
         let names = Array(Set(classNames.map(groups.group))).sorted()
         let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
-        return ClassificationMetrics(truth: idx.map { index[groups.group(truth[$0]!)]! },
-                                     predicted: idx.map { index[groups.group(annotation.bestLabels[$0])]! }, classNames: names)
+        return ClassificationMetrics(
+            truth: idx.map { index[groups.group(truth[$0]!)]! },
+            predicted: idx.map { index[groups.group(annotation.bestLabels[$0])]! }, classNames: names)
     }
 
     public func markdown() -> String {
@@ -50,11 +53,13 @@ public struct TransferSummary {
         for (l, c) in counts.sorted(by: { $0.value > $1.value }) { s += "| \(l) | \(c) |\n" }
         let table = thresholdTable()
         if !table.isEmpty {
-            s += "\nAgainst the true labels (\(table[0].cells) query cells whose type the reference has):\n\n| min confidence | unassigned | accuracy of assigned |\n|---|---|---|\n"
+            s +=
+                "\nAgainst the true labels (\(table[0].cells) query cells whose type the reference has):\n\n| min confidence | unassigned | accuracy of assigned |\n|---|---|---|\n"
             for r in table { s += String(format: "| %.1f | %.3f | %.3f |\n", r.threshold, r.unassigned, r.accuracy) }
         }
         if let g = groupMetrics() {
-            s += String(format: "\nGroups (%@): accuracy %.3f, macro F1 %.3f, kappa %.3f\n", g.classNames.joined(separator: ", "), g.accuracy, g.macroF1, g.kappa)
+            s += String(
+                format: "\nGroups (%@): accuracy %.3f, macro F1 %.3f, kappa %.3f\n", g.classNames.joined(separator: ", "), g.accuracy, g.macroF1, g.kappa)
         }
         return s
     }
@@ -68,39 +73,54 @@ public struct TransferSummary {
         r.section("Labels")
         if let layout {
             let labels = layoutCells.map { annotation.labels[$0] }
-            let shown = layoutCells.count == annotation.cells.count ? "" : " (a seeded subsample of \(layoutCells.count) of the \(annotation.cells.count) cells)"
-            r.figure(svg: Plot.scatter(points: layout, labels: labels, title: "Predicted labels"),
-                     caption: "UMAP of the query cells in the reference's space\(shown), coloured by predicted label (Unassigned below the confidence threshold or without signal).")
+            let shown =
+                layoutCells.count == annotation.cells.count ? "" : " (a seeded subsample of \(layoutCells.count) of the \(annotation.cells.count) cells)"
+            r.figure(
+                svg: Plot.scatter(points: layout, labels: labels, title: "Predicted labels"),
+                caption:
+                    "UMAP of the query cells in the reference's space\(shown), coloured by predicted label (Unassigned below the confidence threshold or without signal)."
+            )
             if let groups {
-                r.figure(svg: Plot.scatter(points: layout, labels: labels.map(groups.group), title: "Groups"),
-                         caption: "The same UMAP coloured by group.")
+                r.figure(
+                    svg: Plot.scatter(points: layout, labels: labels.map(groups.group), title: "Groups"),
+                    caption: "The same UMAP coloured by group.")
             }
         }
         var counts = [String: Int]()
         for l in annotation.labels { counts[l, default: 0] += 1 }
-        r.table(headers: ["label", "cells"], rows: counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { [$0.key, "\($0.value)"] })
+        r.table(
+            headers: ["label", "cells"], rows: counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { [$0.key, "\($0.value)"] })
         let table = thresholdTable()
         if !table.isEmpty {
             r.section("Against the true labels")
-            r.table(headers: ["min confidence", "unassigned", "accuracy of assigned"],
-                    rows: table.map { [String(format: "%.1f", $0.threshold), String(format: "%.3f", $0.unassigned), String(format: "%.3f", $0.accuracy)] })
+            r.table(
+                headers: ["min confidence", "unassigned", "accuracy of assigned"],
+                rows: table.map { [String(format: "%.1f", $0.threshold), String(format: "%.3f", $0.unassigned), String(format: "%.3f", $0.accuracy)] })
             if let g = groupMetrics() {
                 r.section("Groups")
-                r.table(headers: ["group", "precision", "recall", "F1", "cells"], rows: g.perClass.map {
-                    [$0.label, String(format: "%.3f", $0.precision), String(format: "%.3f", $0.recall), String(format: "%.3f", $0.f1), "\($0.support)"]
-                })
+                r.table(
+                    headers: ["group", "precision", "recall", "F1", "cells"],
+                    rows: g.perClass.map {
+                        [$0.label, String(format: "%.3f", $0.precision), String(format: "%.3f", $0.recall), String(format: "%.3f", $0.f1), "\($0.support)"]
+                    })
                 r.figure(svg: Plot.confusionMatrix(counts: g.confusion, labels: g.classNames, title: "Groups"), caption: "Group confusion matrix.")
             }
         }
         if !genes.isEmpty {
             r.section("Genes behind each predicted subtype")
-            r.paragraph("For each predicted subtype (and group), the genes most often among its cells' top genes compared with the other query cells (log-odds, pseudo-count ½), and each gene's share of the subtype centroid's direction; with the first sentence of the gene's text.")
+            r.paragraph(
+                "For each predicted subtype (and group), the genes most often among its cells' top genes compared with the other query cells (log-odds, pseudo-count ½), and each gene's share of the subtype centroid's direction; with the first sentence of the gene's text."
+            )
             for g in genes {
                 r.paragraph("\(g.group) — \(g.cells) cells")
-                r.table(headers: ["gene", "in subtype", "in others", "log-odds", "centroid share", "text"], rows: g.genes.map {
-                    [$0.symbol, String(format: "%.2f", $0.inClass), String(format: "%.2f", $0.inOthers), String(format: "%.2f", $0.logOdds),
-                     String(format: "%.3f", $0.centroidShare), $0.firstSentence]
-                })
+                r.table(
+                    headers: ["gene", "in subtype", "in others", "log-odds", "centroid share", "text"],
+                    rows: g.genes.map {
+                        [
+                            $0.symbol, String(format: "%.2f", $0.inClass), String(format: "%.2f", $0.inOthers), String(format: "%.2f", $0.logOdds),
+                            String(format: "%.3f", $0.centroidShare), $0.firstSentence,
+                        ]
+                    })
             }
         }
         return r.render()

@@ -64,8 +64,9 @@ public final class AllGenesFeatures: @unchecked Sendable {
             return s
         }
         let logTest = try ExpressionBaseline.logNormalize(expression.selectingCells(test).values, scale: scale, targetSum: targetSum)
-        let value = Fitted(columns: columns, genes: columns.map { expression.genes[$0] }, inverseSD: inverseSD,
-                           train: transform(logTrain), test: transform(logTest))
+        let value = Fitted(
+            columns: columns, genes: columns.map { expression.genes[$0] }, inverseSD: inverseSD,
+            train: transform(logTrain), test: transform(logTest))
         lock.lock()
         memo.append((key, value))
         if memo.count > capacity { memo.removeFirst() }
@@ -74,8 +75,10 @@ public final class AllGenesFeatures: @unchecked Sendable {
     }
 
     /// The L2 logistic regression on all kept genes of `train` with C = `c` (remembered per training cells and C).
-    func firstPass(train: [Int], features: Fitted, labels: [Int], classCount: Int, options: SparseLogisticRegression.Options,
-                   start: [Double]?) throws -> SparseLogisticRegression {
+    func firstPass(
+        train: [Int], features: Fitted, labels: [Int], classCount: Int, options: SparseLogisticRegression.Options,
+        start: [Double]?
+    ) throws -> SparseLogisticRegression {
         lock.lock()
         if let hit = fits.first(where: { $0.key == train && $0.c == options.c }) { lock.unlock(); return hit.model }
         lock.unlock()
@@ -132,20 +135,28 @@ public struct AllGenesRepresentation: CellRepresentation, GeneWeightReadable {
 extension SelectedMethod {
     /// A candidate's scores on `test` after fitting on `train`, one per setting, with the dense vectors of both
     /// (the representation's `vectors`). Sparse all-genes candidates go through the sparse head.
-    func candidateScores(_ c: MethodCandidate, settings: [Double], train: [Int], trainLabels: [Int], test: [Int], seed: UInt64,
-                         classCount: Int) throws -> (x: DenseMatrix, query: DenseMatrix, results: [Scored]) {
+    func candidateScores(
+        _ c: MethodCandidate, settings: [Double], train: [Int], trainLabels: [Int], test: [Int], seed: UInt64,
+        classCount: Int
+    ) throws -> (x: DenseMatrix, query: DenseMatrix, results: [Scored]) {
         let (x, q) = try c.representation.vectors(train: train, trainLabels: trainLabels, test: test, seed: seed)
         if let sparse = c.representation as? AllGenesRepresentation {
-            return (x, q, try sparseFitScore(sparse, c.head, settings: settings, train: train, trainLabels: trainLabels, test: test,
-                                             classCount: classCount))
+            return (
+                x, q,
+                try sparseFitScore(
+                    sparse, c.head, settings: settings, train: train, trainLabels: trainLabels, test: test,
+                    classCount: classCount)
+            )
         }
         return (x, q, try fitScore(c.head, settings: settings, x: x, y: trainLabels, query: q, classCount: classCount))
     }
 
     /// The sparse multinomial LR on all kept genes (and, with `topGenesPerClass`, the refit on the selected
     /// genes) for each C; settings are fitted in increasing C, each warm-started from the previous solution.
-    func sparseFitScore(_ rep: AllGenesRepresentation, _ head: HeadKind, settings: [Double], train: [Int], trainLabels: [Int],
-                        test: [Int], classCount: Int) throws -> [Scored] {
+    func sparseFitScore(
+        _ rep: AllGenesRepresentation, _ head: HeadKind, settings: [Double], train: [Int], trainLabels: [Int],
+        test: [Int], classCount: Int
+    ) throws -> [Scored] {
         guard head == .logistic else { throw LexicellError("\(rep.name): only the :lr head is available on all genes") }
         let f = try rep.features.fitted(train: train, test: test)
         func options(_ c: Double) -> SparseLogisticRegression.Options {
@@ -155,14 +166,16 @@ extension SelectedMethod {
         var previous: [Double]?
         for i in settings.indices.sorted(by: { settings[$0] < settings[$1] }) {
             let c = settings[i]
-            let full = try rep.features.firstPass(train: train, features: f, labels: trainLabels, classCount: classCount,
-                                                  options: options(c), start: previous)
+            let full = try rep.features.firstPass(
+                train: train, features: f, labels: trainLabels, classCount: classCount,
+                options: options(c), start: previous)
             previous = full.solution
             var z: DenseMatrix, w: DenseMatrix
             if let top = rep.topGenesPerClass {
                 let keep = AllGenesRepresentation.topColumns(full.weights, count: top)
-                let model = try SparseLogisticRegression.fit(f.train.selectingColumns(keep), labels: trainLabels, classCount: classCount,
-                                                             options: options(c))
+                let model = try SparseLogisticRegression.fit(
+                    f.train.selectingColumns(keep), labels: trainLabels, classCount: classCount,
+                    options: options(c))
                 z = model.decision(f.test.selectingColumns(keep))
                 w = DenseMatrix(rows: classCount, cols: f.columns.count)
                 for k in 0..<classCount { for (m, j) in keep.enumerated() { w[k, j] = model.weights[k, m] } }
@@ -184,13 +197,17 @@ extension AllGenesRepresentation {
 
     /// The one-pass and the feature-selected representation, sharing features and first-pass fits.
     public static func pair(expression: ExpressionMatrix, display: ExpressionFeatures)
-        -> (plain: AllGenesRepresentation, selected: AllGenesRepresentation) {
+        -> (plain: AllGenesRepresentation, selected: AllGenesRepresentation)
+    {
         let f = AllGenesFeatures(expression: expression)
         f.inputScale = display.configuration.inputScale
         f.targetSum = display.configuration.targetSum
         f.maxValue = display.configuration.maxValue
-        return (AllGenesRepresentation(name: "all expressed genes", features: f, display: display),
-                AllGenesRepresentation(name: "all expressed genes, top \(celltypistTopGenes)/class refit", features: f, display: display,
-                                       topGenesPerClass: celltypistTopGenes))
+        return (
+            AllGenesRepresentation(name: "all expressed genes", features: f, display: display),
+            AllGenesRepresentation(
+                name: "all expressed genes, top \(celltypistTopGenes)/class refit", features: f, display: display,
+                topGenesPerClass: celltypistTopGenes)
+        )
     }
 }

@@ -39,8 +39,9 @@ public final class ExpressionFeatures: @unchecked Sendable {
         let trainCells = expression.selectingCells(train), testCells = expression.selectingCells(test)
         let baseline = try ExpressionBaseline.fit(trainCells, configuration: configuration)
         let st = try baseline.scaledFeatures(trainCells), ss = try baseline.scaledFeatures(testCells)
-        let value = Fitted(baseline: baseline, scaledTrain: st, scaledTest: ss,
-                           pcsTrain: baseline.pca.transform(st), pcsTest: baseline.pca.transform(ss))
+        let value = Fitted(
+            baseline: baseline, scaledTrain: st, scaledTest: ss,
+            pcsTrain: baseline.pca.transform(st), pcsTest: baseline.pca.transform(ss))
         lock.lock()
         memo.append((key, value))
         if memo.count > capacity { memo.removeFirst() }
@@ -114,8 +115,10 @@ public struct HybridRepresentation: CellRepresentation {
 
     public func vectors(train: [Int], trainLabels: [Int], test: [Int], seed: UInt64) throws -> (train: DenseMatrix, test: DenseMatrix) {
         let f = try features.fitted(train: train, test: test)
-        return (Self.join(f.pcsTrain, knowledge.selectingRows(train), weight: weight),
-                Self.join(f.pcsTest, knowledge.selectingRows(test), weight: weight))
+        return (
+            Self.join(f.pcsTrain, knowledge.selectingRows(train), weight: weight),
+            Self.join(f.pcsTest, knowledge.selectingRows(test), weight: weight)
+        )
     }
 
     static func join(_ a: DenseMatrix, _ b: DenseMatrix, weight: Float) -> DenseMatrix {

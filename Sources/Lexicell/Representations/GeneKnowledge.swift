@@ -16,9 +16,13 @@ public struct GeneKnowledge: Sendable {
 
     /// Bundled defaults: mouse texts with human-ortholog fallback and the mouse alias table, or human RefSeq
     /// summaries; `textsPath` overrides the text file.
-    public static func load(species: Species, textsPath: String? = nil, textColumn: String = "summary",
-                            housekeeping: HousekeepingSource = .hrt, housekeepingPath: String? = nil) throws -> GeneKnowledge {
-        let defaultTexts = species == .mouse ? "genes/mouse_gene_summaries_with_human_ortholog_fallback.tsv.gz"
+    public static func load(
+        species: Species, textsPath: String? = nil, textColumn: String = "summary",
+        housekeeping: HousekeepingSource = .hrt, housekeepingPath: String? = nil
+    ) throws -> GeneKnowledge {
+        let defaultTexts =
+            species == .mouse
+            ? "genes/mouse_gene_summaries_with_human_ortholog_fallback.tsv.gz"
             : "genes/refseq_summaries_human.tsv.gz"
         let texts = try GeneTexts.load(path: textsPath ?? BundledData.path(defaultTexts), textColumn: textColumn)
         let resolver = try resolver(species: species)
@@ -41,7 +45,8 @@ public struct GeneKnowledge: Sendable {
     /// Symbol matching for a species: the bundled mouse alias table (old symbols, synonyms), or exact and unique
     /// case-insensitive matches for human.
     public static func resolver(species: Species) throws -> GeneSymbolResolver {
-        species == .mouse ? try GeneSymbolResolver.loadAliases(path: BundledData.path("genes/mouse_gene_symbols_aliases.tsv.gz"))
+        species == .mouse
+            ? try GeneSymbolResolver.loadAliases(path: BundledData.path("genes/mouse_gene_symbols_aliases.tsv.gz"))
             : GeneSymbolResolver()
     }
 

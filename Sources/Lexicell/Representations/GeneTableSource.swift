@@ -34,8 +34,10 @@ public enum GeneTableSource: Sendable {
 
     /// The vectors of `symbols` (those with a text). A random source with no dimension of its own takes
     /// `defaultDimension` (the run's other gene vectors).
-    public func table(symbols: [String], knowledge: GeneKnowledge, cachePath: String?, defaultDimension: Int,
-                      log: (String) -> Void) throws -> GeneEmbeddingTable {
+    public func table(
+        symbols: [String], knowledge: GeneKnowledge, cachePath: String?, defaultDimension: Int,
+        log: (String) -> Void
+    ) throws -> GeneEmbeddingTable {
         switch self {
         case .file(let path):
             let t = try GeneEmbeddingTable.load(path: path)

@@ -21,14 +21,17 @@ public struct RefinementSettings: Codable, Sendable {
 
     /// The settings as result files record them.
     public var recorded: [String: String] {
-        ["refine_temperature": "\(temperature)", "refine_max_epochs": "\(maxEpochs)", "refine_patience": "\(patience)",
-         "refine_dims": "\(hiddenDim)->\(embeddingDim)", "refine_learning_rate": "\(learningRate)", "refine_batch": "\(batchSize)"]
+        [
+            "refine_temperature": "\(temperature)", "refine_max_epochs": "\(maxEpochs)", "refine_patience": "\(patience)",
+            "refine_dims": "\(hiddenDim)->\(embeddingDim)", "refine_learning_rate": "\(learningRate)", "refine_batch": "\(batchSize)",
+        ]
     }
 
     func configuration(inputDim: Int, seed: UInt64) -> SupConConfiguration {
-        SupConConfiguration(inputDim: inputDim, hiddenDim: hiddenDim, embeddingDim: embeddingDim, temperature: temperature,
-                            learningRate: learningRate, weightDecay: weightDecay, batchSize: batchSize,
-                            maxEpochs: maxEpochs, patience: patience, seed: seed)
+        SupConConfiguration(
+            inputDim: inputDim, hiddenDim: hiddenDim, embeddingDim: embeddingDim, temperature: temperature,
+            learningRate: learningRate, weightDecay: weightDecay, batchSize: batchSize,
+            maxEpochs: maxEpochs, patience: patience, seed: seed)
     }
 }
 
@@ -53,15 +56,18 @@ public struct RefinedRepresentation: CellRepresentation {
     }
 
     public func vectors(train: [Int], trainLabels: [Int], test: [Int], seed: UInt64) throws -> (train: DenseMatrix, test: DenseMatrix) {
-        let refiner = try Self.train(view1: view1.selectingRows(train), view2: view2.selectingRows(train), labels: trainLabels,
-                                     modelIdentity: modelIdentity, settings: settings, seed: seed, log: histories)
+        let refiner = try Self.train(
+            view1: view1.selectingRows(train), view2: view2.selectingRows(train), labels: trainLabels,
+            modelIdentity: modelIdentity, settings: settings, seed: seed, log: histories)
         return (try refiner.embed(view1.selectingRows(train)), try refiner.embed(view1.selectingRows(test)))
     }
 
     /// Trains a refiner on the given (training) cells, holding out a stratified validation part for early stopping
     /// on cosine-KNN accuracy.
-    public static func train(view1: DenseMatrix, view2: DenseMatrix, labels: [Int], modelIdentity: String,
-                             settings: RefinementSettings, seed: UInt64, log: HistoryLog? = nil) throws -> Refiner {
+    public static func train(
+        view1: DenseMatrix, view2: DenseMatrix, labels: [Int], modelIdentity: String,
+        settings: RefinementSettings, seed: UInt64, log: HistoryLog? = nil
+    ) throws -> Refiner {
         let (fit, validation) = StratifiedSplit.trainTest(labels: labels, testFraction: settings.validationFraction, seed: seed &+ 0x5EED)
         let classCount = (labels.max() ?? 0) + 1
         let k = settings.validationK

@@ -13,8 +13,10 @@ public struct TextCellEmbeddings: Sendable {
     public var coverage: GeneCoverage
     public var modelIdentity: String
 
-    public init(expression: ExpressionMatrix, labels: [String]?, table: GeneEmbeddingTable, knowledge: GeneKnowledge,
-                settings: CellEmbeddingSettings) {
+    public init(
+        expression: ExpressionMatrix, labels: [String]?, table: GeneEmbeddingTable, knowledge: GeneKnowledge,
+        settings: CellEmbeddingSettings
+    ) {
         let rows = CellEmbedder.alignGenes(expression.genes, to: table, resolver: knowledge.resolver)
         let hk = knowledge.housekeepingIndices(genes: expression.genes)
         let embedder = CellEmbedder(settings)
@@ -41,8 +43,9 @@ public struct TextEmbeddingStage {
 
     /// The rule for a dataset's genes: eligible = has a text (after alias resolution); housekeeping genes leave view 2.
     public func rule(genes: [String]) -> TopGeneRule {
-        TopGeneRule(settings: settings, eligible: knowledge.textSymbols(for: genes).map { $0 != nil },
-                    housekeeping: knowledge.housekeepingIndices(genes: genes))
+        TopGeneRule(
+            settings: settings, eligible: knowledge.textSymbols(for: genes).map { $0 != nil },
+            housekeeping: knowledge.housekeepingIndices(genes: genes))
     }
 
     /// The text symbols the dataset needs embedded (sorted, distinct).
@@ -53,8 +56,10 @@ public struct TextEmbeddingStage {
 
     /// The gene vectors of `symbols` from `source`; a random source without a dimension of its own takes
     /// `defaultDimension`.
-    public func geneTable(_ source: GeneTableSource, symbols: [String],
-                          defaultDimension: Int = GeneTableSource.defaultRandomDimension, log: (String) -> Void) throws -> GeneEmbeddingTable {
+    public func geneTable(
+        _ source: GeneTableSource, symbols: [String],
+        defaultDimension: Int = GeneTableSource.defaultRandomDimension, log: (String) -> Void
+    ) throws -> GeneEmbeddingTable {
         try source.table(symbols: symbols, knowledge: knowledge, cachePath: cachePath, defaultDimension: defaultDimension, log: log)
     }
 
@@ -70,9 +75,11 @@ public struct TextEmbeddingStage {
     }
 
     /// The whole stage: needed genes → gene table → cell embeddings.
-    public func run(_ expression: ExpressionMatrix, labels: [String]?, source: GeneTableSource,
-                    defaultDimension: Int = GeneTableSource.defaultRandomDimension,
-                    log: (String) -> Void) throws -> (embeddings: TextCellEmbeddings, table: GeneEmbeddingTable) {
+    public func run(
+        _ expression: ExpressionMatrix, labels: [String]?, source: GeneTableSource,
+        defaultDimension: Int = GeneTableSource.defaultRandomDimension,
+        log: (String) -> Void
+    ) throws -> (embeddings: TextCellEmbeddings, table: GeneEmbeddingTable) {
         let table = try geneTable(source, symbols: neededSymbols(expression), defaultDimension: defaultDimension, log: log)
         return (cellEmbeddings(expression, labels: labels, table: table), table)
     }

@@ -17,8 +17,10 @@ public struct ExternalTextModel: @unchecked Sendable {
     /// throws here to stop before any request.
     public var prepare: ((_ cache: EmbeddingCache, _ texts: [String]) throws -> Void)?
 
-    public init(label: String, embedder: TextEmbedder, batchSize: Int = 64,
-                prepare: ((_ cache: EmbeddingCache, _ texts: [String]) throws -> Void)? = nil) {
+    public init(
+        label: String, embedder: TextEmbedder, batchSize: Int = 64,
+        prepare: ((_ cache: EmbeddingCache, _ texts: [String]) throws -> Void)? = nil
+    ) {
         self.label = label
         self.embedder = embedder
         self.batchSize = max(1, batchSize)
@@ -56,8 +58,10 @@ public enum TextModels {
     /// Embeds the texts of `symbols` (those that have one) with `model`; texts already in the cache are not
     /// embedded again, and each finished batch is stored at once so a killed run resumes. A name claimed by a
     /// registered resolver goes to that external model.
-    public static func embedGenes(symbols: [String], texts: GeneTexts, model: String, cachePath: String?,
-                                  log: (String) -> Void) throws -> GeneEmbeddingTable {
+    public static func embedGenes(
+        symbols: [String], texts: GeneTexts, model: String, cachePath: String?,
+        log: (String) -> Void
+    ) throws -> GeneEmbeddingTable {
         if let external = try external(model) {
             return try embedGenes(symbols: symbols, texts: texts, external: external, cachePath: cachePath, log: log)
         }
@@ -76,16 +80,21 @@ public enum TextModels {
     }
 
     /// The same with any `TextEmbedder`, cached under its `modelIdentity`.
-    public static func embedGenes(symbols: [String], texts: GeneTexts, embedder: TextEmbedder, batchSize: Int = 64,
-                                  cachePath: String?, log: (String) -> Void) throws -> GeneEmbeddingTable {
-        try embedGenes(symbols: symbols, texts: texts,
-                       external: ExternalTextModel(label: embedder.modelIdentity, embedder: embedder, batchSize: batchSize),
-                       cachePath: cachePath, log: log)
+    public static func embedGenes(
+        symbols: [String], texts: GeneTexts, embedder: TextEmbedder, batchSize: Int = 64,
+        cachePath: String?, log: (String) -> Void
+    ) throws -> GeneEmbeddingTable {
+        try embedGenes(
+            symbols: symbols, texts: texts,
+            external: ExternalTextModel(label: embedder.modelIdentity, embedder: embedder, batchSize: batchSize),
+            cachePath: cachePath, log: log)
     }
 
     /// The same with an external model. It draws its own progress, if any.
-    public static func embedGenes(symbols: [String], texts: GeneTexts, external: ExternalTextModel, cachePath: String?,
-                                  log: (String) -> Void) throws -> GeneEmbeddingTable {
+    public static func embedGenes(
+        symbols: [String], texts: GeneTexts, external: ExternalTextModel, cachePath: String?,
+        log: (String) -> Void
+    ) throws -> GeneEmbeddingTable {
         let cache = try EmbeddingCache(path: cachePath ?? defaultCachePath())
         let wanted = symbols.filter { texts.contains($0) }
         if let prepare = external.prepare {
@@ -100,7 +109,9 @@ public enum TextModels {
     }
 
     private static func logEmbedded(_ table: GeneEmbeddingTable, _ r: CachedEmbedder.Report, seconds: Double, log: (String) -> Void) {
-        log(String(format: "gene vectors: %d × %d from %@ (%d from cache, %d embedded in %.1f s)", table.count, table.dimension,
-                   table.modelIdentity, r.cached, r.computed, seconds))
+        log(
+            String(
+                format: "gene vectors: %d × %d from %@ (%d from cache, %d embedded in %.1f s)", table.count, table.dimension,
+                table.modelIdentity, r.cached, r.computed, seconds))
     }
 }

@@ -36,8 +36,9 @@ public struct TextViews: CellViewSource {
     }
     public func views(train: [Int], test: [Int], seed: UInt64) throws -> CellViews {
         let t = allGenes.selectingRows(train)
-        return CellViews(view1: t, view2: withoutHousekeeping.selectingRows(train), trainInputs: [t],
-                         testInputs: [allGenes.selectingRows(test)])
+        return CellViews(
+            view1: t, view2: withoutHousekeeping.selectingRows(train), trainInputs: [t],
+            testInputs: [allGenes.selectingRows(test)])
     }
 }
 
@@ -92,10 +93,11 @@ public struct HybridViews: CellViewSource {
     public func views(train: [Int], test: [Int], seed: UInt64) throws -> CellViews {
         let e = try expression.views(train: train, test: test, seed: seed)
         let t = try text.views(train: train, test: test, seed: seed)
-        return CellViews(view1: HybridRepresentation.join(e.view1, t.view1, weight: weight),
-                         view2: HybridRepresentation.join(e.view2, t.view2, weight: weight),
-                         trainInputs: [HybridRepresentation.join(e.trainInputs[0], t.trainInputs[0], weight: weight)],
-                         testInputs: [HybridRepresentation.join(e.testInputs[0], t.testInputs[0], weight: weight)])
+        return CellViews(
+            view1: HybridRepresentation.join(e.view1, t.view1, weight: weight),
+            view2: HybridRepresentation.join(e.view2, t.view2, weight: weight),
+            trainInputs: [HybridRepresentation.join(e.trainInputs[0], t.trainInputs[0], weight: weight)],
+            testInputs: [HybridRepresentation.join(e.testInputs[0], t.testInputs[0], weight: weight)])
     }
 }
 
@@ -120,8 +122,9 @@ public struct CrossViews: CellViewSource {
         }
         let p = f.pcsTrain.cols, d = text.allGenes.cols
         let eTrain = pad(f.pcsTrain, left: 0, right: d), kTrain = pad(text.allGenes.selectingRows(train), left: p, right: 0)
-        return CellViews(view1: eTrain, view2: kTrain, trainInputs: [eTrain, kTrain],
-                         testInputs: [pad(f.pcsTest, left: 0, right: d), pad(text.allGenes.selectingRows(test), left: p, right: 0)])
+        return CellViews(
+            view1: eTrain, view2: kTrain, trainInputs: [eTrain, kTrain],
+            testInputs: [pad(f.pcsTest, left: 0, right: d), pad(text.allGenes.selectingRows(test), left: p, right: 0)])
     }
 }
 
@@ -139,8 +142,9 @@ public struct SupConRepresentation: CellRepresentation {
 
     public func vectors(train: [Int], trainLabels: [Int], test: [Int], seed: UInt64) throws -> (train: DenseMatrix, test: DenseMatrix) {
         let v = try source.views(train: train, test: test, seed: seed)
-        let refiner = try RefinedRepresentation.train(view1: v.view1, view2: v.view2, labels: trainLabels,
-                                                      modelIdentity: source.identity, settings: settings, seed: seed)
+        let refiner = try RefinedRepresentation.train(
+            view1: v.view1, view2: v.view2, labels: trainLabels,
+            modelIdentity: source.identity, settings: settings, seed: seed)
         func embed(_ inputs: [DenseMatrix]) throws -> DenseMatrix {
             var sum = try refiner.embed(inputs[0]).rowNormalized()
             for x in inputs.dropFirst() {

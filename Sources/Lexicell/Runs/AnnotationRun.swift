@@ -26,14 +26,16 @@ public struct AnnotationRun {
     public func run(log: (String) -> Void) throws -> String {
         let bundle = try ReferenceBundle.load(from: reference)
         let m = bundle.manifest
-        log("reference: \(m.cells) cells, \(m.classNames.count) classes, "
-            + (m.classifier ?? "k = \(m.k), genes \(m.geneEmbeddingModel)" + (m.refined ? ", refined" : "")))
+        log(
+            "reference: \(m.cells) cells, \(m.classNames.count) classes, "
+                + (m.classifier ?? "k = \(m.k), genes \(m.geneEmbeddingModel)" + (m.refined ? ", refined" : "")))
         let groupMap = try groups.map { try GroupMap.load(path: $0) }
         let ds = try query.read(log: log)
         let cells = ds.expression
         let querySpecies = try species.resolve(genes: cells.genes, log: log)
         let knowledge = try GeneKnowledge.load(species: m.species, housekeeping: .none)
-        let orthologs = querySpecies != m.species
+        let orthologs =
+            querySpecies != m.species
             ? try OrthologMap.loadHCOP(path: BundledData.path("genes/hcop_human_mouse_orthologs_15col.txt.gz")) : nil
         var annotator = Annotator()
         annotator.minConfidence = minConfidence
@@ -43,22 +45,29 @@ public struct AnnotationRun {
         let summary = TransferSummary(annotation: a, truth: truth, classNames: m.classNames, groups: groupMap)
         let md = summary.markdown()
         let (layout, layoutCells) = try umapLayout(a.embeddings, log: log)
-        var files: [(name: String, contents: Data)] = [("predictions.csv", Data(Self.predictionsCSV(a, groups: groupMap, truth: truth).utf8)),
-                                                       ("summary.md", Data(md.utf8))]
+        var files: [(name: String, contents: Data)] = [
+            ("predictions.csv", Data(Self.predictionsCSV(a, groups: groupMap, truth: truth).utf8)),
+            ("summary.md", Data(md.utf8)),
+        ]
         let readings = a.geneReadings(knowledge: knowledge, topN: m.topN, groups: groupMap)
         if !readings.isEmpty { files.append(("gene_reading.csv", Data(GeneReading.csv(readings).utf8))) }
-        files.append(("report.html", Data(summary.report(layout: layout, layoutCells: layoutCells, source: query.data, reference: reference, genes: readings).utf8)))
-        try OutputFiles.write(files, to: output, more: { dir in
-            guard h5ad else { return [] }
-            var obs: [(String, ObsColumn)] = [("lexicell_label", .categorical(a.labels)), ("lexicell_best_label", .categorical(a.bestLabels)),
-                                              ("lexicell_confidence", .numbers(a.confidence)), ("lexicell_mean_similarity", .numbers(a.meanSimilarity)),
-                                              ("lexicell_reason", .categorical(a.reasons.map { $0.isEmpty ? "assigned" : $0 }))]
-            if let g = groupMap { obs.append(("lexicell_group", .categorical(a.labels.map(g.group)))) }
-            var obsm = [("X_lexicell", a.embeddings)]
-            if let layout, layoutCells.count == cells.cellCount { obsm.append(("X_umap", layout)) }
-            try H5ADWriter.write(path: dir + "/annotated.h5ad", expression: cells, cells: cells.cells, genes: cells.genes, obs: obs, obsm: obsm)
-            return ["annotated.h5ad"]
-        }, log: log)
+        files.append(
+            ("report.html", Data(summary.report(layout: layout, layoutCells: layoutCells, source: query.data, reference: reference, genes: readings).utf8)))
+        try OutputFiles.write(
+            files, to: output,
+            more: { dir in
+                guard h5ad else { return [] }
+                var obs: [(String, ObsColumn)] = [
+                    ("lexicell_label", .categorical(a.labels)), ("lexicell_best_label", .categorical(a.bestLabels)),
+                    ("lexicell_confidence", .numbers(a.confidence)), ("lexicell_mean_similarity", .numbers(a.meanSimilarity)),
+                    ("lexicell_reason", .categorical(a.reasons.map { $0.isEmpty ? "assigned" : $0 })),
+                ]
+                if let g = groupMap { obs.append(("lexicell_group", .categorical(a.labels.map(g.group)))) }
+                var obsm = [("X_lexicell", a.embeddings)]
+                if let layout, layoutCells.count == cells.cellCount { obsm.append(("X_umap", layout)) }
+                try H5ADWriter.write(path: dir + "/annotated.h5ad", expression: cells, cells: cells.cells, genes: cells.genes, obs: obs, obsm: obsm)
+                return ["annotated.h5ad"]
+            }, log: log)
         return md
     }
 
@@ -78,11 +87,15 @@ public struct AnnotationRun {
 
     /// One row per query cell: the call, the best label, confidence and similarity (and group, truth).
     static func predictionsCSV(_ a: Annotation, groups: GroupMap?, truth: [String?]?) -> String {
-        var csv = "cell,predicted_label,best_label,confidence,mean_similarity,reason" + (groups != nil ? ",group" : "") + (truth != nil ? ",true_label,correct" : "") + "\n"
+        var csv =
+            "cell,predicted_label,best_label,confidence,mean_similarity,reason" + (groups != nil ? ",group" : "") + (truth != nil ? ",true_label,correct" : "")
+            + "\n"
         for i in 0..<a.cells.count {
-            csv += [EmbeddingTableCSV.quote(a.cells[i]), EmbeddingTableCSV.quote(a.labels[i]), EmbeddingTableCSV.quote(a.bestLabels[i]),
-                    String(format: "%.4f", a.confidence[i]), String(format: "%.4f", a.meanSimilarity[i]),
-                    EmbeddingTableCSV.quote(a.reasons.isEmpty ? "" : a.reasons[i])].joined(separator: ",")
+            csv += [
+                EmbeddingTableCSV.quote(a.cells[i]), EmbeddingTableCSV.quote(a.labels[i]), EmbeddingTableCSV.quote(a.bestLabels[i]),
+                String(format: "%.4f", a.confidence[i]), String(format: "%.4f", a.meanSimilarity[i]),
+                EmbeddingTableCSV.quote(a.reasons.isEmpty ? "" : a.reasons[i]),
+            ].joined(separator: ",")
             if let g = groups { csv += "," + EmbeddingTableCSV.quote(g.group(a.labels[i])) }
             if let t = truth { csv += "," + EmbeddingTableCSV.quote(t[i] ?? "") + ",\(t[i] == a.labels[i])" }
             csv += "\n"
@@ -100,8 +113,9 @@ extension Annotation {
         func reading(_ name: (String) -> String) -> [GeneReading] {
             let names = Array(Set(assigned.map { name(labels[$0]) })).sorted()
             let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
-            return GeneReading.compute(expression: expr, labels: assigned.map { index[name(labels[$0])]! }, classNames: names,
-                                       table: geneTable, knowledge: knowledge, topN: topN)
+            return GeneReading.compute(
+                expression: expr, labels: assigned.map { index[name(labels[$0])]! }, classNames: names,
+                table: geneTable, knowledge: knowledge, topN: topN)
         }
         return reading { $0 } + (groups.map { g in reading(g.group) } ?? [])
     }

@@ -60,12 +60,14 @@ public struct BenchmarkRun {
         for r in results { timings["method: \(r.summary.method) (all splits)"] = r.splits.map(\.seconds).reduce(0, +) }
         let ref = results[refIndex]
         let paired = results.filter { $0.summary.method != ref.summary.method }.map { PairedComparison(method: $0, reference: ref) }
-        var parameters = RunParameters(methods: specs, seeds: seeds, cellEmbedding: plan.cellEmbedding, evaluation: evaluation,
-                                       selection: selection, knowledge: genes)
+        var parameters = RunParameters(
+            methods: specs, seeds: seeds, cellEmbedding: plan.cellEmbedding, evaluation: evaluation,
+            selection: selection, knowledge: genes)
         parameters.modelIdentities = plan.modelIdentities
         parameters.refinement = refinement
-        let doc = EvaluationDocument(dataset: data, source: dataset.data, parameters: parameters, coverage: nil,
-                                     kGrid: evaluation.kGrid, methods: results)
+        let doc = EvaluationDocument(
+            dataset: data, source: dataset.data, parameters: parameters, coverage: nil,
+            kGrid: evaluation.kGrid, methods: results)
         var files = [(name: String, contents: Data)]()
         if output.report {
             let tr = Date()
@@ -98,9 +100,13 @@ public struct BenchmarkRun {
     /// The reference of the paired comparison, found before the long run: a spec or a method name.
     func referenceIndex(plan: MethodPlan, methods: [EvaluationMethod]) throws -> Int {
         guard let reference else { return 0 }
-        guard let i = plan.methodSpecs.firstIndex(of: reference) ?? methods.firstIndex(where: { $0.name == reference })
-                ?? methods.firstIndex(where: { $0.name.hasPrefix(reference) }) else {
-            throw LexicellError("--reference \(reference) is neither a --method spec (\(plan.specs.joined(separator: ", "))) nor a method name (\(methods.map(\.name).joined(separator: ", ")))")
+        guard
+            let i = plan.methodSpecs.firstIndex(of: reference) ?? methods.firstIndex(where: { $0.name == reference })
+                ?? methods.firstIndex(where: { $0.name.hasPrefix(reference) })
+        else {
+            throw LexicellError(
+                "--reference \(reference) is neither a --method spec (\(plan.specs.joined(separator: ", "))) nor a method name (\(methods.map(\.name).joined(separator: ", ")))"
+            )
         }
         return i
     }

@@ -29,8 +29,10 @@ public struct DatasetRequest: Sendable {
         let t0 = Date()
         var ds = try DatasetReader.read(path: data, orientation: orientation, h5adMatrix: raw ? .raw : .x)
         if let cellsFile { ds = try ds.keepingCells(listedIn: cellsFile) }
-        log(String(format: "read %@: %d cells × %d genes, %d non-zeros (%.2f s)", data, ds.expression.cellCount,
-                   ds.expression.geneCount, ds.expression.values.nonZeroCount, Date().timeIntervalSince(t0)))
+        log(
+            String(
+                format: "read %@: %d cells × %d genes, %d non-zeros (%.2f s)", data, ds.expression.cellCount,
+                ds.expression.geneCount, ds.expression.values.nonZeroCount, Date().timeIntervalSince(t0)))
         return ds
     }
 
@@ -60,8 +62,9 @@ public struct DatasetRequest: Sendable {
             let bytes = try FileData.read(classesFile)
             chosen += LineSplitter(bytes).strings().map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
-        let labelled = try LabelledDataset(expression: ds.expression, labels: perCell, classes: chosen.isEmpty ? nil : chosen,
-                                           minCellsPerClass: minCellsPerClass, labelSource: source)
+        let labelled = try LabelledDataset(
+            expression: ds.expression, labels: perCell, classes: chosen.isEmpty ? nil : chosen,
+            minCellsPerClass: minCellsPerClass, labelSource: source)
         log("classes: \(labelled.classNames.count) (\(labelled.expression.cellCount) cells; sizes \(labelled.classSizes.min()!)–\(labelled.classSizes.max()!))")
         return labelled
     }

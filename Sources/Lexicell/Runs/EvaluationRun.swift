@@ -54,8 +54,9 @@ public struct EvaluationRun {
     public func run(log: (String) -> Void) throws -> String {
         let data = try dataset.loadLabelled(log: log)
         let genes = try knowledge.load(genes: data.expression.genes, log: log)
-        let sources = GeneTableSource.sources(model: embedding.model, file: embedding.geneEmbeddings, control: false,
-                                              randomDimension: embedding.randomDimension)
+        let sources = GeneTableSource.sources(
+            model: embedding.model, file: embedding.geneEmbeddings, control: false,
+            randomDimension: embedding.randomDimension)
         var plan = MethodPlan(specs: specs, textSources: sources)
         plan.cellEmbedding = embedding.settings
         plan.refinement = refinement
@@ -68,16 +69,21 @@ public struct EvaluationRun {
         var timings = [String: Double]()
         let methods = try plan.methods(dataset: data, knowledge: genes, log: log, timings: &timings)
         if let c = plan.lastCoverage {
-            log(String(format: "coverage: %.1f %% of each cell's top %d genes have a text; %.1f %% are housekeeping genes",
-                       100 * c.meanFraction, embedding.settings.topN, 100 * c.meanExcludedFraction))
+            log(
+                String(
+                    format: "coverage: %.1f %% of each cell's top %d genes have a text; %.1f %% are housekeeping genes",
+                    100 * c.meanFraction, embedding.settings.topN, 100 * c.meanExcludedFraction))
         }
         let results = try EvaluationRunner(seeds: seeds, protocolSettings: evaluation).run(data, methods: methods, log: log)
-        let doc = EvaluationDocument(dataset: data, source: dataset.data, parameters: parameters(genes, plan), coverage: plan.lastCoverage,
-                                     kGrid: evaluation.kGrid, methods: results)
+        let doc = EvaluationDocument(
+            dataset: data, source: dataset.data, parameters: parameters(genes, plan), coverage: plan.lastCoverage,
+            kGrid: evaluation.kGrid, methods: results)
         let md = doc.markdown()
-        var files: [(String, Data)] = [("result.json", try doc.json()),
-                                       ("predictions.csv", Data(doc.predictionsCSV(cellNames: data.expression.cells).utf8)),
-                                       ("summary.md", Data(md.utf8))]
+        var files: [(String, Data)] = [
+            ("result.json", try doc.json()),
+            ("predictions.csv", Data(doc.predictionsCSV(cellNames: data.expression.cells).utf8)),
+            ("summary.md", Data(md.utf8)),
+        ]
         if output.report {
             let builder = EvaluationReport()
             let layouts = try builder.layouts(doc, log: log)
@@ -89,8 +95,9 @@ public struct EvaluationRun {
 
     /// What result.json records of the settings.
     func parameters(_ genes: GeneKnowledge, _ plan: MethodPlan) -> RunParameters {
-        var p = RunParameters(methods: specs, seeds: seeds, cellEmbedding: embedding.settings, evaluation: evaluation,
-                              selection: selection, knowledge: genes)
+        var p = RunParameters(
+            methods: specs, seeds: seeds, cellEmbedding: embedding.settings, evaluation: evaluation,
+            selection: selection, knowledge: genes)
         p.modelIdentities = plan.modelIdentities
         if specs.contains(where: { $0.contains("supcon") || $0 == "paper" }) { p.refinement = refinement }
         return p
@@ -100,8 +107,10 @@ public struct EvaluationRun {
 /// The files of one run, put in place together (`OutputDirectory.commit`): old or new, never a mix.
 public enum OutputFiles {
     /// Writes `files` (and whatever `more` writes into the temporary folder) to the output folder.
-    public static func write(_ files: [(name: String, contents: Data)], to output: OutputRequest,
-                             more: ((String) throws -> [String])? = nil, log: (String) -> Void) throws {
+    public static func write(
+        _ files: [(name: String, contents: Data)], to output: OutputRequest,
+        more: ((String) throws -> [String])? = nil, log: (String) -> Void
+    ) throws {
         var names = files.map(\.name)
         let result = try OutputDirectory.commit(to: output.directory, force: output.force, inputs: output.inputs) { dir in
             for (name, contents) in files { try AtomicFile.write(contents, to: "\(dir)/\(name)") }

@@ -50,8 +50,9 @@ public struct KnowledgeRequest: Sendable {
         case .file(let path):
             k = try GeneKnowledge.load(species: sp, textsPath: geneTexts, textColumn: textColumn, housekeeping: .none, housekeepingPath: path)
         }
-        log("gene texts: \(k.texts.count) genes from \((k.texts.source as NSString).lastPathComponent)"
-            + (k.housekeeping.map { "; housekeeping: \($0.name), \($0.symbols.count) genes" } ?? "; no housekeeping filter"))
+        log(
+            "gene texts: \(k.texts.count) genes from \((k.texts.source as NSString).lastPathComponent)"
+                + (k.housekeeping.map { "; housekeeping: \($0.name), \($0.symbols.count) genes" } ?? "; no housekeeping filter"))
         return k
     }
 }

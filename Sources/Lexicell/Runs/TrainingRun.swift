@@ -47,8 +47,9 @@ public struct TrainingRun {
         case "auto":
             bundle = try trainer.trainAuto(data, knowledge: genes, source: source, selection: selection, log: log)
         case "pca", "hvg":
-            bundle = try trainer.trainAuto(data, knowledge: genes, source: source, selection: selection,
-                                           only: (spec.base == "pca" ? .pcs : .scaledGenes, spec.head), log: log)
+            bundle = try trainer.trainAuto(
+                data, knowledge: genes, source: source, selection: selection,
+                only: (spec.base == "pca" ? .pcs : .scaledGenes, spec.head), log: log)
         default:  // paper, text, random
             if spec.base == "random" { source = .random(dimension: embedding.randomDimension, seed: 0) }
             trainer.settings.weighting = spec.weighting
@@ -58,14 +59,19 @@ public struct TrainingRun {
         // Which genes drive each class (informational; not part of the checksummed bundle).
         let stage = TextEmbeddingStage(knowledge: genes, settings: CellEmbeddingSettings(topN: trainer.settings.topN), cachePath: embedding.cachePath)
         let table = try stage.geneTable(source, symbols: stage.neededSymbols(data.expression), defaultDimension: embedding.randomDimension, log: { _ in })
-        let reading = GeneReading.compute(expression: data.expression, labels: data.labels, classNames: data.classNames,
-                                          table: table, knowledge: genes, topN: trainer.settings.topN)
-        try OutputFiles.write([("gene_reading.csv", Data(GeneReading.csv(reading).utf8))], to: output, more: { dir in
-            try bundle.write(into: dir)
-            return ["manifest.json", "embeddings.npy", "…"]
-        }, log: { _ in })
+        let reading = GeneReading.compute(
+            expression: data.expression, labels: data.labels, classNames: data.classNames,
+            table: table, knowledge: genes, topN: trainer.settings.topN)
+        try OutputFiles.write(
+            [("gene_reading.csv", Data(GeneReading.csv(reading).utf8))], to: output,
+            more: { dir in
+                try bundle.write(into: dir)
+                return ["manifest.json", "embeddings.npy", "…"]
+            }, log: { _ in })
         let what = bundle.manifest.classifier ?? "gene texts + KNN, k = \(bundle.manifest.k)" + (bundle.refiner != nil ? ", with a SupCon refiner" : "")
-        log("wrote reference bundle \(output.directory): \(bundle.manifest.cells) cells, \(bundle.manifest.classNames.count) classes, \(what); gene reading in \(output.directory)/gene_reading.csv")
+        log(
+            "wrote reference bundle \(output.directory): \(bundle.manifest.cells) cells, \(bundle.manifest.classNames.count) classes, \(what); gene reading in \(output.directory)/gene_reading.csv"
+        )
         return bundle
     }
 }

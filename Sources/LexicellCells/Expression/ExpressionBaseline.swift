@@ -16,8 +16,10 @@ public struct ExpressionBaselineConfiguration: Sendable, Equatable, Codable {
     /// (`InputScale.detect`).
     public var inputScale: InputScale?
 
-    public init(targetSum: Float = 1e4, nTopGenes: Int = 2000, flavor: ExpressionHVGFlavor = .auto,
-                maxValue: Float = 10, components: Int = 30, inputScale: InputScale? = nil) {
+    public init(
+        targetSum: Float = 1e4, nTopGenes: Int = 2000, flavor: ExpressionHVGFlavor = .auto,
+        maxValue: Float = 10, components: Int = 30, inputScale: InputScale? = nil
+    ) {
         self.targetSum = targetSum
         self.nTopGenes = nTopGenes
         self.flavor = flavor
@@ -49,8 +51,10 @@ public struct ExpressionBaseline: Sendable, Codable {
 
     public var explainedVarianceRatio: [Float] { pca.explainedVarianceRatio }
 
-    public static func fit(_ train: ExpressionMatrix,
-                           configuration: ExpressionBaselineConfiguration = ExpressionBaselineConfiguration()) throws -> ExpressionBaseline {
+    public static func fit(
+        _ train: ExpressionMatrix,
+        configuration: ExpressionBaselineConfiguration = ExpressionBaselineConfiguration()
+    ) throws -> ExpressionBaseline {
         guard train.cellCount >= 2 else { throw LexicellError("baseline: need at least 2 training cells, got \(train.cellCount)") }
         guard configuration.nTopGenes >= 1 else { throw LexicellError("baseline: nTopGenes must be at least 1") }
         let scale: InputScale, reason: String
@@ -58,7 +62,9 @@ public struct ExpressionBaseline: Sendable, Codable {
             // Still refuse NaN, infinities and negative (scaled) values.
             let detected = try InputScale.detect(train.values)
             if given == .counts && detected.scale != .counts {
-                throw LexicellError("baseline: the input scale was given as counts, but the training matrix has non-integer values (\(detected.reason)); give --input-scale linear or log, or auto")
+                throw LexicellError(
+                    "baseline: the input scale was given as counts, but the training matrix has non-integer values (\(detected.reason)); give --input-scale linear or log, or auto"
+                )
             }
             (scale, reason) = (given, "given (detection would say: \(detected.scale.rawValue))")
         } else {
@@ -69,7 +75,8 @@ public struct ExpressionBaseline: Sendable, Codable {
         var flavor = configuration.flavor
         if flavor == .auto { flavor = isCounts ? .seuratV3 : .dispersion }
         if flavor == .seuratV3 && !isCounts {
-            throw LexicellError("baseline: seurat_v3 genes need raw integer counts, but the training matrix is \(scale.rawValue)-scale; use the dispersion flavour")
+            throw LexicellError(
+                "baseline: seurat_v3 genes need raw integer counts, but the training matrix is \(scale.rawValue)-scale; use the dispersion flavour")
         }
         let logNormalized = try Self.logNormalize(train.values, scale: scale, targetSum: configuration.targetSum)
         let ranked: [Int]
@@ -88,12 +95,15 @@ public struct ExpressionBaseline: Sendable, Codable {
         // As scanpy: no more components than min(cells, genes) − 1 allows (small datasets, CV folds).
         let components = max(1, min(configuration.components, dense.rows - 1, dense.cols - 1))
         let pca = try ExpressionPCA.fit(scaler.apply(dense), components: components)
-        return ExpressionBaseline(configuration: configuration, flavorUsed: flavor, inputScale: scale, inputScaleReason: reason,
-                                  selectedGenes: columns.map { train.genes[$0] }, scaler: scaler, pca: pca)
+        return ExpressionBaseline(
+            configuration: configuration, flavorUsed: flavor, inputScale: scale, inputScaleReason: reason,
+            selectedGenes: columns.map { train.genes[$0] }, scaler: scaler, pca: pca)
     }
 
-    init(configuration: ExpressionBaselineConfiguration, flavorUsed: ExpressionHVGFlavor, inputScale: InputScale,
-         inputScaleReason: String, selectedGenes: [String], scaler: ExpressionScaler, pca: ExpressionPCA) {
+    init(
+        configuration: ExpressionBaselineConfiguration, flavorUsed: ExpressionHVGFlavor, inputScale: InputScale,
+        inputScaleReason: String, selectedGenes: [String], scaler: ExpressionScaler, pca: ExpressionPCA
+    ) {
         self.configuration = configuration
         self.flavorUsed = flavorUsed
         self.inputScale = inputScale
@@ -137,9 +147,12 @@ public struct ExpressionBaseline: Sendable, Codable {
 
     /// Fits on the `trainingCells` rows of `cells` only and returns the model with the scores of all cells
     /// (same row order). Rows outside `trainingCells` are only transformed, never fitted on.
-    public static func fitTransform(_ cells: ExpressionMatrix, trainingCells: [Int],
-                                    configuration: ExpressionBaselineConfiguration = ExpressionBaselineConfiguration())
-        throws -> (baseline: ExpressionBaseline, scores: DenseMatrix) {
+    public static func fitTransform(
+        _ cells: ExpressionMatrix, trainingCells: [Int],
+        configuration: ExpressionBaselineConfiguration = ExpressionBaselineConfiguration()
+    )
+        throws -> (baseline: ExpressionBaseline, scores: DenseMatrix)
+    {
         guard trainingCells.allSatisfy({ $0 >= 0 && $0 < cells.cellCount }) else {
             throw LexicellError("baseline: training cell index out of range 0..<\(cells.cellCount)")
         }
@@ -168,7 +181,9 @@ public struct ExpressionBaseline: Sendable, Codable {
             // or log values normalised again): refuse them.
             let detected = try InputScale.detect(cells.values)
             if detected.scale.needsNormalising != inputScale.needsNormalising {
-                throw LexicellError("baseline: the model was fitted on \(inputScale.rawValue)-scale data, but these cells look \(detected.scale.rawValue)-scale (\(detected.reason)); give cells on the training scale or set the input scale explicitly")
+                throw LexicellError(
+                    "baseline: the model was fitted on \(inputScale.rawValue)-scale data, but these cells look \(detected.scale.rawValue)-scale (\(detected.reason)); give cells on the training scale or set the input scale explicitly"
+                )
             }
         }
         let logNormalized = try Self.logNormalize(cells.values, scale: inputScale, targetSum: configuration.targetSum)

@@ -55,22 +55,30 @@ public enum InputScale: String, Sendable, Codable, CaseIterable, Equatable {
             let x = v[k]
             guard x.isFinite else {
                 let r = Self.row(of: k, m)
-                throw LexicellError("expression value \(x) at cell \(r + 1), gene column \(Int(m.indices[k]) + 1): expected finite numbers",
-                                    file: name)
+                throw LexicellError(
+                    "expression value \(x) at cell \(r + 1), gene column \(Int(m.indices[k]) + 1): expected finite numbers",
+                    file: name)
             }
             if x < 0 {
                 let r = Self.row(of: k, m)
-                throw LexicellError("expression has negative values (\(x) at cell \(r + 1), gene column \(Int(m.indices[k]) + 1)): it looks scaled (z-scored) or log-ratio data, which Lexicell cannot turn back into expression. Give counts or normalised values instead; for an h5ad file whose X is scaled, read raw counts with --raw",
-                                    file: name)
+                throw LexicellError(
+                    "expression has negative values (\(x) at cell \(r + 1), gene column \(Int(m.indices[k]) + 1)): it looks scaled (z-scored) or log-ratio data, which Lexicell cannot turn back into expression. Give counts or normalised values instead; for an h5ad file whose X is scaled, read raw counts with --raw",
+                    file: name)
             }
             if x > maxValue { maxValue = x }
             if allIntegers && x != x.rounded() { allIntegers = false }
         }
         if allIntegers {
-            return Detection(scale: .counts, reason: "all \(v.count) stored values are non-negative integers (max \(format(maxValue))): raw counts, normalised per cell and log1p")
+            return Detection(
+                scale: .counts,
+                reason: "all \(v.count) stored values are non-negative integers (max \(format(maxValue))): raw counts, normalised per cell and log1p")
         }
         if maxValue > maximumLogValue {
-            return Detection(scale: .linear, reason: "non-integer values up to \(format(maxValue)), above the \(format(maximumLogValue)) any log scale stays under: linear-scale data (TPM/RPKM/FPKM-like), normalised per cell and log1p")
+            return Detection(
+                scale: .linear,
+                reason:
+                    "non-integer values up to \(format(maxValue)), above the \(format(maximumLogValue)) any log scale stays under: linear-scale data (TPM/RPKM/FPKM-like), normalised per cell and log1p"
+            )
         }
         // Per-cell totals on the linear and on the expm1 scale.
         var linearTotals = [Double](), expTotals = [Double]()
@@ -82,17 +90,31 @@ public enum InputScale: String, Sendable, Codable, CaseIterable, Equatable {
             linearTotals.append(a); expTotals.append(b)
         }
         if linearTotals.count >= 2 && relativeSpread(linearTotals) < 1e-3 {
-            return Detection(scale: .linear, reason: "non-integer values whose per-cell totals are all \(format(Float(linearTotals[0]))): normalised but not logged, so log1p is taken")
+            return Detection(
+                scale: .linear,
+                reason: "non-integer values whose per-cell totals are all \(format(Float(linearTotals[0]))): normalised but not logged, so log1p is taken")
         }
         if expTotals.count >= 2 && relativeSpread(expTotals) < 1e-3 {
-            return Detection(scale: .log, reason: "non-integer values (max \(format(maxValue))) whose per-cell totals of expm1 are all \(format(Float(expTotals[0]))): log1p of normalised data, used as is")
+            return Detection(
+                scale: .log,
+                reason:
+                    "non-integer values (max \(format(maxValue))) whose per-cell totals of expm1 are all \(format(Float(expTotals[0]))): log1p of normalised data, used as is"
+            )
         }
         let nonZero = v.filter { $0 > 0 }.sorted()
         let median = nonZero.isEmpty ? 0 : nonZero[nonZero.count / 2]
         if median > 0 && maxValue / median > 1000 {
-            return Detection(scale: .linear, reason: "non-integer values whose maximum \(format(maxValue)) is \(Int(maxValue / median))× the median non-zero value \(format(median)) (log data span far less): linear-scale data, normalised per cell and log1p")
+            return Detection(
+                scale: .linear,
+                reason:
+                    "non-integer values whose maximum \(format(maxValue)) is \(Int(maxValue / median))× the median non-zero value \(format(median)) (log data span far less): linear-scale data, normalised per cell and log1p"
+            )
         }
-        return Detection(scale: .log, reason: "non-integer values up to \(format(maxValue)) (≤ \(format(maximumLogValue))), median non-zero \(format(median)): log-normalised data, used as is")
+        return Detection(
+            scale: .log,
+            reason:
+                "non-integer values up to \(format(maxValue)) (≤ \(format(maximumLogValue))), median non-zero \(format(median)): log-normalised data, used as is"
+        )
     }
 
     private static func row(of k: Int, _ m: SparseMatrix) -> Int {

@@ -37,7 +37,7 @@ public struct PlattCalibrator: Sendable, Codable {
                 let u = p[0] * scores[i] + p[1]
                 let softplusU = u > 0 ? u + log1p(exp(-u)) : log1p(exp(u))
                 f += t[i] * softplusU + (1 - t[i]) * (softplusU - u)
-                let prob = u >= 0 ? exp(-u) / (1 + exp(-u)) : 1 / (1 + exp(u)) // P = σ(−u)
+                let prob = u >= 0 ? exp(-u) / (1 + exp(-u)) : 1 / (1 + exp(u))  // P = σ(−u)
                 let du = t[i] - prob
                 ga += du * scores[i]; gb += du
             }
@@ -82,7 +82,9 @@ public struct IsotonicCalibrator: Sendable, Codable {
                 if let last = x.last, last == s {
                     y[y.count - 1] = (y[y.count - 1] * w[w.count - 1] + t) / (w[w.count - 1] + 1)
                     w[w.count - 1] += 1
-                } else { x.append(s); y.append(t); w.append(1) }
+                } else {
+                    x.append(s); y.append(t); w.append(1)
+                }
             }
             xs.append(x); ys.append(poolAdjacentViolators(y, weights: w))
         }

@@ -9,8 +9,10 @@ public enum ClusterClassifier {
     /// Labels for `testIndices` (rows of `clusters`). A cluster without training cells takes the label of
     /// the nearest labelled cluster centroid when `points` is given, else the overall majority label.
     /// Majority ties go to the smaller label.
-    public static func predict(trainIndices: [Int], trainLabels: [Int], testIndices: [Int], clusters: [Int],
-                               points: DenseMatrix? = nil) throws -> [Int] {
+    public static func predict(
+        trainIndices: [Int], trainLabels: [Int], testIndices: [Int], clusters: [Int],
+        points: DenseMatrix? = nil
+    ) throws -> [Int] {
         guard trainIndices.count == trainLabels.count, !trainIndices.isEmpty else {
             throw LexicellError("cluster classifier: \(trainIndices.count) training cells but \(trainLabels.count) labels (need at least one)")
         }
@@ -59,13 +61,17 @@ public enum ClusterClassifier {
 
     /// The whole baseline on PCs of all cells: SNN graph (k neighbours), Leiden at `resolution`, then
     /// `predict` with centroid fallback. Returns the test predictions and every cell's cluster.
-    public static func fitPredict(points: DenseMatrix, trainIndices: [Int], trainLabels: [Int], testIndices: [Int],
-                                  neighbours k: Int = 20, resolution: Double = 1, seed: UInt64) throws
-        -> (predictions: [Int], clusters: [Int]) {
+    public static func fitPredict(
+        points: DenseMatrix, trainIndices: [Int], trainLabels: [Int], testIndices: [Int],
+        neighbours k: Int = 20, resolution: Double = 1, seed: UInt64
+    ) throws
+        -> (predictions: [Int], clusters: [Int])
+    {
         let graph = try SNNGraph.build(points, k: min(k, points.rows))
         let clusters = try Leiden.cluster(graph, resolution: resolution, seed: seed)
-        let predictions = try predict(trainIndices: trainIndices, trainLabels: trainLabels, testIndices: testIndices,
-                                      clusters: clusters, points: points)
+        let predictions = try predict(
+            trainIndices: trainIndices, trainLabels: trainLabels, testIndices: testIndices,
+            clusters: clusters, points: points)
         return (predictions, clusters)
     }
 }

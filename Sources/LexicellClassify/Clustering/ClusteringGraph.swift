@@ -29,7 +29,9 @@ public struct ClusterGraph: Sendable, Equatable {
                 throw LexicellError("graph edge (\(i), \(j)) outside 0..<\(nodeCount)")
             }
             guard w > 0, w.isFinite else { throw LexicellError("graph edge (\(i), \(j)) has weight \(w); expected a positive number") }
-            if i == j { rows[i].append((Int32(i), 2 * w)) } else {
+            if i == j {
+                rows[i].append((Int32(i), 2 * w))
+            } else {
                 rows[i].append((Int32(j), w)); rows[j].append((Int32(i), w))
             }
         }
@@ -37,7 +39,9 @@ public struct ClusterGraph: Sendable, Equatable {
         for r in 0..<nodeCount {
             let sorted = rows[r].sorted { $0.0 < $1.0 }
             for (c, w) in sorted {
-                if let last = neighbors.last, neighbors.count > indptr[r], last == c { weights[weights.count - 1] += w } else {
+                if let last = neighbors.last, neighbors.count > indptr[r], last == c {
+                    weights[weights.count - 1] += w
+                } else {
                     neighbors.append(c); weights.append(w)
                 }
             }

@@ -26,8 +26,10 @@ public enum Leiden {
 
     /// Cluster labels 0..<c, numbered by first appearance. `iterations` full Leiden passes, each starting
     /// from the previous result (as leidenalg's n_iterations); negative runs until a pass changes nothing.
-    public static func cluster(_ graph: ClusterGraph, resolution: Double = 1, seed: UInt64, iterations: Int = 2,
-                               randomness: Double = 0.01) throws -> [Int] {
+    public static func cluster(
+        _ graph: ClusterGraph, resolution: Double = 1, seed: UInt64, iterations: Int = 2,
+        randomness: Double = 0.01
+    ) throws -> [Int] {
         guard resolution > 0, resolution.isFinite else { throw LexicellError("Leiden: resolution must be positive, got \(resolution)") }
         guard randomness > 0 else { throw LexicellError("Leiden: randomness must be positive, got \(randomness)") }
         var rng = SeededGenerator(seed: seed)

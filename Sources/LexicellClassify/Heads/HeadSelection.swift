@@ -9,8 +9,10 @@ public enum HeadSelection {
 
     /// Mean cross-validated accuracy (pooled over folds) for each C of `grid`; the best C, ties to the smaller
     /// (stronger regularisation). `fitPredict(trainX, trainLabels, c, validationX)` returns predicted classes.
-    public static func chooseC(_ x: DenseMatrix, labels: [Int], grid: [Double] = defaultGrid, folds: Int = 5, seed: UInt64,
-                               fitPredict: (DenseMatrix, [Int], Double, DenseMatrix) throws -> [Int]) throws -> (c: Double, scores: [Double]) {
+    public static func chooseC(
+        _ x: DenseMatrix, labels: [Int], grid: [Double] = defaultGrid, folds: Int = 5, seed: UInt64,
+        fitPredict: (DenseMatrix, [Int], Double, DenseMatrix) throws -> [Int]
+    ) throws -> (c: Double, scores: [Double]) {
         guard !grid.isEmpty else { throw LexicellError("HeadSelection: empty grid of C values") }
         guard folds >= 2, labels.count >= folds else {
             throw LexicellError("HeadSelection: \(folds) folds for \(labels.count) cells; expected 2 ≤ folds ≤ cells")
@@ -33,8 +35,10 @@ public enum HeadSelection {
 
     /// Out-of-fold scores (cells × classes): each cell scored by a model fitted without its fold.
     /// `fitScore(trainX, trainLabels, validationX)` returns validation scores.
-    public static func outOfFoldScores(_ x: DenseMatrix, labels: [Int], classCount: Int, folds: Int = 5, seed: UInt64,
-                                       fitScore: (DenseMatrix, [Int], DenseMatrix) throws -> DenseMatrix) throws -> DenseMatrix {
+    public static func outOfFoldScores(
+        _ x: DenseMatrix, labels: [Int], classCount: Int, folds: Int = 5, seed: UInt64,
+        fitScore: (DenseMatrix, [Int], DenseMatrix) throws -> DenseMatrix
+    ) throws -> DenseMatrix {
         guard folds >= 2, labels.count >= folds else {
             throw LexicellError("HeadSelection: \(folds) folds for \(labels.count) cells; expected 2 ≤ folds ≤ cells")
         }
@@ -93,7 +97,9 @@ public struct FeatureStandardizer: Sendable, Codable {
         for c in 0..<x.cols { m[c] /= Double(max(x.rows, 1)) }
         for r in 0..<x.rows { for c in 0..<x.cols { let d = Double(x[r, c]) - m[c]; s[c] += d * d } }
         mean = m.map { Float($0) }
-        scale = s.map { v in let sd = (v / Double(max(x.rows, 1))).squareRoot(); return Float(sd > 0 ? sd : 1) }
+        scale = s.map { v in
+            let sd = (v / Double(max(x.rows, 1))).squareRoot(); return Float(sd > 0 ? sd : 1)
+        }
     }
 
     public func apply(_ x: DenseMatrix) -> DenseMatrix {

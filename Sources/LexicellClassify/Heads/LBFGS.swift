@@ -37,8 +37,10 @@ public struct LBFGS: Sendable {
 
     /// Minimises `objective`, which returns f(x) and writes ∇f(x) into its second argument. `gradientTest`, if
     /// given, replaces the max-|gradient| test (stop when it returns true for the current gradient).
-    public func minimize(from start: [Double], gradientTest: (([Double]) -> Bool)? = nil,
-                         _ objective: ([Double], inout [Double]) -> Double) -> Result {
+    public func minimize(
+        from start: [Double], gradientTest: (([Double]) -> Bool)? = nil,
+        _ objective: ([Double], inout [Double]) -> Double
+    ) -> Result {
         let small = gradientTest ?? { HeadsVector.maxAbs($0) <= gradientTolerance }
         let n = start.count
         var x = start
@@ -102,8 +104,10 @@ public struct LBFGS: Sendable {
 
     /// Strong-Wolfe line search along d from x. Returns nil when no acceptable step was found; a step with
     /// sufficient decrease but without the curvature condition is still taken when the budget runs out.
-    private func lineSearch(x: [Double], f f0: Double, g g0: [Double], d: [Double], slope d0: Double, initial: Double,
-                            _ objective: ([Double], inout [Double]) -> Double) -> (point: Point?, evaluations: Int) {
+    private func lineSearch(
+        x: [Double], f f0: Double, g g0: [Double], d: [Double], slope d0: Double, initial: Double,
+        _ objective: ([Double], inout [Double]) -> Double
+    ) -> (point: Point?, evaluations: Int) {
         let n = x.count
         var evaluations = 0
         func evaluate(_ alpha: Double) -> (Point, Double) {

@@ -92,8 +92,10 @@ public enum HeadsRows {
 
 /// Checks shared by the heads' `fit`: shapes, label range, finite inputs.
 enum HeadsInput {
-    static func validate(_ x: DenseMatrix, labels: [Int], classCount: Int, c: Double, classWeight: ClassWeighting,
-                         model: String) throws {
+    static func validate(
+        _ x: DenseMatrix, labels: [Int], classCount: Int, c: Double, classWeight: ClassWeighting,
+        model: String
+    ) throws {
         guard labels.count == x.rows else {
             throw LexicellError("\(model): \(x.rows) rows but \(labels.count) labels; expected one label per row")
         }
@@ -132,8 +134,10 @@ struct HeadsLinearEvaluator {
     /// θ = [W (outputs × features, row-major), b (outputs)]. `loss(start, rows, z, dz)` gets the block's
     /// rows × outputs decision values and writes dLoss/dz; it returns the block's loss. Writes ∇ of the data
     /// term into `gradient` and returns the data term.
-    func evaluate(_ theta: [Double], gradient: inout [Double],
-                  loss: (_ start: Int, _ rows: Int, _ z: UnsafeMutablePointer<Float>, _ dz: UnsafeMutablePointer<Float>) -> Double) -> Double {
+    func evaluate(
+        _ theta: [Double], gradient: inout [Double],
+        loss: (_ start: Int, _ rows: Int, _ z: UnsafeMutablePointer<Float>, _ dz: UnsafeMutablePointer<Float>) -> Double
+    ) -> Double {
         let d = x.cols, k = outputs
         let w = theta[0..<(k * d)].map { Float($0) }
         var gw = [Float](repeating: 0, count: k * d)
@@ -150,13 +154,15 @@ struct HeadsLinearEvaluator {
                             while start < x.rows {
                                 let rows = min(blockRows, x.rows - start)
                                 let xb = xp.baseAddress! + start * d
-                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(k), Int32(d), 1,
-                                            xb, Int32(d), wp.baseAddress!, Int32(d), 0, zp.baseAddress!, Int32(k))
+                                cblas_sgemm(
+                                    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(k), Int32(d), 1,
+                                    xb, Int32(d), wp.baseAddress!, Int32(d), 0, zp.baseAddress!, Int32(k))
                                 for r in 0..<rows { for c in 0..<k { zp[r * k + c] += Float(theta[k * d + c]) } }
                                 total += loss(start, rows, zp.baseAddress!, dzp.baseAddress!)
                                 for r in 0..<rows { for c in 0..<k { gb[c] += Double(dzp[r * k + c]) } }
-                                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(d), Int32(rows), 1,
-                                            dzp.baseAddress!, Int32(k), xb, Int32(d), 1, gwp.baseAddress!, Int32(d))
+                                cblas_sgemm(
+                                    CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(d), Int32(rows), 1,
+                                    dzp.baseAddress!, Int32(k), xb, Int32(d), 1, gwp.baseAddress!, Int32(d))
                                 start += rows
                             }
                         }

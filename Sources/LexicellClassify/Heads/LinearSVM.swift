@@ -30,8 +30,10 @@ public struct LinearSVM: LinearHead {
         public var seed: UInt64 = 0
         /// Skip rows at the bound that are unlikely to move (as liblinear); off visits every row every pass.
         public var shrinking = true
-        public init(c: Double = 1, classWeight: ClassWeighting = .none, maxIterations: Int = 1000, tolerance: Double = 1e-4,
-                    seed: UInt64 = 0, shrinking: Bool = true) {
+        public init(
+            c: Double = 1, classWeight: ClassWeighting = .none, maxIterations: Int = 1000, tolerance: Double = 1e-4,
+            seed: UInt64 = 0, shrinking: Bool = true
+        ) {
             self.c = c; self.classWeight = classWeight; self.maxIterations = maxIterations; self.tolerance = tolerance
             self.seed = seed; self.shrinking = shrinking
         }
@@ -55,10 +57,13 @@ public struct LinearSVM: LinearHead {
     }
 
     /// The fit and each problem's dual variables α (problems × rows), for checking optimality conditions.
-    static func fitWithDual(_ x: DenseMatrix, labels: [Int], classCount: Int,
-                            options: Options) throws -> (model: LinearSVM, alpha: [[Double]]) {
-        try HeadsInput.validate(x, labels: labels, classCount: classCount, c: options.c, classWeight: options.classWeight,
-                                model: "LinearSVM")
+    static func fitWithDual(
+        _ x: DenseMatrix, labels: [Int], classCount: Int,
+        options: Options
+    ) throws -> (model: LinearSVM, alpha: [[Double]]) {
+        try HeadsInput.validate(
+            x, labels: labels, classCount: classCount, c: options.c, classWeight: options.classWeight,
+            model: "LinearSVM")
         guard options.tolerance > 0, options.maxIterations > 0 else {
             throw LexicellError("LinearSVM: tolerance \(options.tolerance) and maxIterations \(options.maxIterations); expected both positive")
         }
@@ -78,9 +83,10 @@ public struct LinearSVM: LinearHead {
         }
         let fitted = (0..<problems).map { k -> [Float] in Array(solutions[k].w) }
         let objectives = spec.primalObjectives(x, weights: fitted, intercepts: solutions.map(\.b))
-        let model = LinearSVM(weights: w, intercept: b, iterations: solutions.map(\.iterations).max() ?? 0,
-                              converged: solutions.allSatisfy(\.converged), objective: objectives.reduce(0, +),
-                              gradientMax: solutions.map(\.gap).max() ?? 0)
+        let model = LinearSVM(
+            weights: w, intercept: b, iterations: solutions.map(\.iterations).max() ?? 0,
+            converged: solutions.allSatisfy(\.converged), objective: objectives.reduce(0, +),
+            gradientMax: solutions.map(\.gap).max() ?? 0)
         return (model, solutions.map(\.alpha))
     }
 
@@ -161,8 +167,9 @@ public struct LinearSVM: LinearHead {
                     DispatchQueue.concurrentPerform(iterations: plan.count) { g in
                         // Each group writes only its own slot.
                         var rng = SeededGenerator(seed: options.seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(g + 1))
-                        results[g] = solveGroup(xp.baseAddress!, n: n, d: d, rowNorms: np.baseAddress!, spec: spec,
-                                                problems: plan[g], options: options, rng: &rng)
+                        results[g] = solveGroup(
+                            xp.baseAddress!, n: n, d: d, rowNorms: np.baseAddress!, spec: spec,
+                            problems: plan[g], options: options, rng: &rng)
                     }
                 }
             }
@@ -173,8 +180,10 @@ public struct LinearSVM: LinearHead {
     }
 
     /// Dual coordinate descent for the problems of one group, sharing the visiting order.
-    static func solveGroup(_ x: UnsafePointer<Float>, n: Int, d: Int, rowNorms: UnsafePointer<Double>, spec: ProblemSet,
-                           problems: [Int], options: Options, rng: inout SeededGenerator) -> [Solution] {
+    static func solveGroup(
+        _ x: UnsafePointer<Float>, n: Int, d: Int, rowNorms: UnsafePointer<Double>, spec: ProblemSet,
+        problems: [Int], options: Options, rng: inout SeededGenerator
+    ) -> [Solution] {
         let m = problems.count
         let w = UnsafeMutablePointer<Float>.allocate(capacity: m * d)
         w.initialize(repeating: 0, count: m * d)
@@ -280,15 +289,18 @@ public struct LinearSVM: LinearHead {
             running.removeAll { converged[$0] || iterations[$0] >= options.maxIterations }
         }
         return (0..<m).map { j in
-            Solution(w: Array(UnsafeBufferPointer(start: w + j * d, count: d)), b: b[j],
-                     alpha: (0..<n).map { alpha[$0 * m + j] }, iterations: iterations[j],
-                     converged: converged[j], gap: gap[j])
+            Solution(
+                w: Array(UnsafeBufferPointer(start: w + j * d, count: d)), b: b[j],
+                alpha: (0..<n).map { alpha[$0 * m + j] }, iterations: iterations[j],
+                converged: converged[j], gap: gap[j])
         }
     }
 
     /// α is rows × problems (row-major, a row's variables share a cache line). (w_j, b_j) = Σ_i α_ij y_ji (x_i, 1) for the listed problems, accumulated in Double by row blocks (DGEMM).
-    static func recompute(_ list: [Int], x: UnsafePointer<Float>, n: Int, d: Int, m: Int, alpha: UnsafeMutablePointer<Double>,
-                          labels: UnsafePointer<Int>, positiveLabel: [Int], w: UnsafeMutablePointer<Float>, b: inout [Double]) {
+    static func recompute(
+        _ list: [Int], x: UnsafePointer<Float>, n: Int, d: Int, m: Int, alpha: UnsafeMutablePointer<Double>,
+        labels: UnsafePointer<Int>, positiveLabel: [Int], w: UnsafeMutablePointer<Float>, b: inout [Double]
+    ) {
         let r = list.count, block = max(1, min(n, 4096 * 64 / max(d, 1)))
         var sum = [Double](repeating: 0, count: r * d)
         var xb = [Double](repeating: 0, count: block * d)
@@ -308,8 +320,9 @@ public struct LinearSVM: LinearHead {
                     coef[t * rows + i] = labels[start + i] == positiveLabel[j] ? a : -a
                 }
             }
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(r), Int32(d), Int32(rows), 1, coef, Int32(rows),
-                        xb, Int32(d), 1, &sum, Int32(d))
+            cblas_dgemm(
+                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(r), Int32(d), Int32(rows), 1, coef, Int32(rows),
+                xb, Int32(d), 1, &sum, Int32(d))
             start += rows
         }
         for (t, j) in list.enumerated() { for c in 0..<d { w[j * d + c] = Float(sum[t * d + c]) } }

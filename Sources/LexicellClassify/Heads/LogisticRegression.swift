@@ -28,8 +28,9 @@ public struct LogisticRegression: LinearHead {
     public let gradientMax: Double
 
     public static func fit(_ x: DenseMatrix, labels: [Int], classCount: Int, options: Options = Options()) throws -> LogisticRegression {
-        try HeadsInput.validate(x, labels: labels, classCount: classCount, c: options.c, classWeight: options.classWeight,
-                                model: "LogisticRegression")
+        try HeadsInput.validate(
+            x, labels: labels, classCount: classCount, c: options.c, classWeight: options.classWeight,
+            model: "LogisticRegression")
         let problem = Problem(x: x, labels: labels, classCount: classCount, options: options)
         var solver = LBFGS()
         solver.memory = options.memory
@@ -50,8 +51,9 @@ public struct LogisticRegression: LinearHead {
             let mean = (0..<classCount).map { result.x[classCount * d + $0] }.reduce(0, +) / Double(classCount)
             for c in 0..<classCount { b[c] = Float(result.x[classCount * d + c] - mean) }
         }
-        return LogisticRegression(weights: w, intercept: b, iterations: result.iterations, converged: result.converged,
-                                  objective: result.value, gradientMax: result.gradientMax)
+        return LogisticRegression(
+            weights: w, intercept: b, iterations: result.iterations, converged: result.converged,
+            objective: result.value, gradientMax: result.gradientMax)
     }
 
     /// cells × classes probabilities (softmax of the decision values, in Double then rounded).

@@ -23,8 +23,10 @@ public struct SparseLogisticRegression: LinearHead {
 
     /// Fits on `x` (rows = cells). `start` is an earlier `solution` of the same shape (warm start along a
     /// path of C), or nil for zeros.
-    public static func fit(_ x: SparseMatrix, labels: [Int], classCount: Int, options: Options = Options(),
-                           start: [Double]? = nil) throws -> SparseLogisticRegression {
+    public static func fit(
+        _ x: SparseMatrix, labels: [Int], classCount: Int, options: Options = Options(),
+        start: [Double]? = nil
+    ) throws -> SparseLogisticRegression {
         guard labels.count == x.rows else {
             throw LexicellError("SparseLogisticRegression: \(x.rows) rows but \(labels.count) labels; expected one label per row")
         }
@@ -58,8 +60,9 @@ public struct SparseLogisticRegression: LinearHead {
             let mean = (0..<k).map { t[d * k + $0] }.reduce(0, +) / Double(k)
             for c in 0..<k { b[c] = Float(t[d * k + c] - mean) }
         }
-        return SparseLogisticRegression(weights: w, intercept: b, iterations: result.iterations, converged: result.converged,
-                                        objective: result.value, gradientMax: result.gradientMax, solution: t)
+        return SparseLogisticRegression(
+            weights: w, intercept: b, iterations: result.iterations, converged: result.converged,
+            objective: result.value, gradientMax: result.gradientMax, solution: t)
     }
 
     /// cells × classes decision values of sparse query rows (features in the training order).
@@ -197,8 +200,10 @@ public struct SparseLogisticRegression: LinearHead {
         }
     }
 
-    init(weights: DenseMatrix, intercept: [Float], iterations: Int, converged: Bool, objective: Double, gradientMax: Double,
-         solution: [Double]) {
+    init(
+        weights: DenseMatrix, intercept: [Float], iterations: Int, converged: Bool, objective: Double, gradientMax: Double,
+        solution: [Double]
+    ) {
         self.weights = weights; self.intercept = intercept; self.iterations = iterations; self.converged = converged
         self.objective = objective; self.gradientMax = gradientMax; self.solution = solution
     }

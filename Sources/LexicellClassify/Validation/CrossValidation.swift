@@ -5,8 +5,10 @@ import LexicellCore
 public enum CrossValidation {
     /// Calls `body(train, validation)` for each fold of `StratifiedSplit.kFold(labels:folds:seed:)`, with
     /// positions into `labels` (ascending). Folds with an empty training or validation part are skipped.
-    public static func forEachFold(labels: [Int], folds: Int, seed: UInt64,
-                                   _ body: (_ train: [Int], _ validation: [Int]) throws -> Void) rethrows {
+    public static func forEachFold(
+        labels: [Int], folds: Int, seed: UInt64,
+        _ body: (_ train: [Int], _ validation: [Int]) throws -> Void
+    ) rethrows {
         let fold = StratifiedSplit.kFold(labels: labels, folds: folds, seed: seed)
         for f in 0..<folds {
             let tr = labels.indices.filter { fold[$0] != f }, va = labels.indices.filter { fold[$0] == f }
