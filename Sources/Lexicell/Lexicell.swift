@@ -5,5 +5,6 @@
 @_exported import LexicellText
 @_exported import LexicellCells
 @_exported import LexicellLearn
-@_exported import LexicellMap
+@_exported import LexicellNeighbors
+@_exported import LexicellClassify
 @_exported import LexicellReport

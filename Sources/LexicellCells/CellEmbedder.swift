@@ -1,3 +1,4 @@
+import Dispatch
 import LexicellCore
 import LexicellGenes
 
@@ -17,46 +18,57 @@ public struct CellEmbedder: Sendable {
     public var topN: Int
     public var weighting: CellWeighting
 
-    public init(topN: Int = 20, weighting: CellWeighting = .mean) {
+    public init(topN: Int = CellEmbeddingSettings.defaultTopN, weighting: CellWeighting = .mean) {
         self.topN = topN
         self.weighting = weighting
     }
 
     /// Maps the dataset's genes to rows of the gene table (nil where a gene has no vector).
-    public static func alignGenes(_ genes: [String], to table: GeneEmbeddingTable,
-                                  resolver: GeneSymbolResolver = GeneSymbolResolver()) -> [Int?] {
+    public static func alignGenes(
+        _ genes: [String], to table: GeneEmbeddingTable,
+        resolver: GeneSymbolResolver = GeneSymbolResolver()
+    ) -> [Int?] {
         resolver.resolve(genes, against: table.symbolSet).map { $0.flatMap { table.row(of: $0) } }
     }
 
+    public init(_ settings: CellEmbeddingSettings) { self.init(topN: settings.topN, weighting: settings.weighting) }
+
     /// One embedding per cell (rows in the order of `expression.cells`). `exclude` lists dataset gene indices
-    /// left out of the selection (e.g. housekeeping genes for the second view). A cell with no usable gene gets
-    /// a zero vector (reported through `TopGenes.emptyCells`).
-    public func embed(_ expression: ExpressionMatrix, table: GeneEmbeddingTable, geneRows: [Int?],
-                      exclude: Set<Int> = []) -> DenseMatrix {
+    /// left out of the selection (e.g. housekeeping genes for the second view); eligible genes are those with a
+    /// row in the table (`TopGeneRule.mask`). A cell with no usable gene gets a zero vector (counted by
+    /// `GeneCoverage.cellsWithoutGenes`).
+    public func embed(
+        _ expression: ExpressionMatrix, table: GeneEmbeddingTable, geneRows: [Int?],
+        exclude: Set<Int> = []
+    ) -> DenseMatrix {
         let x = expression.values
         let d = table.dimension
         var out = [Float](repeating: 0, count: x.rows * d)
-        var allowed = [Bool](repeating: false, count: x.cols)
-        for g in 0..<x.cols where geneRows[g] != nil && !exclude.contains(g) { allowed[g] = true }
-        var selector = TopGeneSelector(capacity: topN)
+        let allowed = TopGeneRule.mask(eligible: geneRows.map { $0 != nil }, excluding: exclude)
+        // Each cell's row depends on that cell alone: the cells are split over both cores, one selector each.
+        let workers = x.rows >= 2048 ? 2 : 1
         table.vectors.values.withUnsafeBufferPointer { gv in
             out.withUnsafeMutableBufferPointer { ob in
-                for c in 0..<x.rows {
-                    let dst = ob.baseAddress! + c * d
-                    var total: Float = 0
-                    func add(_ g: Int, _ w: Float) {
-                        let src = gv.baseAddress! + geneRows[g]! * d
-                        for j in 0..<d { dst[j] += w * src[j] }
-                        total += w
+                let vectors = gv.baseAddress!, output = ob.baseAddress!
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    var selector = TopGeneSelector(capacity: topN)
+                    for c in (x.rows * w / workers)..<(x.rows * (w + 1) / workers) {
+                        let dst = output + c * d
+                        var total: Float = 0
+                        func add(_ g: Int, _ weight: Float) {
+                            let src = vectors + geneRows[g]! * d
+                            for j in 0..<d { dst[j] += weight * src[j] }
+                            total += weight
+                        }
+                        let lo = x.indptr[c], hi = x.indptr[c + 1]
+                        if weighting == .genePTw {
+                            for k in lo..<hi where allowed[Int(x.indices[k])] && x.values[k] > 0 { add(Int(x.indices[k]), x.values[k]) }
+                        } else {
+                            selector.select(indices: x.indices, values: x.values, range: lo..<hi, allowed: allowed, n: topN)
+                            for (g, v) in selector.selected { add(g, weighting == .mean ? 1 : v) }
+                        }
+                        if total > 0 { for j in 0..<d { dst[j] /= total } }
                     }
-                    let lo = x.indptr[c], hi = x.indptr[c + 1]
-                    if weighting == .genePTw {
-                        for k in lo..<hi where allowed[Int(x.indices[k])] && x.values[k] > 0 { add(Int(x.indices[k]), x.values[k]) }
-                    } else {
-                        selector.select(indices: x.indices, values: x.values, range: lo..<hi, allowed: allowed, n: topN)
-                        for (g, v) in selector.selected { add(g, weighting == .mean ? 1 : v) }
-                    }
-                    if total > 0 { for j in 0..<d { dst[j] /= total } }
                 }
             }
         }
@@ -104,8 +116,10 @@ public struct GeneCoverage: Codable, Sendable {
     /// Mean fraction of each cell's top-N genes that are in the excluded (housekeeping) set.
     public var meanExcludedFraction: Double
 
-    public static func compute(_ expression: ExpressionMatrix, geneRows: [Int?], topN: Int, labels: [String]?,
-                               excluded: Set<Int> = []) -> GeneCoverage {
+    public static func compute(
+        _ expression: ExpressionMatrix, geneRows: [Int?], topN: Int, labels: [String]?,
+        excluded: Set<Int> = []
+    ) -> GeneCoverage {
         let x = expression.values
         let all = [Bool](repeating: true, count: x.cols)
         var selector = TopGeneSelector(capacity: topN)
@@ -125,8 +139,9 @@ public struct GeneCoverage: Codable, Sendable {
             for (c, l) in labels.enumerated() { sums[l, default: (0, 0)].0 += fractions[c]; sums[l, default: (0, 0)].1 += 1 }
             perClass = sums.mapValues { $0.0 / Double($0.1) }
         }
-        return GeneCoverage(meanFraction: fractions.reduce(0, +) / Double(max(1, fractions.count)), perClass: perClass,
-                            cellsWithoutGenes: empty,
-                            meanExcludedFraction: exFractions.reduce(0, +) / Double(max(1, exFractions.count)))
+        return GeneCoverage(
+            meanFraction: fractions.reduce(0, +) / Double(max(1, fractions.count)), perClass: perClass,
+            cellsWithoutGenes: empty,
+            meanExcludedFraction: exFractions.reduce(0, +) / Double(max(1, exFractions.count)))
     }
 }

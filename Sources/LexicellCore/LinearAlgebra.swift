@@ -3,29 +3,43 @@ import CBLAS
 /// Matrix products through OpenBLAS. All matrices are row-major Float32.
 public enum LinearAlgebra {
     /// C = alpha · op(A) · op(B) + beta · C, written into `c` (which must be sized m × n).
-    public static func gemm(_ a: UnsafePointer<Float>, rowsA: Int, colsA: Int, transposeA: Bool,
-                            _ b: UnsafePointer<Float>, rowsB: Int, colsB: Int, transposeB: Bool,
-                            into c: UnsafeMutablePointer<Float>, alpha: Float = 1, beta: Float = 0) {
-        guard let (m, n, k) = gemmShape(rowsA: rowsA, colsA: colsA, transposeA: transposeA, rowsB: rowsB, colsB: colsB,
-                                        transposeB: transposeB, c: c, beta: beta) else { return }
-        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(colsA), b, Int32(colsB), beta, c, Int32(n))
+    public static func gemm(
+        _ a: UnsafePointer<Float>, rowsA: Int, colsA: Int, transposeA: Bool,
+        _ b: UnsafePointer<Float>, rowsB: Int, colsB: Int, transposeB: Bool,
+        into c: UnsafeMutablePointer<Float>, alpha: Float = 1, beta: Float = 0
+    ) {
+        guard
+            let (m, n, k) = gemmShape(
+                rowsA: rowsA, colsA: colsA, transposeA: transposeA, rowsB: rowsB, colsB: colsB,
+                transposeB: transposeB, c: c, beta: beta)
+        else { return }
+        cblas_sgemm(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(colsA), b, Int32(colsB), beta, c, Int32(n))
     }
 
     /// The Float64 twin of `gemm` (finite-difference checks run the same code in double precision).
-    public static func gemm(_ a: UnsafePointer<Double>, rowsA: Int, colsA: Int, transposeA: Bool,
-                            _ b: UnsafePointer<Double>, rowsB: Int, colsB: Int, transposeB: Bool,
-                            into c: UnsafeMutablePointer<Double>, alpha: Double = 1, beta: Double = 0) {
-        guard let (m, n, k) = gemmShape(rowsA: rowsA, colsA: colsA, transposeA: transposeA, rowsB: rowsB, colsB: colsB,
-                                        transposeB: transposeB, c: c, beta: beta) else { return }
-        cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(colsA), b, Int32(colsB), beta, c, Int32(n))
+    public static func gemm(
+        _ a: UnsafePointer<Double>, rowsA: Int, colsA: Int, transposeA: Bool,
+        _ b: UnsafePointer<Double>, rowsB: Int, colsB: Int, transposeB: Bool,
+        into c: UnsafeMutablePointer<Double>, alpha: Double = 1, beta: Double = 0
+    ) {
+        guard
+            let (m, n, k) = gemmShape(
+                rowsA: rowsA, colsA: colsA, transposeA: transposeA, rowsB: rowsB, colsB: colsB,
+                transposeB: transposeB, c: c, beta: beta)
+        else { return }
+        cblas_dgemm(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(colsA), b, Int32(colsB), beta, c, Int32(n))
     }
 
     /// m, n, k of op(A) · op(B), or nil when there is nothing for BLAS to do (an empty product, or k = 0, where
     /// C becomes beta · C).
-    private static func gemmShape<T: FloatingPoint>(rowsA: Int, colsA: Int, transposeA: Bool, rowsB: Int, colsB: Int,
-                                                    transposeB: Bool, c: UnsafeMutablePointer<T>, beta: T) -> (Int, Int, Int)? {
+    private static func gemmShape<T: FloatingPoint>(
+        rowsA: Int, colsA: Int, transposeA: Bool, rowsB: Int, colsB: Int,
+        transposeB: Bool, c: UnsafeMutablePointer<T>, beta: T
+    ) -> (Int, Int, Int)? {
         let m = transposeA ? colsA : rowsA
         let k = transposeA ? rowsA : colsA
         let n = transposeB ? rowsB : colsB
@@ -39,17 +53,20 @@ public enum LinearAlgebra {
     }
 
     /// op(A) · op(B) as a new matrix.
-    public static func matmul(_ a: DenseMatrix, _ b: DenseMatrix, transposeA: Bool = false,
-                              transposeB: Bool = false, alpha: Float = 1) -> DenseMatrix {
+    public static func matmul(
+        _ a: DenseMatrix, _ b: DenseMatrix, transposeA: Bool = false,
+        transposeB: Bool = false, alpha: Float = 1
+    ) -> DenseMatrix {
         let m = transposeA ? a.cols : a.rows
         let n = transposeB ? b.rows : b.cols
         var out = DenseMatrix(rows: m, cols: n)
         a.values.withUnsafeBufferPointer { pa in
             b.values.withUnsafeBufferPointer { pb in
                 out.values.withUnsafeMutableBufferPointer { pc in
-                    gemm(pa.baseAddress!, rowsA: a.rows, colsA: a.cols, transposeA: transposeA,
-                         pb.baseAddress!, rowsB: b.rows, colsB: b.cols, transposeB: transposeB,
-                         into: pc.baseAddress!, alpha: alpha)
+                    gemm(
+                        pa.baseAddress!, rowsA: a.rows, colsA: a.cols, transposeA: transposeA,
+                        pb.baseAddress!, rowsB: b.rows, colsB: b.cols, transposeB: transposeB,
+                        into: pc.baseAddress!, alpha: alpha)
                 }
             }
         }

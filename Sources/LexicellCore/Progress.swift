@@ -41,14 +41,16 @@ public final class ProgressLine: @unchecked Sendable {
         let rate = Double(done) / elapsed
         let eta = rate > 0 ? Double(total - done) / rate : 0
         let pct = total > 0 ? 100 * Double(done) / Double(total) : 100
-        let line = String(format: "\r%@ %d/%d (%.0f%%) %.1f %@/s, ETA %@   ", label, done, total, pct, rate, unit,
-                          Self.clock(eta))
+        let line = String(
+            format: "\r%@ %d/%d (%.0f%%) %.1f %@/s, ETA %@   ", label, done, total, pct, rate, unit,
+            Self.clock(eta))
         FileHandle.standardError.write(Data(line.utf8))
     }
 
     static func clock(_ s: Double) -> String {
         let t = Int(s.rounded())
-        return t >= 3600 ? String(format: "%d:%02d:%02d", t / 3600, (t / 60) % 60, t % 60)
+        return t >= 3600
+            ? String(format: "%d:%02d:%02d", t / 3600, (t / 60) % 60, t % 60)
             : String(format: "%d:%02d", t / 60, t % 60)
     }
 }

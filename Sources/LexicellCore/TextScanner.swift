@@ -39,7 +39,8 @@ public struct LineSplitter: Sequence {
 
 /// Parsing numbers from ASCII bytes without allocating.
 public enum NumberParser {
-    /// Parses a decimal integer in `bytes[range]`; nil if it is not one.
+    /// Parses a decimal integer in `bytes[range]`; nil if it is not one or if it does not fit in `Int`
+    /// (so `18446744073709551616` is refused rather than wrapping to 0).
     @inlinable public static func int(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
         var i = range.lowerBound
         let end = range.upperBound
@@ -47,14 +48,30 @@ public enum NumberParser {
         var neg = false
         if p[i] == 0x2D { neg = true; i += 1 } else if p[i] == 0x2B { i += 1 }
         guard i < end else { return nil }
-        var v = 0
+        // Accumulate the magnitude as UInt64 with overflow checks, then fit it into Int.
+        var v: UInt64 = 0
         while i < end {
             let d = Int(p[i]) &- 48
             guard d >= 0 && d <= 9 else { return nil }
-            v = v &* 10 &+ d
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(UInt64(d))
+            guard !o1 && !o2 else { return nil }
+            v = a
             i += 1
         }
-        return neg ? -v : v
+        if neg {
+            guard v <= UInt64(Int.max) + 1 else { return nil }
+            return v == UInt64(Int.max) + 1 ? Int.min : -Int(v)
+        }
+        guard v <= UInt64(Int.max) else { return nil }
+        return Int(v)
+    }
+
+    /// Like `double`, but nil for NaN and ±infinity (also for finite-looking text such as `1e999` that
+    /// overflows): the parse for expression values, where a non-finite number is an input error.
+    public static func finiteDouble(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Double? {
+        guard let x = double(p, range), x.isFinite else { return nil }
+        return x
     }
 
     /// Parses a decimal floating-point number (also `nan`, `inf`, exponents); nil if it is not one.
@@ -90,14 +107,23 @@ public enum NumberParser {
         }
         if i < end && (p[i] == 0x65 || p[i] == 0x45) {
             i += 1
-            guard let e = int(p, i..<end) else { return nil }
-            exp10 += e
+            guard let e = int(p, i..<end) else {
+                // An exponent too long for Int: the value is 0 or ±infinity; let the standard library say which.
+                let s = String(decoding: UnsafeBufferPointer(rebasing: p[range]), as: UTF8.self)
+                return Double(s)
+            }
+            let (sum, overflow) = exp10.addingReportingOverflow(e)
+            exp10 = overflow ? (e > 0 ? Int.max : Int.min) : sum
             i = end
         }
         guard i == end else { return nil }
         var v = Double(mantissa)
         if exp10 != 0 {
-            if exp10 > 0 && exp10 <= 22 { v *= pow10[exp10] } else if exp10 < 0 && exp10 >= -22 { v /= pow10[-exp10] } else {
+            if exp10 > 0 && exp10 <= 22 {
+                v *= pow10[exp10]
+            } else if exp10 < 0 && exp10 >= -22 {
+                v /= pow10[-exp10]
+            } else {
                 // Rare: fall back to the standard library's correctly rounded parse.
                 let s = String(decoding: UnsafeBufferPointer(rebasing: p[range]), as: UTF8.self)
                 return Double(s)
@@ -111,8 +137,10 @@ public enum NumberParser {
 
 /// Splits a delimited line into field ranges, honouring double quotes ("a,b" and "" escapes).
 public enum FieldSplitter {
-    public static func split(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, delimiter: UInt8,
-                             into fields: inout [Range<Int>]) {
+    public static func split(
+        _ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, delimiter: UInt8,
+        into fields: inout [Range<Int>]
+    ) {
         fields.removeAll(keepingCapacity: true)
         var i = range.lowerBound
         let end = range.upperBound
@@ -120,7 +148,9 @@ public enum FieldSplitter {
         var inQuotes = false
         while i < end {
             let c = p[i]
-            if c == 0x22 { inQuotes.toggle() } else if c == delimiter && !inQuotes {
+            if c == 0x22 {
+                inQuotes.toggle()
+            } else if c == delimiter && !inQuotes {
                 fields.append(start..<i)
                 start = i + 1
             }
@@ -150,4 +180,3 @@ public enum FieldSplitter {
         }
     }
 }
-

@@ -40,13 +40,16 @@ public struct GeneEmbeddingTable: Sendable {
             var rng = SeededGenerator(seed: Digest.fnv1a(Array(s.utf8), seed: seed ^ 0x5bd1_e995_1234_5678))
             for j in 0..<dimension { values[i * dimension + j] = Float(rng.nextGaussian()) }
         }
-        return try GeneEmbeddingTable(symbols: symbols, vectors: DenseMatrix(rows: symbols.count, cols: dimension, values: values),
-                                      modelIdentity: "random:seed=\(seed):dim=\(dimension)")
+        return try GeneEmbeddingTable(
+            symbols: symbols, vectors: DenseMatrix(rows: symbols.count, cols: dimension, values: values),
+            modelIdentity: "random:seed=\(seed):dim=\(dimension)")
     }
 
     /// Embeds the texts of `symbols` with `embedder` (only symbols with a text are kept).
-    public static func embed(_ texts: GeneTexts, symbols: [String]? = nil, with embedder: TextEmbedder,
-                             progress: ProgressLine? = nil) throws -> GeneEmbeddingTable {
+    public static func embed(
+        _ texts: GeneTexts, symbols: [String]? = nil, with embedder: TextEmbedder,
+        progress: ProgressLine? = nil
+    ) throws -> GeneEmbeddingTable {
         let wanted = (symbols ?? texts.symbols).filter { texts.contains($0) }
         let unique = Array(NSOrderedSet(array: wanted)) as! [String]
         let vectors = try embedder.embed(unique.map { texts.text(for: $0)! }, progress: progress)
@@ -76,12 +79,14 @@ public struct GeneEmbeddingTable: Sendable {
                     firstLineNumber = line.number
                     delimiter = Table.guessDelimiter(bytes[line.range])
                     FieldSplitter.split(p, line.range, delimiter: delimiter, into: &fields)
-                    if fields.count > 1 && NumberParser.double(p, fields[1]) == nil { continue } // header
+                    if fields.count > 1 && NumberParser.double(p, fields[1]) == nil { continue }  // header
                 }
                 FieldSplitter.split(p, line.range, delimiter: delimiter, into: &fields)
                 let d = fields.count - 1
                 guard d >= 1 else { throw LexicellError("expected a symbol followed by numbers", file: path, line: line.number) }
-                if dim < 0 { dim = d } else if d != dim {
+                if dim < 0 {
+                    dim = d
+                } else if d != dim {
                     throw LexicellError("vector has \(d) values but earlier lines have \(dim) (mixed dimensions)", file: path, line: line.number)
                 }
                 symbols.append(FieldSplitter.string(p, fields[0]))
@@ -95,8 +100,9 @@ public struct GeneEmbeddingTable: Sendable {
         }
         guard dim > 0 else { throw LexicellError("no gene vectors in file", file: path) }
         do {
-            return try GeneEmbeddingTable(symbols: symbols, vectors: DenseMatrix(rows: symbols.count, cols: dim, values: values),
-                                          modelIdentity: "file:\((path as NSString).lastPathComponent)")
+            return try GeneEmbeddingTable(
+                symbols: symbols, vectors: DenseMatrix(rows: symbols.count, cols: dim, values: values),
+                modelIdentity: "file:\((path as NSString).lastPathComponent)")
         } catch let e as LexicellError {
             throw LexicellError(e.message, file: path)
         }
@@ -120,25 +126,58 @@ public struct GeneEmbeddingTable: Sendable {
 
     private static func readBinary(_ bytes: [UInt8], path: String) throws -> GeneEmbeddingTable {
         let start = magic.count
-        guard bytes.count >= start + 8 else { throw LexicellError("truncated .lxge file (no header length)", file: path) }
+        guard bytes.count >= start + 8 else { throw LexicellError(".lxge: truncated file (no header length after the magic)", file: path) }
         var len: UInt64 = 0
         for i in 0..<8 { len |= UInt64(bytes[start + i]) << (8 * UInt64(i)) }
         let hStart = start + 8
-        guard len < UInt64(bytes.count), hStart + Int(len) <= bytes.count else {
-            throw LexicellError("truncated .lxge file (header says \(len) bytes)", file: path)
+        guard len <= UInt64(bytes.count - hStart) else {
+            throw LexicellError(
+                ".lxge: header length field says \(len) bytes but only \(bytes.count - hStart) bytes follow it (truncated or corrupt file)",
+                file: path)
         }
+        let hEnd = hStart + Int(len)
         let header: Header
-        do { header = try JSONDecoder().decode(Header.self, from: Data(bytes[hStart..<(hStart + Int(len))])) } catch {
-            throw LexicellError("corrupt .lxge header (\(error))", file: path)
+        do { header = try JSONDecoder().decode(Header.self, from: Data(bytes[hStart..<hEnd])) } catch {
+            throw LexicellError(".lxge: corrupt JSON header (\(error)); expected {count, dimension, modelIdentity, symbols}", file: path)
         }
-        let dStart = hStart + Int(len)
-        let need = header.count * header.dimension * 4
-        guard header.symbols.count == header.count, bytes.count - dStart == need else {
-            throw LexicellError("truncated or inconsistent .lxge file: expected \(need) bytes of vectors for \(header.count) × \(header.dimension), found \(bytes.count - dStart)", file: path)
+        guard header.count >= 0 else { throw LexicellError(".lxge header field 'count': \(header.count), expected a non-negative number of genes", file: path) }
+        guard header.dimension >= 1 else {
+            throw LexicellError(".lxge header field 'dimension': \(header.dimension), expected a positive vector length", file: path)
         }
-        var values = [Float](repeating: 0, count: header.count * header.dimension)
-        values.withUnsafeMutableBytes { dst in bytes.withUnsafeBytes { src in dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[dStart..<(dStart + need)])) } }
-        return try GeneEmbeddingTable(symbols: header.symbols, vectors: DenseMatrix(rows: header.count, cols: header.dimension, values: values),
-                                      modelIdentity: header.modelIdentity)
+        guard header.symbols.count == header.count else {
+            throw LexicellError(
+                ".lxge header field 'symbols': \(header.symbols.count) symbols but 'count' is \(header.count); expected one symbol per vector",
+                file: path)
+        }
+        let found = bytes.count - hEnd
+        let (values, o1) = header.count.multipliedReportingOverflow(by: header.dimension)
+        let (need, o2) = values.multipliedReportingOverflow(by: 4)
+        guard !o1 && !o2 else {
+            throw LexicellError(
+                ".lxge header fields 'count' × 'dimension': \(header.count) × \(header.dimension) × 4 bytes overflows; the file has \(found) bytes of vectors",
+                file: path)
+        }
+        guard found == need else {
+            throw LexicellError(
+                ".lxge: expected \(need) bytes of vectors for 'count' \(header.count) × 'dimension' \(header.dimension) (Float32), found \(found) (\(found < need ? "truncated file" : "trailing bytes"))",
+                file: path)
+        }
+        var floats = [Float](repeating: 0, count: values)
+        floats.withUnsafeMutableBytes { dst in
+            bytes.withUnsafeBytes { src in dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[hEnd..<(hEnd + need)])) }
+        }
+        for i in floats.indices { floats[i] = Float(bitPattern: UInt32(littleEndian: floats[i].bitPattern)) }
+        if let bad = floats.firstIndex(where: { !$0.isFinite }) {
+            throw LexicellError(
+                ".lxge: vector of '\(header.symbols[bad / header.dimension])' (gene \(bad / header.dimension + 1)) has \(floats[bad]) at position \(bad % header.dimension + 1); expected finite numbers",
+                file: path)
+        }
+        do {
+            return try GeneEmbeddingTable(
+                symbols: header.symbols, vectors: DenseMatrix(rows: header.count, cols: header.dimension, values: floats),
+                modelIdentity: header.modelIdentity)
+        } catch let e as LexicellError {
+            throw LexicellError(".lxge header field 'symbols': " + e.message, file: path)
+        }
     }
 }

@@ -89,3 +89,13 @@ public struct Table: Sendable {
         return semis > commas ? 0x3B : 0x2C
     }
 }
+
+extension Species {
+    /// The species a list of gene symbols most likely comes from: mouse symbols are capitalised (Gad1), human
+    /// ones upper case (GAD1). Nil for an empty list.
+    public static func guess(fromSymbols symbols: [String]) -> Species? {
+        guard !symbols.isEmpty else { return nil }
+        let lower = symbols.filter { $0.contains(where: \.isLowercase) }.count
+        return lower * 2 > symbols.count ? .mouse : .human
+    }
+}

@@ -36,8 +36,10 @@ public struct Dataset: Sendable {
 public enum DatasetReader {
     /// Directory → 10x; `.h5ad` → AnnData; `.mtx[.gz]` → 10x with its sibling features/barcodes files;
     /// `.csv`/`.tsv`/`.txt`[`.gz`] → delimited table.
-    public static func read(path: String, orientation: MatrixOrientation = .auto,
-                            h5adMatrix: H5ADMatrix = .x) throws -> Dataset {
+    public static func read(
+        path: String, orientation: MatrixOrientation = .auto,
+        h5adMatrix: H5ADMatrix = .x
+    ) throws -> Dataset {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw LexicellError("file or directory not found", file: path)
@@ -58,8 +60,9 @@ public enum DatasetReader {
         case "csv", "tsv", "txt", "tab":
             return Dataset(expression: try readDelimited(path: path, orientation: orientation))
         default:
-            throw LexicellError("cannot tell the format from the name: expected a 10x directory, .h5ad, .mtx[.gz] or .csv/.tsv/.txt[.gz]",
-                                file: path)
+            throw LexicellError(
+                "cannot tell the format from the name: expected a 10x directory, .h5ad, .mtx[.gz] or .csv/.tsv/.txt[.gz]",
+                file: path)
         }
     }
 
@@ -78,8 +81,10 @@ public enum DatasetReader {
     /// header (tab, comma or semicolon) unless given. For `.auto` orientation: a corner field such as
     /// `gene`/`symbol` or `cell`/`barcode` decides; otherwise the axis whose names look like gene symbols is
     /// the gene axis; if that is unclear the read fails and asks for the orientation.
-    public static func readDelimited(path: String, orientation: MatrixOrientation = .auto,
-                                     delimiter: UInt8? = nil) throws -> ExpressionMatrix {
+    public static func readDelimited(
+        path: String, orientation: MatrixOrientation = .auto,
+        delimiter: UInt8? = nil
+    ) throws -> ExpressionMatrix {
         try DelimitedReader.read(path: path, orientation: orientation, delimiter: delimiter)
     }
 

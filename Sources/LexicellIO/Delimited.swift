@@ -43,10 +43,14 @@ enum DelimitedReader {
                 } else if fields.count == header.count + 1 {
                     columnNames = header
                 } else {
-                    throw LexicellError("row has \(fields.count) fields but the header has \(header.count) names (expected \(header.count) or \(header.count + 1) fields)",
-                                        file: path, line: number)
+                    throw LexicellError(
+                        "row has \(fields.count) fields but the header has \(header.count) names (expected \(header.count) or \(header.count + 1) fields)",
+                        file: path, line: number)
                 }
                 expectedFields = fields.count
+                guard columnNames.count <= Int(Int32.max) else {
+                    throw LexicellError("header has \(columnNames.count) columns; at most \(Int32.max) are supported", file: path, line: 1)
+                }
             }
             // One pass over the bytes: no field list, values parsed in place.
             let n = line.count
@@ -73,8 +77,14 @@ enum DelimitedReader {
                 } else if let x = NumberParser.double(line, start..<i) ?? quotedNumber(line, start..<i) {
                     v = x
                 } else {
-                    throw LexicellError("column \"\(columnNames[k])\" (field \(k + 2)): expected a number, found \"\(FieldSplitter.string(line, start..<i).prefix(40))\"",
-                                        file: path, line: number)
+                    throw LexicellError(
+                        "column \"\(columnNames[k])\" (field \(k + 2)): expected a number, found \"\(FieldSplitter.string(line, start..<i).prefix(40))\"",
+                        file: path, line: number)
+                }
+                guard v.isFinite, Float(v).isFinite else {
+                    throw LexicellError(
+                        "column \"\(columnNames[k])\" (field \(k + 2)): \"\(FieldSplitter.string(line, start..<i).prefix(40))\" is \(v.isNaN ? "NaN" : v.isFinite ? "beyond the Float32 range" : "infinite"); expected a finite number",
+                        file: path, line: number)
                 }
                 if v != 0 {
                     indices.append(Int32(k))
@@ -87,8 +97,9 @@ enum DelimitedReader {
         }
         guard !header.isEmpty else { throw LexicellError("empty file, expected a header line", file: path) }
         guard !rowNames.isEmpty else { throw LexicellError("no data rows after the header", file: path) }
-        let fileMatrix = SparseMatrix(rows: rowNames.count, cols: columnNames.count, indptr: indptr,
-                                      indices: indices, values: values)
+        let fileMatrix = SparseMatrix(
+            rows: rowNames.count, cols: columnNames.count, indptr: indptr,
+            indices: indices, values: values)
         var resolved = orientation
         if resolved == .auto {
             resolved = try decideOrientation(corner: corner, rowNames: rowNames, columnNames: columnNames, path: path)
@@ -100,8 +111,9 @@ enum DelimitedReader {
     }
 
     private static func raggedRow(_ found: Int, _ expected: Int, _ path: String, _ line: Int) -> LexicellError {
-        LexicellError("ragged row: \(found) fields, expected \(expected) (a name and \(expected - 1) values, as in the header)",
-                      file: path, line: line)
+        LexicellError(
+            "ragged row: \(found) fields, expected \(expected) (a name and \(expected - 1) values, as in the header)",
+            file: path, line: line)
     }
 
     /// Where the field starting at `from` ends (at a delimiter or the line end), honouring double quotes.
@@ -156,22 +168,29 @@ enum DelimitedReader {
         return best.key
     }
 
-    static let geneCornerWords: Set<String> = ["gene", "genes", "symbol", "symbols", "gene_symbol", "genesymbol",
-                                                "gene_name", "genename", "gene_id", "geneid", "gene_ids", "feature",
-                                                "features", "feature_name", "var", "var_names"]
-    static let cellCornerWords: Set<String> = ["cell", "cells", "barcode", "barcodes", "cell_id", "cellid",
-                                                "cell_barcode", "cell_name", "obs", "obs_names", "sample", "samples"]
+    static let geneCornerWords: Set<String> = [
+        "gene", "genes", "symbol", "symbols", "gene_symbol", "genesymbol",
+        "gene_name", "genename", "gene_id", "geneid", "gene_ids", "feature",
+        "features", "feature_name", "var", "var_names",
+    ]
+    static let cellCornerWords: Set<String> = [
+        "cell", "cells", "barcode", "barcodes", "cell_id", "cellid",
+        "cell_barcode", "cell_name", "obs", "obs_names", "sample", "samples",
+    ]
 
-    static func decideOrientation(corner: String?, rowNames: [String], columnNames: [String],
-                                  path: String) throws -> MatrixOrientation {
+    static func decideOrientation(
+        corner: String?, rowNames: [String], columnNames: [String],
+        path: String
+    ) throws -> MatrixOrientation {
         let word = (corner ?? "").lowercased().trimmingCharacters(in: .whitespaces)
         if geneCornerWords.contains(word) { return .genesByCells }
         if cellCornerWords.contains(word) { return .cellsByGenes }
         let rowShare = geneLikeShare(rowNames), colShare = geneLikeShare(columnNames)
         if rowShare - colShare >= 0.5 { return .genesByCells }
         if colShare - rowShare >= 0.5 { return .cellsByGenes }
-        throw LexicellError("cannot tell whether rows are genes or cells (row names like \"\(rowNames[0])\", column names like \"\(columnNames.first ?? "")\"); give the orientation explicitly",
-                            file: path)
+        throw LexicellError(
+            "cannot tell whether rows are genes or cells (row names like \"\(rowNames[0])\", column names like \"\(columnNames.first ?? "")\"); give the orientation explicitly",
+            file: path)
     }
 
     /// Share of (up to 2000 sampled) names that look like gene symbols or Ensembl gene ids.
@@ -191,7 +210,8 @@ enum DelimitedReader {
         guard !u.isEmpty else { return false }
         // Ensembl gene ids: ENSG…, ENSMUSG…
         if u.count > 4, name.hasPrefix("ENS"), let g = u.firstIndex(of: 0x47), g <= 6,
-           u[(g + 1)...].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 || $0 == 0x2E }) {
+            u[(g + 1)...].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 || $0 == 0x2E })
+        {
             return true
         }
         guard u.count <= 24 else { return false }
@@ -203,7 +223,8 @@ enum DelimitedReader {
             acgtRun = isACGT ? acgtRun + 1 : 0
             digitRun = (c >= 0x30 && c <= 0x39) ? digitRun + 1 : 0
             if acgtRun >= 10 || digitRun >= 7 { return false }
-            let ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
+            let ok =
+                (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
                 || c == 0x2D || c == 0x2E || c == 0x5F || c == 0x40
             if !ok { return false }
         }

@@ -38,8 +38,9 @@ enum H5ADReader {
         }
         var columns = [String: [String]]()
         for name in obs.columns { columns[name] = try obs.column(name) }
-        return Dataset(expression: ExpressionMatrix(values: values, genes: variables.index, cells: obs.index),
-                       obs: columns, obsColumns: obs.columns)
+        return Dataset(
+            expression: ExpressionMatrix(values: values, genes: variables.index, cells: obs.index),
+            obs: columns, obsColumns: obs.columns)
     }
 
     /// One obs column and the cell names, without reading the matrix.
@@ -55,11 +56,17 @@ enum H5ADReader {
     }
 
     /// X as CSR cells × genes, from a dense 2-D dataset or a CSR/CSC group.
+    /// Every declared size is checked against the others and against the file before anything is read.
     static func readMatrix(_ m: H5Object) throws -> SparseMatrix {
         if m.isDataset {
             let shape = m.shape
             guard shape.count == 2 else { throw m.error("expected a 2-D matrix, found \(shape.count) dimensions") }
+            guard shape[0] <= Int(Int32.max), shape[1] <= Int(Int32.max) else {
+                throw m.error("dense matrix shape \(shape) is too large (at most \(Int32.max) per side)")
+            }
+            _ = try m.elementCount(memorySize: MemoryLayout<Float>.stride, maxRank: 2)
             let dense = try m.readNumbers(Float.self)
+            try checkFinite(dense, m, "value")
             var indptr = [Int](repeating: 0, count: shape[0] + 1)
             var indices = [Int32](), values = [Float]()
             for r in 0..<shape[0] {
@@ -72,55 +79,77 @@ enum H5ADReader {
         }
         let format: String
         let shape: [Int]
+        let shapeName: String
         if let encoding = m.stringAttribute("encoding-type") {
             guard encoding == "csr_matrix" || encoding == "csc_matrix" else {
                 throw m.error("encoding-type \"\(encoding)\" is not a matrix (expected csr_matrix or csc_matrix)")
             }
             format = encoding == "csr_matrix" ? "csr" : "csc"
             guard m.hasAttribute("shape") else { throw m.error("sparse matrix has no \"shape\" attribute") }
-            shape = try m.integerArrayAttribute("shape")
+            shapeName = "shape"
         } else if let legacy = m.stringAttribute("h5sparse_format") {
             guard legacy == "csr" || legacy == "csc" else { throw m.error("h5sparse_format \"\(legacy)\" is not csr or csc") }
             format = legacy
-            shape = try m.integerArrayAttribute("h5sparse_shape")
+            shapeName = "h5sparse_shape"
         } else {
             throw m.error("group has neither an encoding-type nor an h5sparse_format attribute; expected a sparse matrix")
         }
+        shape = try m.integerArrayAttribute(shapeName)
         guard shape.count == 2, shape[0] >= 0, shape[1] >= 0 else {
-            throw m.error("shape attribute \(shape) is not two non-negative sizes")
+            throw m.error("\(shapeName) attribute \(shape) is not two non-negative sizes")
         }
         for part in ["data", "indices", "indptr"] where !m.has(part) {
             throw m.error("sparse \(format)_matrix has no \"\(part)\" dataset")
         }
-        let data = try m.open("data").readNumbers(Float.self)
-        let indices = try m.open("indices").readNumbers(Int64.self)
-        let indptr64 = try m.open("indptr").readNumbers(Int64.self)
         let (major, minor) = format == "csr" ? (shape[0], shape[1]) : (shape[1], shape[0])
         let majorName = format == "csr" ? "rows" : "columns"
-        guard indptr64.count == major + 1 else {
-            throw m.error("shape attribute says \(shape[0]) × \(shape[1]) (\(major) \(majorName)) but indptr has \(indptr64.count) entries, expected \(major + 1)")
+        guard shape[0] <= Int(Int32.max), shape[1] <= Int(Int32.max) else {
+            throw m.error("\(shapeName) attribute \(shape) is too large (at most \(Int32.max) per side)")
         }
-        guard data.count == indices.count else {
-            throw m.error("data has \(data.count) values but indices has \(indices.count)")
+        // Extents first: indptr has major + 1 entries, data and indices have the same length (nnz).
+        let dataObject = try m.open("data"), indicesObject = try m.open("indices"), indptrObject = try m.open("indptr")
+        let nnz = try dataObject.elementCount(memorySize: MemoryLayout<Float>.stride, maxRank: 1)
+        let indexCount = try indicesObject.elementCount(memorySize: MemoryLayout<Int64>.stride, maxRank: 1)
+        let pointerCount = try indptrObject.elementCount(memorySize: MemoryLayout<Int64>.stride, maxRank: 1)
+        guard pointerCount == major + 1 else {
+            throw m.error(
+                "\(shapeName) attribute says \(shape[0]) × \(shape[1]) (\(major) \(majorName)) but indptr has \(pointerCount) entries, expected \(major + 1)")
         }
-        guard indptr64.first == 0, indptr64.last == Int64(data.count) else {
-            throw m.error("indptr must run from 0 to \(data.count) (the number of stored values); it runs from \(indptr64.first ?? -1) to \(indptr64.last ?? -1)")
+        guard nnz == indexCount else {
+            throw m.error("data has \(nnz) values but indices has \(indexCount); expected the same length (one column index per stored value)")
+        }
+        let indptr64 = try indptrObject.readNumbers(Int64.self)
+        guard indptr64.first == 0, indptr64.last == Int64(nnz) else {
+            throw m.error(
+                "indptr must run from 0 to \(nnz) (the number of stored values in data); it runs from \(indptr64.first ?? -1) to \(indptr64.last ?? -1)")
         }
         var indptr = [Int](repeating: 0, count: indptr64.count)
         for i in 0..<indptr64.count {
             indptr[i] = Int(indptr64[i])
-            if i > 0 && indptr[i] < indptr[i - 1] { throw m.error("indptr decreases at position \(i)") }
+            if i > 0 && indptr[i] < indptr[i - 1] {
+                throw m.error("indptr decreases at position \(i) (\(indptr[i - 1]) then \(indptr[i])); expected non-decreasing offsets")
+            }
         }
+        let data = try dataObject.readNumbers(Float.self)
+        try checkFinite(data, dataObject, "data value")
+        let indices = try indicesObject.readNumbers(Int64.self)
         var idx = [Int32](repeating: 0, count: indices.count)
         for k in 0..<indices.count {
             let v = indices[k]
             guard v >= 0 && v < Int64(minor) else {
-                throw m.error("index \(v) at position \(k) is outside 0..<\(minor) given by the shape attribute")
+                throw m.error("index \(v) at position \(k) is outside 0..<\(minor) given by the \(shapeName) attribute")
             }
             idx[k] = Int32(v)
         }
         let stored = SparseMatrix.canonical(rows: major, cols: minor, indptr: indptr, indices: idx, values: data)
         return format == "csr" ? stored : stored.transposed()
+    }
+
+    /// NaN or infinite expression values are input errors, not numbers to compute with.
+    static func checkFinite(_ values: [Float], _ owner: H5Object, _ what: String) throws {
+        if let k = values.firstIndex(where: { !$0.isFinite }) {
+            throw owner.error("\(what) at position \(k) is \(values[k]); expected finite numbers")
+        }
     }
 }
 

@@ -21,8 +21,10 @@ public enum ObsColumn: Sendable {
 /// Writes AnnData `.h5ad` files in the layout anndata ≥ 0.8 reads, with `encoding-type` and
 /// `encoding-version` on every element. The file is written beside the target and renamed over it.
 public enum H5ADWriter {
-    public static func write(path: String, expression: ExpressionMatrix?, cells: [String], genes: [String],
-                             obs: [(String, ObsColumn)] = [], obsm: [(String, DenseMatrix)] = []) throws {
+    public static func write(
+        path: String, expression: ExpressionMatrix?, cells: [String], genes: [String],
+        obs: [(String, ObsColumn)] = [], obsm: [(String, DenseMatrix)] = []
+    ) throws {
         if let e = expression {
             guard e.cells == cells, e.genes == genes else {
                 throw LexicellError("expression matrix cells/genes differ from the cells/genes given to the writer", file: path)
@@ -58,8 +60,10 @@ public enum H5ADWriter {
     }
 
     /// All HDF5 handles live in this scope, so the file is closed when it returns.
-    private static func writeContents(_ path: String, expression: ExpressionMatrix?, cells: [String], genes: [String],
-                                      obs: [(String, ObsColumn)], obsm: [(String, DenseMatrix)]) throws {
+    private static func writeContents(
+        _ path: String, expression: ExpressionMatrix?, cells: [String], genes: [String],
+        obs: [(String, ObsColumn)], obsm: [(String, DenseMatrix)]
+    ) throws {
         let file = try H5File.create(path)
         let root = file.root
         try encode(root, "anndata", "0.1.0")

@@ -26,19 +26,28 @@ final class H5File {
         guard H5Fis_hdf5(path) > 0 else {
             throw LexicellError("not an HDF5 file (an .h5ad file is HDF5; check the file is complete and not gzipped)", file: path)
         }
-        let id = H5Fopen(path, 0 /* H5F_ACC_RDONLY */, defaultPlist)
+        let readOnly: UInt32 = 0  // H5F_ACC_RDONLY
+        let id = H5Fopen(path, readOnly, defaultPlist)
         guard id >= 0 else { throw LexicellError("HDF5 could not open the file", file: path) }
         return H5File(id: id, path: path)
     }
 
     static func create(_ path: String) throws -> H5File {
         _ = HDF5.ready
-        let id = H5Fcreate(path, 2 /* H5F_ACC_TRUNC */, defaultPlist, defaultPlist)
+        let truncate: UInt32 = 2  // H5F_ACC_TRUNC
+        let id = H5Fcreate(path, truncate, defaultPlist, defaultPlist)
         guard id >= 0 else { throw LexicellError("HDF5 could not create the file", file: path) }
         return H5File(id: id, path: path)
     }
 
     var root: H5Object { H5Object(id: H5Oopen(id, "/", defaultPlist), file: self, path: "/") }
+
+    /// The file's size in bytes: no dataset or attribute can store more.
+    var size: Int {
+        var n: hsize_t = 0
+        guard H5Fget_filesize(id, &n) >= 0 else { return Int.max }
+        return Int(clamping: n)
+    }
 
     deinit { H5Fclose(id) }
 }
@@ -74,7 +83,11 @@ final class H5Object {
     func open(_ name: String) throws -> H5Object {
         guard has(name) else { throw error("has no \"\(name)\"") }
         let child = H5Oopen(id, name, defaultPlist)
-        guard child >= 0 else { throw error("cannot open \"\(name)\"") }
+        guard child >= 0 else {
+            throw LexicellError(
+                "\(childPath(name)): cannot open it (libhdf5 rejects its object header; the file is corrupt or written by an incompatible tool)",
+                file: file.path)
+        }
         return H5Object(id: child, file: file, path: childPath(name))
     }
 
@@ -121,7 +134,12 @@ final class H5Object {
         try withAttribute(name) { a in
             let v = try a.readValues(field: nil)
             guard case .numbers(let x, _) = v else { throw error("attribute \"\(name)\": expected integers") }
-            return x.map { Int($0) }
+            return try x.enumerated().map { i, value in
+                guard let n = Int(exactly: value) else {
+                    throw error("attribute \"\(name)\": value \(i) is \(value), expected an integer that fits in 64 bits")
+                }
+                return n
+            }
         }
     }
 
@@ -146,7 +164,18 @@ final class H5Object {
         guard rank > 0 else { return [] }
         var dims = [hsize_t](repeating: 0, count: rank)
         H5Sget_simple_extent_dims(s, &dims, nil)
-        return dims.map { Int($0) }
+        return dims.map { Int(clamping: $0) }  // a corrupt 2^64-1 extent becomes Int.max, refused by elementCount
+    }
+
+    /// The number of elements the dataset declares, checked before anything is allocated: every extent
+    /// fits, their product (and the bytes of `memorySize`-byte elements) does not overflow, the bytes fit
+    /// in what the file really stores (see `HDF5.checkExtent`), and the rank is at most `maxRank`.
+    func elementCount(memorySize: Int, maxRank: Int? = nil) throws -> Int {
+        let space = H5Dget_space(id); defer { H5Sclose(space) }
+        let ftype = H5Dget_type(id); defer { H5Tclose(ftype) }
+        return try HDF5.checkExtent(
+            space: space, fileType: ftype, storage: H5Dget_storage_size(id),
+            dataset: id, memorySize: memorySize, maxRank: maxRank, what: "dataset", owner: self)
     }
 
     var typeClass: H5T_class_t {
@@ -171,7 +200,7 @@ final class H5Object {
         guard cls == H5T_INTEGER || cls == H5T_FLOAT else {
             throw error("expected a numeric dataset, found HDF5 type class \(cls.rawValue)")
         }
-        let n = shape.reduce(1, *)
+        let n = try elementCount(memorySize: MemoryLayout<T>.stride)
         var out = [T](repeating: T.zero, count: n)
         if n == 0 { return out }
         let status = out.withUnsafeMutableBytes { H5Dread(id, T.h5Type, allSpace, allSpace, defaultPlist, $0.baseAddress) }
@@ -324,7 +353,22 @@ struct H5Readable {
     func readValues(field: String?) throws -> H5Values {
         let ftype = fileType(); defer { H5Tclose(ftype) }
         let sp = space(); defer { H5Sclose(sp) }
-        let n = Int(H5Sget_simple_extent_npoints(sp))
+        // The whole-value class first: a compound read without a field, a variable-length sequence, a
+        // reference or an array is not a column of strings or numbers.
+        let wholeClass = H5Tget_class(ftype)
+        if field == nil && wholeClass != H5T_STRING && wholeClass != H5T_INTEGER && wholeClass != H5T_FLOAT && wholeClass != H5T_ENUM {
+            throw owner.error("\(name) has HDF5 type \(HDF5.className(wholeClass)); expected strings or numbers")
+        }
+        if field != nil && wholeClass != H5T_COMPOUND {
+            throw owner.error("\(name) has HDF5 type \(HDF5.className(wholeClass)); expected a compound dataset with fields")
+        }
+        // Extent and byte counts before allocating (a buffer element is at most 8 bytes, or a fixed string's size).
+        let elementBytes = max(8, H5Tget_class(ftype) == H5T_STRING && H5Tis_variable_str(ftype) <= 0 ? H5Tget_size(ftype) : 8)
+        let n = try HDF5.checkExtent(
+            space: sp, fileType: ftype,
+            storage: isAttribute ? H5Aget_storage_size(id) : H5Dget_storage_size(id),
+            dataset: isAttribute ? nil : id, memorySize: elementBytes, maxRank: 1,
+            what: name, owner: owner)
         var elementType = ftype
         var ownsElement = false
         if let field {
@@ -346,10 +390,15 @@ struct H5Readable {
             if !isVariableString { H5Tset_strpad(memElement, H5T_STR_NULLPAD) }
         case H5T_INTEGER, H5T_FLOAT: memElement = H5Tcopy(H5T_NATIVE_DOUBLE_g)
         case H5T_ENUM: memElement = H5Tget_native_type(elementType, H5T_DIR_ASCEND)
-        default: throw owner.error("\(what): unsupported HDF5 type class \(cls.rawValue) (expected strings or numbers)")
+        default: throw owner.error("\(what): unsupported HDF5 type \(HDF5.className(cls)) (expected strings or numbers)")
         }
         defer { H5Tclose(memElement) }
         let size = H5Tget_size(memElement)
+        guard size > 0 else { throw owner.error("\(what): element size 0") }
+        let (bufferBytes, overflow) = n.multipliedReportingOverflow(by: size)
+        guard !overflow, bufferBytes <= HDF5.memoryLimit else {
+            throw owner.error("\(what): \(n) elements of \(size) bytes do not fit in memory")
+        }
         var mtype = memElement
         if let field {
             mtype = H5Tcreate(H5T_COMPOUND, size)
@@ -371,12 +420,13 @@ struct H5Readable {
                 _ = buffer.withUnsafeMutableBytes { H5Dvlen_reclaim(mtype, sp, defaultPlist, $0.baseAddress) }
                 return .strings(strings)
             }
-            return .strings((0..<n).map { i in
-                var slice = buffer[(i * size)..<((i + 1) * size)]
-                if let z = slice.firstIndex(of: 0) { slice = slice[..<z] }
-                while let last = slice.last, last == 0x20 { slice = slice.dropLast() }
-                return String(decoding: slice, as: UTF8.self)
-            })
+            return .strings(
+                (0..<n).map { i in
+                    var slice = buffer[(i * size)..<((i + 1) * size)]
+                    if let z = slice.firstIndex(of: 0) { slice = slice[..<z] }
+                    while let last = slice.last, last == 0x20 { slice = slice.dropLast() }
+                    return String(decoding: slice, as: UTF8.self)
+                })
         case H5T_INTEGER, H5T_FLOAT:
             let values: [Double] = buffer.withUnsafeBytes { raw in
                 (0..<n).map { raw.loadUnaligned(fromByteOffset: $0 * size, as: Double.self) }
@@ -384,15 +434,109 @@ struct H5Readable {
             return .numbers(values, isInteger: cls == H5T_INTEGER)
         default:
             var nameBuf = [CChar](repeating: 0, count: 256)
-            return .enumNames(try (0..<n).map { i in
-                let ok = buffer.withUnsafeBytes { raw in
-                    H5Tenum_nameof(memElement, raw.baseAddress! + i * size, &nameBuf, 256)
-                }
-                guard ok >= 0 else { throw owner.error("\(what): value \(i) is not a member of its enum type") }
-                let s = String(cString: nameBuf)
-                return s == "TRUE" ? "True" : s == "FALSE" ? "False" : s
-            })
+            return .enumNames(
+                try (0..<n).map { i in
+                    let ok = buffer.withUnsafeBytes { raw in
+                        H5Tenum_nameof(memElement, raw.baseAddress! + i * size, &nameBuf, 256)
+                    }
+                    guard ok >= 0 else { throw owner.error("\(what): value \(i) is not a member of its enum type") }
+                    let s = String(cString: nameBuf)
+                    return s == "TRUE" ? "True" : s == "FALSE" ? "False" : s
+                })
         }
+    }
+}
+
+extension HDF5 {
+    /// The most bytes one read may allocate: the machine's memory.
+    static var memoryLimit: Int { Int(clamping: ProcessInfo.processInfo.physicalMemory) }
+
+    static func className(_ c: H5T_class_t) -> String {
+        switch c {
+        case H5T_INTEGER: return "integer"
+        case H5T_FLOAT: return "float"
+        case H5T_STRING: return "string"
+        case H5T_BITFIELD: return "bitfield"
+        case H5T_OPAQUE: return "opaque"
+        case H5T_COMPOUND: return "compound"
+        case H5T_REFERENCE: return "reference"
+        case H5T_ENUM: return "enum"
+        case H5T_VLEN: return "variable-length sequence"
+        case H5T_ARRAY: return "array"
+        default: return "class \(c.rawValue)"
+        }
+    }
+
+    /// Checks a dataspace before reading it whole and returns its element count. Refused: a rank above
+    /// `maxRank`; an extent or product that overflows; `memorySize`-byte elements needing more than the
+    /// machine's memory; and, for datasets, declared data larger than what the file stores: unfiltered
+    /// data must be fully stored, deflate-compressed data can shrink at most ~1032:1. Virtual and external
+    /// storage are refused (they read other files).
+    static func checkExtent(
+        space: hid_t, fileType: hid_t, storage: hsize_t, dataset: hid_t?, memorySize: Int,
+        maxRank: Int?, what: String, owner: H5Object
+    ) throws -> Int {
+        let kind = H5Sget_simple_extent_type(space)
+        if kind == H5S_NULL { return 0 }
+        let rank = Int(H5Sget_simple_extent_ndims(space))
+        guard rank >= 0 else { throw owner.error("\(what): unreadable dataspace") }
+        if kind == H5S_SCALAR || rank == 0 { return 1 }
+        var dims = [hsize_t](repeating: 0, count: rank)
+        H5Sget_simple_extent_dims(space, &dims, nil)
+        if let maxRank, rank > maxRank {
+            throw owner.error("\(what): expected \(maxRank == 1 ? "a 1-D array" : "at most \(maxRank) dimensions"), found shape \(dims)")
+        }
+        var n = 1
+        for d in dims {
+            guard d <= hsize_t(Int.max) else { throw owner.error("\(what): extent \(d) in shape \(dims) is too large") }
+            let (p, o) = n.multipliedReportingOverflow(by: Int(d))
+            guard !o else { throw owner.error("\(what): shape \(dims) has more elements than 2^63") }
+            n = p
+        }
+        let (bytes, o1) = n.multipliedReportingOverflow(by: max(1, memorySize))
+        guard !o1, bytes <= memoryLimit else {
+            throw owner.error(
+                "\(what): shape \(dims) would need \(o1 ? "more than 2^63" : String(bytes)) bytes in memory, more than this machine's \(memoryLimit) (corrupt or lying header?)"
+            )
+        }
+        guard n > 0 else { return n }
+        guard let dataset else {
+            // Attribute values are stored whole, uncompressed, inside the file.
+            let (declared, o) = n.multipliedReportingOverflow(by: max(1, H5Tget_size(fileType)))
+            guard !o, declared <= owner.file.size else {
+                throw owner.error("\(what): shape \(dims) declares more bytes than the \(owner.file.size)-byte file holds; its header is corrupt")
+            }
+            return n
+        }
+        let dcpl = H5Dget_create_plist(dataset); defer { H5Pclose(dcpl) }
+        guard dcpl >= 0 else { return n }
+        let layout = H5Pget_layout(dcpl)
+        if layout == H5D_VIRTUAL { throw owner.error("\(what): virtual datasets (data in other files) are not read") }
+        if H5Pget_external_count(dcpl) > 0 { throw owner.error("\(what): datasets stored in external files are not read") }
+        let (declared, o2) = n.multipliedReportingOverflow(by: max(1, H5Tget_size(fileType)))
+        let stored = min(Int(clamping: storage), owner.file.size)  // a lying header cannot claim more than the file
+        let nfilters = Int(H5Pget_nfilters(dcpl))
+        var ratio = 1
+        if nfilters > 0 {
+            // Deflate, shuffle and Fletcher-32 bound the expansion; other filters (szip, scale-offset,
+            // plugins) do not, and are left to the memory bound above.
+            ratio = 1100
+            for i in 0..<nfilters {
+                var flags: UInt32 = 0, nelmts = 0, config: UInt32 = 0
+                var name = [CChar](repeating: 0, count: 64)
+                let filter = H5Pget_filter2(dcpl, UInt32(i), &flags, &nelmts, nil, 64, &name, &config)
+                if ![1, 2, 3].contains(filter) { ratio = 0 }
+            }
+        }
+        if ratio > 0 {
+            let (limit, o3) = stored.multipliedReportingOverflow(by: ratio)
+            if o2 || (!o3 && declared > limit) {
+                throw owner.error(
+                    "\(what): shape \(dims) declares \(o2 ? "more than 2^63" : String(declared)) bytes but the file stores \(stored) bytes for it\(ratio > 1 ? " (compressed at most \(ratio - 68):1)" : ""); the file is truncated or its header corrupt"
+                )
+            }
+        }
+        return n
     }
 }
 

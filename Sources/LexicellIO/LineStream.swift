@@ -14,6 +14,10 @@ struct LineStream {
     /// Calls `body(line, lineNumber)` for each line (LF or CRLF ends removed, 1-based numbers).
     /// `body` returns false to stop early.
     func forEachLine(_ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Bool) throws {
+        // Small files get small buffers (a 100-byte label file needs no 8 MiB of zeroed memory).
+        let size = ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.intValue ?? self.chunkSize
+        var chunkSize = self.chunkSize
+        if size >= 0 && size < chunkSize { chunkSize = min(chunkSize, max(1 << 16, size + 1)) }
         var plain = try ByteSource(path: path, chunkSize: chunkSize)
         // Inflating takes about as long as parsing: for large gzip files it runs on its own thread.
         let prefetch = plain.isGzip && plain.fileSize > 1 << 20 ? Prefetcher(source: plain, chunkSize: chunkSize) : nil
@@ -95,7 +99,11 @@ private final class Prefetcher: @unchecked Sendable {
                 condition.lock()
                 while ready.count >= 2 && !cancelled { condition.wait() }
                 if cancelled { condition.unlock(); return }
-                if let error { failure = error; done = true } else if n == 0 { done = true } else {
+                if let error {
+                    failure = error; done = true
+                } else if n == 0 {
+                    done = true
+                } else {
                     chunk.removeSubrange(n...)
                     ready.append(chunk)
                 }
@@ -230,9 +238,9 @@ private struct ByteSource {
             let before = rawEnd - rawStart
             let status: Int32 = raw.withUnsafeMutableBufferPointer { r in
                 s.pointee.next_in = r.baseAddress! + rawStart
-                s.pointee.avail_in = UInt32(before)
+                s.pointee.avail_in = UInt32(min(before, Int(UInt32.max)))
                 s.pointee.next_out = out + produced
-                s.pointee.avail_out = UInt32(capacity - produced)
+                s.pointee.avail_out = UInt32(min(capacity - produced, Int(UInt32.max)))  // a buffer grown for a very long line
                 return inflate(s, Z_NO_FLUSH)
             }
             rawStart += before - Int(s.pointee.avail_in)

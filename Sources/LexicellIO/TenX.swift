@@ -13,12 +13,15 @@ enum TenXReader {
                     if FileManager.default.fileExists(atPath: path) { return path }
                 }
             }
-            throw LexicellError("10x directory has no \(what) (looked for \(names.map { $0 + "[.gz]" }.joined(separator: ", ")))",
-                                file: directory)
+            throw LexicellError(
+                "10x directory has no \(what) (looked for \(names.map { $0 + "[.gz]" }.joined(separator: ", ")))",
+                file: directory)
         }
-        return (try find(["matrix.mtx"], what: "matrix file"),
-                try find(["features.tsv", "genes.tsv"], what: "features file"),
-                try find(["barcodes.tsv"], what: "barcodes file"))
+        return (
+            try find(["matrix.mtx"], what: "matrix file"),
+            try find(["features.tsv", "genes.tsv"], what: "features file"),
+            try find(["barcodes.tsv"], what: "barcodes file")
+        )
     }
 
     /// Gene names: the symbol (column 2) when the file has two or more columns (v2 `genes.tsv`,
@@ -47,8 +50,9 @@ enum TenXReader {
                 FieldSplitter.split(p, line.range, delimiter: 0x09, into: &fields)
                 if columns < 0 { columns = fields.count }
                 guard fields.count == columns else {
-                    throw LexicellError("expected \(columns) tab-separated fields like line 1, found \(fields.count)",
-                                        file: path, line: line.number)
+                    throw LexicellError(
+                        "expected \(columns) tab-separated fields like line 1, found \(fields.count)",
+                        file: path, line: line.number)
                 }
                 let field = preferSecond && fields.count >= 2 ? fields[1] : fields[0]
                 names.append(FieldSplitter.string(p, field))
@@ -63,12 +67,14 @@ enum TenXReader {
         let cells = try readBarcodes(barcodes)
         let m = try MatrixMarket.read(path)
         guard m.rows == genes.count else {
-            throw LexicellError("matrix has \(m.rows) rows (genes) but \((features as NSString).lastPathComponent) has \(genes.count) lines",
-                                file: path)
+            throw LexicellError(
+                "matrix has \(m.rows) rows (genes) but \((features as NSString).lastPathComponent) has \(genes.count) lines",
+                file: path)
         }
         guard m.cols == cells.count else {
-            throw LexicellError("matrix has \(m.cols) columns (cells) but \((barcodes as NSString).lastPathComponent) has \(cells.count) lines",
-                                file: path)
+            throw LexicellError(
+                "matrix has \(m.cols) columns (cells) but \((barcodes as NSString).lastPathComponent) has \(cells.count) lines",
+                file: path)
         }
         return ExpressionMatrix(values: m.transposedCSR(), genes: genes, cells: cells)
     }
@@ -91,26 +97,31 @@ struct MatrixMarket {
         var isPattern = false
         var isInteger = false
         var lastLine = 0
+        let source = try FileProbe(path)
         try LineStream(path: path).forEachLine { line, number in
             lastLine = number
             if header == nil {
                 let text = String(decoding: line, as: UTF8.self).lowercased()
                 let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
                 guard words.count == 5, words[0] == "%%matrixmarket", words[1] == "matrix" else {
-                    throw LexicellError("expected a MatrixMarket header \"%%MatrixMarket matrix coordinate <field> general\", found \"\(text.prefix(80))\"",
-                                        file: path, line: number)
+                    throw LexicellError(
+                        "expected a MatrixMarket header \"%%MatrixMarket matrix coordinate <field> general\", found \"\(text.prefix(80))\"",
+                        file: path, line: number)
                 }
                 guard words[2] == "coordinate" else {
-                    throw LexicellError("MatrixMarket format \"\(words[2])\" is not supported; expected \"coordinate\" (sparse)",
-                                        file: path, line: number)
+                    throw LexicellError(
+                        "MatrixMarket format \"\(words[2])\" is not supported; expected \"coordinate\" (sparse)",
+                        file: path, line: number)
                 }
                 guard ["integer", "real", "double", "pattern"].contains(words[3]) else {
-                    throw LexicellError("MatrixMarket field \"\(words[3])\" is not supported; expected integer, real or pattern",
-                                        file: path, line: number)
+                    throw LexicellError(
+                        "MatrixMarket field \"\(words[3])\" is not supported; expected integer, real or pattern",
+                        file: path, line: number)
                 }
                 guard words[4] == "general" else {
-                    throw LexicellError("MatrixMarket symmetry \"\(words[4])\" is not supported; expected \"general\"",
-                                        file: path, line: number)
+                    throw LexicellError(
+                        "MatrixMarket symmetry \"\(words[4])\" is not supported; expected \"general\"",
+                        file: path, line: number)
                 }
                 header = (words[3], words[4])
                 isPattern = words[3] == "pattern"
@@ -121,35 +132,76 @@ struct MatrixMarket {
             if !sizeLine {
                 var f = Fields(line)
                 guard let r = f.nextInt(), let c = f.nextInt(), let n = f.nextInt(), f.atEnd, r >= 0, c >= 0, n >= 0 else {
-                    throw LexicellError("expected the size line \"rows columns entries\" (3 non-negative integers), found \"\(String(decoding: line.prefix(80), as: UTF8.self))\"",
-                                        file: path, line: number)
+                    throw LexicellError(
+                        "expected the size line \"rows columns entries\" (3 non-negative integers, each below 2^63), found \"\(String(decoding: line.prefix(80), as: UTF8.self))\"",
+                        file: path, line: number)
                 }
                 guard r <= Int(Int32.max), c <= Int(Int32.max) else {
-                    throw LexicellError("matrix of \(r) × \(c) is too large (at most \(Int32.max) per side)", file: path, line: number)
+                    throw LexicellError("size line: matrix of \(r) × \(c) is too large (at most \(Int32.max) per side)", file: path, line: number)
+                }
+                // Overflow-checked bounds on the declared entry count before anything is allocated.
+                let (cells, o1) = r.multipliedReportingOverflow(by: c)
+                if !o1 && n > cells {
+                    throw LexicellError(
+                        "size line: \(n) entries declared but a \(r) × \(c) matrix has only \(cells) positions",
+                        file: path, line: number)
+                }
+                let (bytesNeeded, o2) = n.multipliedReportingOverflow(by: 12)  // row, column and value per entry in memory
+                let minLine = isPattern ? 4 : 6  // "1 1\n" / "1 1 1\n"
+                let (textNeeded, o3) = n.multipliedReportingOverflow(by: minLine)
+                if o2 || o3 || (!source.isGzip && textNeeded > source.size) || (source.isGzip && textNeeded / 1100 > source.size) {
+                    throw LexicellError(
+                        "size line: \(n) entries declared (\(o2 ? "more than 2^63" : "\(bytesNeeded)") bytes in memory) but the \(source.size)-byte file\(source.isGzip ? " (gzip)" : "") cannot hold that many \"row column\(isPattern ? "" : " value")\" lines",
+                        file: path, line: number)
                 }
                 m.rows = r; m.cols = c; declared = n
-                // The declared count is only a hint for capacity; a lying header is caught below.
-                let hint = min(n, 1 << 28)
+                // The declared count is only a hint for capacity (now bounded by the file size); a lying header is caught below.
+                let hint = min(n, 1 << 26)
                 m.rowIndex.reserveCapacity(hint); m.colIndex.reserveCapacity(hint); m.values.reserveCapacity(hint)
                 sizeLine = true
                 return true
             }
             // Fast path for the usual "row col count" line of integers separated by single spaces.
             if isInteger, let (r, c, x) = Self.integerTriple(line), r >= 1, r <= m.rows, c >= 1, c <= m.cols,
-               m.values.count < declared {
+                m.values.count < declared
+            {
                 m.rowIndex.append(Int32(truncatingIfNeeded: r - 1))
                 m.colIndex.append(Int32(truncatingIfNeeded: c - 1))
                 m.values.append(Float(x))
                 return true
             }
             var f = Fields(line)
-            guard let r = f.nextInt(), let c = f.nextInt() else {
-                throw entryError(line, number, path, isPattern ? "2 integers \"row column\"" : "\"row column value\"")
+            var position = [Int]()
+            for (k, what) in ["row index (field 1)", "column index (field 2)"].enumerated() {
+                guard let tok = f.nextToken() else {
+                    throw entryError(line, number, path, isPattern ? "2 integers \"row column\"" : "\"row column value\"")
+                }
+                guard let v = NumberParser.int(f.p, tok) else {
+                    let text = String(decoding: UnsafeBufferPointer(rebasing: f.p[tok]).prefix(40), as: UTF8.self)
+                    let allDigits = f.p[tok].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+                    throw LexicellError(
+                        "\(what): expected an integer in 1...\(k == 0 ? m.rows : m.cols), found \"\(text)\"\(allDigits ? " (too large for a 64-bit integer)" : "")",
+                        file: path, line: number)
+                }
+                position.append(v)
             }
+            let (r, c) = (position[0], position[1])
             var v: Float = 1
             if !isPattern {
-                guard let x = isInteger ? f.nextInt().map(Double.init) ?? f.nextDouble() : f.nextDouble() else {
+                guard let tok = f.nextToken() else { throw entryError(line, number, path, "a numeric value in field 3") }
+                let x: Double
+                if isInteger, let i = NumberParser.int(f.p, tok) {
+                    x = Double(i)
+                } else if let d = NumberParser.double(f.p, tok) {
+                    x = d
+                } else {
                     throw entryError(line, number, path, "a numeric value in field 3")
+                }
+                guard x.isFinite, Float(x).isFinite else {
+                    let text = String(decoding: UnsafeBufferPointer(rebasing: f.p[tok]).prefix(40), as: UTF8.self)
+                    throw LexicellError(
+                        "value (field 3): \"\(text)\" is \(x.isNaN ? "NaN" : x.isFinite ? "beyond the Float32 range" : "infinite"); expected a finite number",
+                        file: path, line: number)
                 }
                 v = Float(x)
             }
@@ -157,8 +209,9 @@ struct MatrixMarket {
                 throw entryError(line, number, path, isPattern ? "2 fields" : "3 fields \"row column value\"")
             }
             guard r >= 1 && r <= m.rows && c >= 1 && c <= m.cols else {
-                throw LexicellError("entry (\(r), \(c)) is outside the \(m.rows) × \(m.cols) size given in the header",
-                                    file: path, line: number)
+                throw LexicellError(
+                    "entry (\(r), \(c)) is outside the \(m.rows) × \(m.cols) size given in the header",
+                    file: path, line: number)
             }
             guard m.values.count < declared else {
                 throw LexicellError("more entries than the \(declared) given in the header", file: path, line: number)
@@ -249,6 +302,22 @@ extension SparseMatrix {
     }
 }
 
+/// The size and gzip-ness of an input file, for bounding what a header may declare.
+struct FileProbe {
+    let size: Int
+    let isGzip: Bool
+
+    init(_ path: String) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw LexicellError(FileManager.default.fileExists(atPath: path) ? "cannot read file (permissions?)" : "file not found", file: path)
+        }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 2)) ?? Data()
+        isGzip = head.count == 2 && head[head.startIndex] == 0x1f && head[head.startIndex + 1] == 0x8b
+        size = Int((try? handle.seekToEnd()) ?? 0)
+    }
+}
+
 /// Whitespace-separated numeric fields of one line, parsed in place.
 struct Fields {
     let p: UnsafeBufferPointer<UInt8>
@@ -266,6 +335,9 @@ struct Fields {
         while i < p.count && p[i] != 0x20 && p[i] != 0x09 { i += 1 }
         return start < i ? start..<i : nil
     }
+
+    /// The next whitespace-separated token's byte range, or nil at the end of the line.
+    mutating func nextToken() -> Range<Int>? { token() }
 
     mutating func nextInt() -> Int? {
         let save = i

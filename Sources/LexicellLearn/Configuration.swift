@@ -28,10 +28,12 @@ public struct SupConConfiguration: Codable, Equatable, Sendable {
     public var evaluateEvery: Int
     public var seed: UInt64
 
-    public init(inputDim: Int, hiddenDim: Int = 512, embeddingDim: Int = 128, projectionHiddenDim: Int = 128,
-                projectionDim: Int = 128, temperature: Float = 0.07, learningRate: Float = 1e-3,
-                weightDecay: Float = 1e-4, batchSize: Int = 256, samplesPerClass: Int = 4, maxEpochs: Int = 200,
-                patience: Int = 20, evaluateEvery: Int = 1, seed: UInt64 = 0) {
+    public init(
+        inputDim: Int, hiddenDim: Int = 512, embeddingDim: Int = 128, projectionHiddenDim: Int = 128,
+        projectionDim: Int = 128, temperature: Float = 0.07, learningRate: Float = 1e-3,
+        weightDecay: Float = 1e-4, batchSize: Int = 256, samplesPerClass: Int = 4, maxEpochs: Int = 200,
+        patience: Int = 20, evaluateEvery: Int = 1, seed: UInt64 = 0
+    ) {
         self.inputDim = inputDim
         self.hiddenDim = hiddenDim
         self.embeddingDim = embeddingDim

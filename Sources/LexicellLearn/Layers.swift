@@ -29,19 +29,22 @@ final class Linear<T: LearnScalar> {
     func forward(_ x: Tensor<T>, into y: Tensor<T>) {
         precondition(x.cols == inputs && y.cols == outputs && y.rows == x.rows)
         for r in 0..<x.rows { (y.pointer + r * outputs).update(from: bias.pointer, count: outputs) }
-        T.gemm(x.pointer, rowsA: x.rows, colsA: inputs, transposeA: false,
-               weight.pointer, rowsB: outputs, colsB: inputs, transposeB: true, into: y.pointer, alpha: 1, beta: 1)
+        T.gemm(
+            x.pointer, rowsA: x.rows, colsA: inputs, transposeA: false,
+            weight.pointer, rowsB: outputs, colsB: inputs, transposeB: true, into: y.pointer, alpha: 1, beta: 1)
     }
 
     /// Sets the parameter gradients from the layer's input and the gradient of its output; writes the input
     /// gradient when asked (the first layer's is not needed in training).
     func backward(input x: Tensor<T>, outputGrad dy: Tensor<T>, inputGrad dx: Tensor<T>?) {
-        T.gemm(dy.pointer, rowsA: dy.rows, colsA: outputs, transposeA: true,
-               x.pointer, rowsB: x.rows, colsB: inputs, transposeB: false, into: weightGrad.pointer, alpha: 1, beta: 0)
+        T.gemm(
+            dy.pointer, rowsA: dy.rows, colsA: outputs, transposeA: true,
+            x.pointer, rowsB: x.rows, colsB: inputs, transposeB: false, into: weightGrad.pointer, alpha: 1, beta: 0)
         columnSums(dy, into: biasGrad.pointer)
         if let dx {
-            T.gemm(dy.pointer, rowsA: dy.rows, colsA: outputs, transposeA: false,
-                   weight.pointer, rowsB: outputs, colsB: inputs, transposeB: false, into: dx.pointer, alpha: 1, beta: 0)
+            T.gemm(
+                dy.pointer, rowsA: dy.rows, colsA: outputs, transposeA: false,
+                weight.pointer, rowsB: outputs, colsB: inputs, transposeB: false, into: dx.pointer, alpha: 1, beta: 0)
         }
     }
 }
@@ -117,16 +120,19 @@ final class BatchNorm<T: LearnScalar> {
 
     /// Inference mode with the running statistics.
     func forwardInference(_ x: Tensor<T>, into y: Tensor<T>) {
-        Self.inference(x.pointer, rows: x.rows, features: features, mean: runningMean.pointer,
-                       variance: runningVar.pointer, gamma: gamma.pointer, beta: beta.pointer, epsilon: epsilon,
-                       into: y.pointer)
+        Self.inference(
+            x.pointer, rows: x.rows, features: features, mean: runningMean.pointer,
+            variance: runningVar.pointer, gamma: gamma.pointer, beta: beta.pointer, epsilon: epsilon,
+            into: y.pointer)
     }
 
     /// (x − running mean)/√(running var + ε)·γ + β, evaluated in this order from the stored parameters only,
     /// so a saved and reloaded refiner gives bit-identical outputs.
-    static func inference(_ x: UnsafePointer<T>, rows n: Int, features c: Int, mean: UnsafePointer<T>,
-                          variance: UnsafePointer<T>, gamma: UnsafePointer<T>, beta: UnsafePointer<T>,
-                          epsilon: T, into y: UnsafeMutablePointer<T>) {
+    static func inference(
+        _ x: UnsafePointer<T>, rows n: Int, features c: Int, mean: UnsafePointer<T>,
+        variance: UnsafePointer<T>, gamma: UnsafePointer<T>, beta: UnsafePointer<T>,
+        epsilon: T, into y: UnsafeMutablePointer<T>
+    ) {
         let istd = UnsafeMutablePointer<T>.allocate(capacity: c)
         defer { istd.deallocate() }
         for j in 0..<c { istd[j] = 1 / (variance[j] + epsilon).squareRoot() }
@@ -195,8 +201,10 @@ enum L2Normalization {
     }
 
     /// dx = (dz − z·(z·dz)) / ‖x‖.
-    static func backward<T: LearnScalar>(output z: Tensor<T>, norms: Tensor<T>, outputGrad dz: Tensor<T>,
-                                          inputGrad dx: Tensor<T>) {
+    static func backward<T: LearnScalar>(
+        output z: Tensor<T>, norms: Tensor<T>, outputGrad dz: Tensor<T>,
+        inputGrad dx: Tensor<T>
+    ) {
         let c = z.cols
         for r in 0..<z.rows {
             let zr = z.pointer + r * c, gr = dz.pointer + r * c, out = dx.pointer + r * c

@@ -23,12 +23,14 @@ final class SupConNetwork<T: LearnScalar> {
 
     /// Trainable parameters paired with their gradient buffers (BatchNorm running statistics excluded).
     var parameters: [(value: Tensor<T>, gradient: Tensor<T>)] {
-        [(encoder1.weight, encoder1.weightGrad), (encoder1.bias, encoder1.biasGrad),
-         (encoderNorm.gamma, encoderNorm.gammaGrad), (encoderNorm.beta, encoderNorm.betaGrad),
-         (encoder2.weight, encoder2.weightGrad), (encoder2.bias, encoder2.biasGrad),
-         (head1.weight, head1.weightGrad), (head1.bias, head1.biasGrad),
-         (headNorm.gamma, headNorm.gammaGrad), (headNorm.beta, headNorm.betaGrad),
-         (head2.weight, head2.weightGrad), (head2.bias, head2.biasGrad)]
+        [
+            (encoder1.weight, encoder1.weightGrad), (encoder1.bias, encoder1.biasGrad),
+            (encoderNorm.gamma, encoderNorm.gammaGrad), (encoderNorm.beta, encoderNorm.betaGrad),
+            (encoder2.weight, encoder2.weightGrad), (encoder2.bias, encoder2.biasGrad),
+            (head1.weight, head1.weightGrad), (head1.bias, head1.biasGrad),
+            (headNorm.gamma, headNorm.gammaGrad), (headNorm.beta, headNorm.betaGrad),
+            (head2.weight, head2.weightGrad), (head2.bias, head2.biasGrad),
+        ]
     }
 
     /// Activation and gradient buffers for a fixed number of rows, allocated once per training run.
@@ -61,7 +63,7 @@ final class SupConNetwork<T: LearnScalar> {
     /// `hidden` holds the pre-BatchNorm activations first and is then overwritten by BatchNorm/ReLU output;
     /// BatchNorm keeps what its backward pass needs.
     func forwardTraining(_ w: Workspace) {
-        encoder1.forward(w.input, into: w.hiddenPreGrad)        // borrowed as scratch for the pre-BN values
+        encoder1.forward(w.input, into: w.hiddenPreGrad)  // borrowed as scratch for the pre-BN values
         encoderNorm.forwardTraining(w.hiddenPreGrad, into: w.hidden)
         ReLU.forward(w.hidden)
         encoder2.forward(w.hidden, into: w.embedding)
@@ -74,8 +76,9 @@ final class SupConNetwork<T: LearnScalar> {
 
     /// Backward pass from `w.featuresGrad`; fills every parameter gradient, and `inputGrad` when given.
     func backward(_ w: Workspace, inputGrad: Tensor<T>? = nil) {
-        L2Normalization.backward(output: w.features, norms: w.norms, outputGrad: w.featuresGrad,
-                                 inputGrad: w.projectionGrad)
+        L2Normalization.backward(
+            output: w.features, norms: w.norms, outputGrad: w.featuresGrad,
+            inputGrad: w.projectionGrad)
         head2.backward(input: w.head, outputGrad: w.projectionGrad, inputGrad: w.headGrad)
         ReLU.backward(output: w.head, gradient: w.headGrad)
         headNorm.backward(outputGrad: w.headGrad, inputGrad: w.headPreGrad)

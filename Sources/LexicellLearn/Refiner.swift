@@ -16,12 +16,16 @@ public struct Refiner: Equatable, Sendable {
 
     public static let formatName = "lexicell-supcon-refiner"
     public static let formatVersion = 1
-    static let tensorNames = ["encoder.0.weight", "encoder.0.bias", "encoder.1.weight", "encoder.1.bias",
-                              "encoder.1.running_mean", "encoder.1.running_var", "encoder.3.weight", "encoder.3.bias"]
+    static let tensorNames = [
+        "encoder.0.weight", "encoder.0.bias", "encoder.1.weight", "encoder.1.bias",
+        "encoder.1.running_mean", "encoder.1.running_var", "encoder.3.weight", "encoder.3.bias",
+    ]
 
     static func shapes(_ c: SupConConfiguration) -> [[Int]] {
-        [[c.hiddenDim, c.inputDim], [c.hiddenDim], [c.hiddenDim], [c.hiddenDim], [c.hiddenDim], [c.hiddenDim],
-         [c.embeddingDim, c.hiddenDim], [c.embeddingDim]]
+        [
+            [c.hiddenDim, c.inputDim], [c.hiddenDim], [c.hiddenDim], [c.hiddenDim], [c.hiddenDim], [c.hiddenDim],
+            [c.embeddingDim, c.hiddenDim], [c.embeddingDim],
+        ]
     }
 
     init(configuration: SupConConfiguration, modelIdentity: String, tensors: [[Float]]) {
@@ -34,10 +38,13 @@ public struct Refiner: Equatable, Sendable {
     /// Snapshot of a network's encoder (parameters and BatchNorm running statistics).
     init(network: SupConNetwork<Float>, configuration: SupConConfiguration, modelIdentity: String) {
         let n = network
-        self.init(configuration: configuration, modelIdentity: modelIdentity,
-                  tensors: [n.encoder1.weight, n.encoder1.bias, n.encoderNorm.gamma, n.encoderNorm.beta,
-                            n.encoderNorm.runningMean, n.encoderNorm.runningVar, n.encoder2.weight,
-                            n.encoder2.bias].map(\.values))
+        self.init(
+            configuration: configuration, modelIdentity: modelIdentity,
+            tensors: [
+                n.encoder1.weight, n.encoder1.bias, n.encoderNorm.gamma, n.encoderNorm.beta,
+                n.encoderNorm.runningMean, n.encoderNorm.runningVar, n.encoder2.weight,
+                n.encoder2.bias,
+            ].map(\.values))
     }
 
     public var inputDim: Int { configuration.inputDim }
@@ -46,8 +53,9 @@ public struct Refiner: Equatable, Sendable {
     /// Refined embeddings (n × embeddingDim) of cell embeddings `x` (n × inputDim), BatchNorm in inference mode.
     public func embed(_ x: DenseMatrix) throws -> DenseMatrix {
         guard x.cols == inputDim else {
-            throw LexicellError("refiner expects \(inputDim)-d cell embeddings from gene-embedding model "
-                                + "\"\(modelIdentity)\", got \(x.cols)-d input; embed the cells with that model")
+            throw LexicellError(
+                "refiner expects \(inputDim)-d cell embeddings from gene-embedding model "
+                    + "\"\(modelIdentity)\", got \(x.cols)-d input; embed the cells with that model")
         }
         let c = configuration, n = x.rows
         var hidden = [Float](repeating: 0, count: n * c.hiddenDim)
@@ -58,13 +66,18 @@ public struct Refiner: Equatable, Sendable {
             hidden.withUnsafeMutableBufferPointer { hp in
                 let h = hp.baseAddress!
                 linear(xp.baseAddress!, rows: n, inputs: c.inputDim, weight: t[0], bias: t[1], into: h)
-                t[2].withUnsafeBufferPointer { g in t[3].withUnsafeBufferPointer { b in
-                    t[4].withUnsafeBufferPointer { m in t[5].withUnsafeBufferPointer { v in
-                        BatchNorm<Float>.inference(h, rows: n, features: c.hiddenDim, mean: m.baseAddress!,
-                                                   variance: v.baseAddress!, gamma: g.baseAddress!,
-                                                   beta: b.baseAddress!, epsilon: 1e-5, into: h)
-                    } }
-                } }
+                t[2].withUnsafeBufferPointer { g in
+                    t[3].withUnsafeBufferPointer { b in
+                        t[4].withUnsafeBufferPointer { m in
+                            t[5].withUnsafeBufferPointer { v in
+                                BatchNorm<Float>.inference(
+                                    h, rows: n, features: c.hiddenDim, mean: m.baseAddress!,
+                                    variance: v.baseAddress!, gamma: g.baseAddress!,
+                                    beta: b.baseAddress!, epsilon: 1e-5, into: h)
+                            }
+                        }
+                    }
+                }
                 for i in 0..<(n * c.hiddenDim) where h[i] < 0 { h[i] = 0 }
                 out.values.withUnsafeMutableBufferPointer { op in
                     linear(h, rows: n, inputs: c.hiddenDim, weight: t[6], bias: t[7], into: op.baseAddress!)
@@ -74,15 +87,18 @@ public struct Refiner: Equatable, Sendable {
         return out
     }
 
-    private func linear(_ x: UnsafePointer<Float>, rows n: Int, inputs: Int, weight: [Float], bias: [Float],
-                        into y: UnsafeMutablePointer<Float>) {
+    private func linear(
+        _ x: UnsafePointer<Float>, rows n: Int, inputs: Int, weight: [Float], bias: [Float],
+        into y: UnsafeMutablePointer<Float>
+    ) {
         let outputs = bias.count
         bias.withUnsafeBufferPointer { b in
             for r in 0..<n { (y + r * outputs).update(from: b.baseAddress!, count: outputs) }
         }
         weight.withUnsafeBufferPointer { w in
-            LinearAlgebra.gemm(x, rowsA: n, colsA: inputs, transposeA: false, w.baseAddress!, rowsB: outputs,
-                               colsB: inputs, transposeB: true, into: y, alpha: 1, beta: 1)
+            LinearAlgebra.gemm(
+                x, rowsA: n, colsA: inputs, transposeA: false, w.baseAddress!, rowsB: outputs,
+                colsB: inputs, transposeB: true, into: y, alpha: 1, beta: 1)
         }
     }
 
@@ -102,10 +118,11 @@ public struct Refiner: Equatable, Sendable {
 
     public func save(to path: String) throws {
         let shapes = Self.shapes(configuration)
-        let header = Header(format: Self.formatName, formatVersion: Self.formatVersion, modelIdentity: modelIdentity,
-                            inputDim: inputDim, configuration: configuration,
-                            tensors: zip(Self.tensorNames, shapes).map { .init(name: $0, shape: $1) },
-                            weightCount: tensors.reduce(0) { $0 + $1.count }, byteOrder: "little-endian")
+        let header = Header(
+            format: Self.formatName, formatVersion: Self.formatVersion, modelIdentity: modelIdentity,
+            inputDim: inputDim, configuration: configuration,
+            tensors: zip(Self.tensorNames, shapes).map { .init(name: $0, shape: $1) },
+            weightCount: tensors.reduce(0) { $0 + $1.count }, byteOrder: "little-endian")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var data = try encoder.encode(header)
@@ -127,20 +144,24 @@ public struct Refiner: Equatable, Sendable {
             header = try JSONDecoder().decode(Header.self, from: Data(bytes[0..<newline]))
         } catch {
             if let object = try? JSONSerialization.jsonObject(with: Data(bytes[0..<newline])) as? [String: Any],
-               object["format"] as? String == formatName,
-               let version = object["formatVersion"] as? Int, version != formatVersion {
-                throw LexicellError("refiner format version \(version) is not supported (this build reads version "
-                                    + "\(formatVersion))", file: path)
+                object["format"] as? String == formatName,
+                let version = object["formatVersion"] as? Int, version != formatVersion
+            {
+                throw LexicellError(
+                    "refiner format version \(version) is not supported (this build reads version "
+                        + "\(formatVersion))", file: path)
             }
             throw LexicellError("refiner header is not valid (\(error))", file: path)
         }
         guard header.format == formatName else {
-            throw LexicellError("not a Lexicell refiner file (format \"\(header.format)\", expected \"\(formatName)\")",
-                                file: path)
+            throw LexicellError(
+                "not a Lexicell refiner file (format \"\(header.format)\", expected \"\(formatName)\")",
+                file: path)
         }
         guard header.formatVersion == formatVersion else {
-            throw LexicellError("refiner format version \(header.formatVersion) is not supported (this build reads "
-                                + "version \(formatVersion))", file: path)
+            throw LexicellError(
+                "refiner format version \(header.formatVersion) is not supported (this build reads "
+                    + "version \(formatVersion))", file: path)
         }
         guard header.byteOrder == "little-endian" else {
             throw LexicellError("refiner byteOrder \"\(header.byteOrder)\": expected \"little-endian\"", file: path)
@@ -148,14 +169,16 @@ public struct Refiner: Equatable, Sendable {
         let c = header.configuration
         do { try c.validate() } catch let e as LexicellError { throw LexicellError(e.message, file: path) }
         guard header.inputDim == c.inputDim else {
-            throw LexicellError("refiner header inputDim \(header.inputDim) differs from its configuration's "
-                                + "\(c.inputDim)", file: path)
+            throw LexicellError(
+                "refiner header inputDim \(header.inputDim) differs from its configuration's "
+                    + "\(c.inputDim)", file: path)
         }
         let expected = zip(tensorNames, shapes(c)).map { Header.TensorShape(name: $0, shape: $1) }
         guard header.tensors.map(\.name) == expected.map(\.name), header.tensors.map(\.shape) == expected.map(\.shape)
         else {
-            throw LexicellError("refiner tensors \(header.tensors.map { "\($0.name)\($0.shape)" }) do not match the "
-                                + "configuration (expected \(expected.map { "\($0.name)\($0.shape)" }))", file: path)
+            throw LexicellError(
+                "refiner tensors \(header.tensors.map { "\($0.name)\($0.shape)" }) do not match the "
+                    + "configuration (expected \(expected.map { "\($0.name)\($0.shape)" }))", file: path)
         }
         let count = expected.reduce(0) { $0 + $1.shape.reduce(1, *) }
         guard header.weightCount == count else {
@@ -164,8 +187,9 @@ public struct Refiner: Equatable, Sendable {
         let body = bytes.count - newline - 1
         guard body == count * 4 else {
             let what = body < count * 4 ? "truncated" : "longer than its header says"
-            throw LexicellError("refiner file is \(what): expected \(count) Float32 weights (\(count * 4) bytes) after "
-                                + "the header, found \(body) bytes", file: path)
+            throw LexicellError(
+                "refiner file is \(what): expected \(count) Float32 weights (\(count * 4) bytes) after "
+                    + "the header, found \(body) bytes", file: path)
         }
         var tensors = [[Float]]()
         var offset = newline + 1

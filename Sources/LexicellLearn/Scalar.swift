@@ -6,9 +6,10 @@ import LexicellCore
 /// The same generic code serves both, so the checked Float64 path is the trained Float32 path.
 protocol LearnScalar: BinaryFloatingPoint, Codable, Sendable {
     /// C = alpha · op(A) · op(B) + beta · C, row-major, through BLAS.
-    static func gemm(_ a: UnsafePointer<Self>, rowsA: Int, colsA: Int, transposeA: Bool,
-                     _ b: UnsafePointer<Self>, rowsB: Int, colsB: Int, transposeB: Bool,
-                     into c: UnsafeMutablePointer<Self>, alpha: Self, beta: Self)
+    static func gemm(
+        _ a: UnsafePointer<Self>, rowsA: Int, colsA: Int, transposeA: Bool,
+        _ b: UnsafePointer<Self>, rowsB: Int, colsB: Int, transposeB: Bool,
+        into c: UnsafeMutablePointer<Self>, alpha: Self, beta: Self)
     static func exponential(_ x: Self) -> Self
     static func logarithm(_ x: Self) -> Self
     init(_ x: Float)
@@ -17,11 +18,14 @@ protocol LearnScalar: BinaryFloatingPoint, Codable, Sendable {
 
 extension Float: LearnScalar {
     @inline(__always)
-    static func gemm(_ a: UnsafePointer<Float>, rowsA: Int, colsA: Int, transposeA: Bool,
-                     _ b: UnsafePointer<Float>, rowsB: Int, colsB: Int, transposeB: Bool,
-                     into c: UnsafeMutablePointer<Float>, alpha: Float, beta: Float) {
-        LinearAlgebra.gemm(a, rowsA: rowsA, colsA: colsA, transposeA: transposeA,
-                           b, rowsB: rowsB, colsB: colsB, transposeB: transposeB, into: c, alpha: alpha, beta: beta)
+    static func gemm(
+        _ a: UnsafePointer<Float>, rowsA: Int, colsA: Int, transposeA: Bool,
+        _ b: UnsafePointer<Float>, rowsB: Int, colsB: Int, transposeB: Bool,
+        into c: UnsafeMutablePointer<Float>, alpha: Float, beta: Float
+    ) {
+        LinearAlgebra.gemm(
+            a, rowsA: rowsA, colsA: colsA, transposeA: transposeA,
+            b, rowsB: rowsB, colsB: colsB, transposeB: transposeB, into: c, alpha: alpha, beta: beta)
     }
     @inline(__always) static func exponential(_ x: Float) -> Float { expf(x) }
     @inline(__always) static func logarithm(_ x: Float) -> Float { logf(x) }
@@ -29,11 +33,14 @@ extension Float: LearnScalar {
 }
 
 extension Double: LearnScalar {
-    static func gemm(_ a: UnsafePointer<Double>, rowsA: Int, colsA: Int, transposeA: Bool,
-                     _ b: UnsafePointer<Double>, rowsB: Int, colsB: Int, transposeB: Bool,
-                     into c: UnsafeMutablePointer<Double>, alpha: Double, beta: Double) {
-        LinearAlgebra.gemm(a, rowsA: rowsA, colsA: colsA, transposeA: transposeA,
-                           b, rowsB: rowsB, colsB: colsB, transposeB: transposeB, into: c, alpha: alpha, beta: beta)
+    static func gemm(
+        _ a: UnsafePointer<Double>, rowsA: Int, colsA: Int, transposeA: Bool,
+        _ b: UnsafePointer<Double>, rowsB: Int, colsB: Int, transposeB: Bool,
+        into c: UnsafeMutablePointer<Double>, alpha: Double, beta: Double
+    ) {
+        LinearAlgebra.gemm(
+            a, rowsA: rowsA, colsA: colsA, transposeA: transposeA,
+            b, rowsB: rowsB, colsB: colsB, transposeB: transposeB, into: c, alpha: alpha, beta: beta)
     }
     static func exponential(_ x: Double) -> Double { exp(x) }
     static func logarithm(_ x: Double) -> Double { log(x) }

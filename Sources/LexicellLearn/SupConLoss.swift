@@ -19,18 +19,22 @@ public enum SupConLoss {
     public static func value(features: DenseMatrix, labels: [Int], temperature: Float = 0.07) -> Float {
         precondition(labels.count == features.rows, "SupConLoss: \(labels.count) labels for \(features.rows) rows")
         let z = Tensor<Float>(features)
-        return SupConKernel<Float>(rows: features.rows).evaluate(features: z, labels: labels, temperature: temperature,
-                                                                 gradient: nil)
+        return SupConKernel<Float>(rows: features.rows).evaluate(
+            features: z, labels: labels, temperature: temperature,
+            gradient: nil)
     }
 
     /// The loss and its gradient with respect to `features`.
-    public static func valueAndGradient(features: DenseMatrix, labels: [Int],
-                                        temperature: Float = 0.07) -> (loss: Float, gradient: DenseMatrix) {
+    public static func valueAndGradient(
+        features: DenseMatrix, labels: [Int],
+        temperature: Float = 0.07
+    ) -> (loss: Float, gradient: DenseMatrix) {
         precondition(labels.count == features.rows, "SupConLoss: \(labels.count) labels for \(features.rows) rows")
         let z = Tensor<Float>(features)
         let dz = Tensor<Float>(rows: features.rows, cols: features.cols)
-        let loss = SupConKernel<Float>(rows: features.rows).evaluate(features: z, labels: labels,
-                                                                     temperature: temperature, gradient: dz)
+        let loss = SupConKernel<Float>(rows: features.rows).evaluate(
+            features: z, labels: labels,
+            temperature: temperature, gradient: dz)
         return (loss, dz.dense)
     }
 }
@@ -48,8 +52,9 @@ struct SupConKernel<T: LearnScalar> {
         let s = similarity.pointer
         let invTau = 1 / temperature
         // S = Z·Zᵀ/τ
-        T.gemm(z.pointer, rowsA: n, colsA: p, transposeA: false, z.pointer, rowsB: n, colsB: p, transposeB: true,
-               into: s, alpha: invTau, beta: 0)
+        T.gemm(
+            z.pointer, rowsA: n, colsA: p, transposeA: false, z.pointer, rowsB: n, colsB: p, transposeB: true,
+            into: s, alpha: invTau, beta: 0)
         let scale = temperature / T(SupConLoss.baseTemperature)
         // Rows by label, so each anchor visits only its own positives instead of comparing n labels.
         var rowsByLabel = [Int: [Int]]()
@@ -90,10 +95,12 @@ struct SupConKernel<T: LearnScalar> {
             // S was Z·Zᵀ/τ, so ∂/∂Z = (G + Gᵀ)·Z/τ with G the per-anchor gradients averaged over anchors:
             // two products rather than a cache-unfriendly transpose.
             let alpha = scale / T(anchors) * invTau
-            T.gemm(s, rowsA: n, colsA: n, transposeA: false, z.pointer, rowsB: n, colsB: p, transposeB: false,
-                   into: dz.pointer, alpha: alpha, beta: 0)
-            T.gemm(s, rowsA: n, colsA: n, transposeA: true, z.pointer, rowsB: n, colsB: p, transposeB: false,
-                   into: dz.pointer, alpha: alpha, beta: 1)
+            T.gemm(
+                s, rowsA: n, colsA: n, transposeA: false, z.pointer, rowsB: n, colsB: p, transposeB: false,
+                into: dz.pointer, alpha: alpha, beta: 0)
+            T.gemm(
+                s, rowsA: n, colsA: n, transposeA: true, z.pointer, rowsB: n, colsB: p, transposeB: false,
+                into: dz.pointer, alpha: alpha, beta: 1)
         }
         return loss
     }

@@ -2,8 +2,10 @@ import Foundation
 import LexicellCore
 
 /// A validation score (higher is better) from refined training and validation embeddings and their labels.
-public typealias SupConScore = (_ refinedTrain: DenseMatrix, _ trainLabels: [Int],
-                                _ refinedValidation: DenseMatrix, _ validationLabels: [Int]) -> Double
+public typealias SupConScore = (
+    _ refinedTrain: DenseMatrix, _ trainLabels: [Int],
+    _ refinedValidation: DenseMatrix, _ validationLabels: [Int]
+) -> Double
 
 /// What happened during training, epoch by epoch.
 public struct TrainingHistory: Codable, Equatable, Sendable {
@@ -46,10 +48,12 @@ public struct SupConTrainer: Sendable {
     ///   - score: validation score, higher is better (default: nearest-centroid cosine accuracy).
     ///   - augment: when given, called at the start of every epoch (0-based) with the run's augmentation
     ///     generator; returns fresh n × inputDim views for that epoch (e.g. gene dropout). Off by default.
-    public func train(view1: DenseMatrix, view2: DenseMatrix, labels: [Int], validation: (DenseMatrix, [Int])? = nil,
-                      modelIdentity: String, score: SupConScore = SupConTrainer.nearestCentroidAccuracy,
-                      augment: ((Int, inout SeededGenerator) -> (DenseMatrix, DenseMatrix))? = nil,
-                      progress: ProgressLine? = nil) throws -> (Refiner, TrainingHistory) {
+    public func train(
+        view1: DenseMatrix, view2: DenseMatrix, labels: [Int], validation: (DenseMatrix, [Int])? = nil,
+        modelIdentity: String, score: SupConScore = SupConTrainer.nearestCentroidAccuracy,
+        augment: ((Int, inout SeededGenerator) -> (DenseMatrix, DenseMatrix))? = nil,
+        progress: ProgressLine? = nil
+    ) throws -> (Refiner, TrainingHistory) {
         let c = configuration
         try c.validate()
         let n = view1.rows
@@ -101,24 +105,28 @@ public struct SupConTrainer: Sendable {
                     batchLabels[i + cellsPerBatch] = labels[cell]
                 }
                 network.forwardTraining(workspace)
-                let value = loss.evaluate(features: workspace.features, labels: batchLabels,
-                                          temperature: c.temperature, gradient: workspace.featuresGrad)
+                let value = loss.evaluate(
+                    features: workspace.features, labels: batchLabels,
+                    temperature: c.temperature, gradient: workspace.featuresGrad)
                 guard value.isFinite else {
-                    throw LexicellError("SupCon training diverged (loss \(value) at epoch \(epoch + 1)); "
-                                        + "lower the learning rate")
+                    throw LexicellError(
+                        "SupCon training diverged (loss \(value) at epoch \(epoch + 1)); "
+                            + "lower the learning rate")
                 }
                 lossSum += Double(value)
                 network.backward(workspace)
                 adam.update(parameters)
             }
-            var record = TrainingHistory.Epoch(epoch: epoch + 1, loss: lossSum / Double(batchesPerEpoch), score: nil,
-                                               seconds: Date().timeIntervalSince(epochStart))
+            var record = TrainingHistory.Epoch(
+                epoch: epoch + 1, loss: lossSum / Double(batchesPerEpoch), score: nil,
+                seconds: Date().timeIntervalSince(epochStart))
             let last = epoch == c.maxEpochs - 1
             var stop = false
             if let (validationView, validationLabels) = validation, (epoch + 1) % c.evaluateEvery == 0 || last {
                 let snapshot = Refiner(network: network, configuration: c, modelIdentity: modelIdentity)
-                let value = score(try snapshot.embed(view1), labels, try snapshot.embed(validationView),
-                                  validationLabels)
+                let value = score(
+                    try snapshot.embed(view1), labels, try snapshot.embed(validationView),
+                    validationLabels)
                 record.score = value
                 if value.isFinite, history.bestScore.map({ value > $0 }) ?? true {
                     history.bestScore = value
@@ -145,8 +153,9 @@ public struct SupConTrainer: Sendable {
 
     private func checkView(_ m: DenseMatrix, name: String, rows: Int) throws {
         guard m.rows == rows, m.cols == configuration.inputDim else {
-            throw LexicellError("SupCon \(name): expected \(rows) × \(configuration.inputDim) (cells × inputDim), "
-                                + "got \(m.rows) × \(m.cols)")
+            throw LexicellError(
+                "SupCon \(name): expected \(rows) × \(configuration.inputDim) (cells × inputDim), "
+                    + "got \(m.rows) × \(m.cols)")
         }
         if let bad = m.values.firstIndex(where: { !$0.isFinite }) {
             throw LexicellError("SupCon \(name): non-finite value at row \(bad / m.cols), column \(bad % m.cols)")
@@ -169,8 +178,10 @@ public struct SupConTrainer: Sendable {
 
     /// Fraction of validation cells whose nearest class centroid (cosine, centroids of the ℓ2-normalised
     /// training embeddings) has their label.
-    public static func nearestCentroidAccuracy(refinedTrain: DenseMatrix, trainLabels: [Int],
-                                               refinedValidation: DenseMatrix, validationLabels: [Int]) -> Double {
+    public static func nearestCentroidAccuracy(
+        refinedTrain: DenseMatrix, trainLabels: [Int],
+        refinedValidation: DenseMatrix, validationLabels: [Int]
+    ) -> Double {
         guard refinedValidation.rows > 0 else { return .nan }
         let classes = Array(Set(trainLabels)).sorted()
         let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })

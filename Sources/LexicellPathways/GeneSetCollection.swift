@@ -66,9 +66,10 @@ public struct GeneSetCollection: Sendable {
             let fields = text.split(separator: "\t", omittingEmptySubsequences: false)
             if text.trimmingCharacters(in: .whitespaces).isEmpty { continue }
             guard fields.count >= 3 else {
-                throw LexicellError("expected id<TAB>description<TAB>gene…, found \(fields.count) tab-separated field(s)"
-                                    + (text.contains(" ") && fields.count == 1 ? " (spaces are not separators in GMT)" : ""),
-                                    file: source, line: lineNumber)
+                throw LexicellError(
+                    "expected id<TAB>description<TAB>gene…, found \(fields.count) tab-separated field(s)"
+                        + (text.contains(" ") && fields.count == 1 ? " (spaces are not separators in GMT)" : ""),
+                    file: source, line: lineNumber)
             }
             let id = fields[0].trimmingCharacters(in: .whitespaces)
             guard !id.isEmpty else {
@@ -85,8 +86,9 @@ public struct GeneSetCollection: Sendable {
                 if seen.insert(g).inserted { genes.append(g) } else { repeated += 1 }
             }
             guard !genes.isEmpty else {
-                throw LexicellError("set '\(id)' has no genes (expected at least one symbol after the description)",
-                                    file: source, line: lineNumber)
+                throw LexicellError(
+                    "set '\(id)' has no genes (expected at least one symbol after the description)",
+                    file: source, line: lineNumber)
             }
             firstLine[id] = lineNumber
             sets.append(GeneSet(id: id, name: String(fields[1]), genes: genes))
@@ -105,8 +107,10 @@ public struct GeneSetCollection: Sendable {
     /// - Returns: the kept sets as sorted, unique dataset gene indices, the dropped sets with their reason,
     ///   and coverage counts. When two dataset genes map to one symbol, the first is used and the number of
     ///   such collisions is reported. A set with no matched gene is never kept as an empty set.
-    public func matched(to genes: [String], symbol: (String) -> String? = { $0 },
-                        minSize: Int = 1, maxSize: Int = .max) -> MatchedGeneSets {
+    public func matched(
+        to genes: [String], symbol: (String) -> String? = { $0 },
+        minSize: Int = 1, maxSize: Int = .max
+    ) -> MatchedGeneSets {
         var index = [String: Int32]()
         var collisions = 0
         for (i, g) in genes.enumerated() {
@@ -127,15 +131,17 @@ public struct GeneSetCollection: Sendable {
             unique.reserveCapacity(members.count)
             for m in members where unique.last != m { unique.append(m) }
             if unique.isEmpty || unique.count < max(minSize, 1) || unique.count > maxSize {
-                let reason = unique.isEmpty ? "no gene matched" : (unique.count < minSize ? "fewer than \(minSize) genes matched" : "more than \(maxSize) genes matched")
+                let reason =
+                    unique.isEmpty ? "no gene matched" : (unique.count < minSize ? "fewer than \(minSize) genes matched" : "more than \(maxSize) genes matched")
                 dropped.append(DroppedGeneSet(id: set.id, name: set.name, size: set.genes.count, matched: unique.count, reason: reason))
             } else {
                 kept.append(MatchedGeneSet(id: set.id, name: set.name, size: set.genes.count, genes: unique))
             }
         }
-        return MatchedGeneSets(collection: name, universe: genes, sets: kept, dropped: dropped,
-                               setsInCollection: sets.count, genesInCollection: allSymbols.count,
-                               genesMatched: matchedSymbols.count, symbolCollisions: collisions)
+        return MatchedGeneSets(
+            collection: name, universe: genes, sets: kept, dropped: dropped,
+            setsInCollection: sets.count, genesInCollection: allSymbols.count,
+            genesMatched: matchedSymbols.count, symbolCollisions: collisions)
     }
 }
 

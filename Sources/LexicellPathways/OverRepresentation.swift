@@ -40,8 +40,10 @@ public enum OverRepresentation {
     /// is P(X ≥ k) for X ~ Hypergeometric(M, n, K) (scipy `hypergeom.sf(k - 1, M, n, K)`). Sets with fewer than
     /// `minSetSize` genes (at least 1) in the universe are listed in `skipped` rather than given p = 1.
     /// Benjamini–Hochberg runs over the tested sets.
-    public static func test(selected: [Int32], universe: [Int32], sets: [MatchedGeneSet],
-                            minSetSize: Int = 1) -> OverRepresentationReport {
+    public static func test(
+        selected: [Int32], universe: [Int32], sets: [MatchedGeneSet],
+        minSetSize: Int = 1
+    ) -> OverRepresentationReport {
         let top = Int(max(universe.max() ?? 0, selected.max() ?? 0, sets.map { $0.genes.last ?? 0 }.max() ?? 0)) + 1
         var inUniverse = [Bool](repeating: false, count: top)
         for u in universe { inUniverse[Int(u)] = true }
@@ -61,19 +63,24 @@ public enum OverRepresentation {
                 if isSelected[Int(g)] { hits.append(g) }
             }
             if n < max(minSetSize, 1) {
-                skipped.append(DroppedGeneSet(id: set.id, name: set.name, size: set.size, matched: n,
-                                              reason: n == 0 ? "no gene in the universe" : "fewer than \(minSetSize) genes in the universe"))
+                skipped.append(
+                    DroppedGeneSet(
+                        id: set.id, name: set.name, size: set.size, matched: n,
+                        reason: n == 0 ? "no gene in the universe" : "fewer than \(minSetSize) genes in the universe"))
                 continue
             }
             let p = upperTail(overlap: hits.count, population: M, successes: n, draws: K)
-            results.append(OverRepresentationResult(id: set.id, name: set.name, size: set.size, sizeInUniverse: n,
-                                                    overlap: hits.count, expected: Double(n) * Double(K) / Double(M),
-                                                    pValue: p, fdr: 1, overlapGenes: hits))
+            results.append(
+                OverRepresentationResult(
+                    id: set.id, name: set.name, size: set.size, sizeInUniverse: n,
+                    overlap: hits.count, expected: Double(n) * Double(K) / Double(M),
+                    pValue: p, fdr: 1, overlapGenes: hits))
         }
         let fdr = MultipleTesting.benjaminiHochberg(results.map(\.pValue))
         for i in results.indices { results[i].fdr = fdr[i] }
-        return OverRepresentationReport(results: results, skipped: skipped, universeSize: M, selectedCount: K,
-                                        selectedOutsideUniverse: outside)
+        return OverRepresentationReport(
+            results: results, skipped: skipped, universeSize: M, selectedCount: K,
+            selectedOutsideUniverse: outside)
     }
 
     /// P(X ≥ k) for X ~ Hypergeometric(population M, successes n, draws N).

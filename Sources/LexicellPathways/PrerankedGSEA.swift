@@ -83,8 +83,10 @@ public enum PrerankedGSEA {
         for set in sets {
             let hits = set.genes.compactMap { position[Int($0)] >= 0 ? position[Int($0)] : nil }.sorted()
             if hits.count < max(options.minSize, 1) || hits.count > options.maxSize || hits.count >= N {
-                skipped.append(DroppedGeneSet(id: set.id, name: set.name, size: set.size, matched: hits.count,
-                                              reason: "\(hits.count) genes in the ranking, outside \(options.minSize)–\(options.maxSize)"))
+                skipped.append(
+                    DroppedGeneSet(
+                        id: set.id, name: set.name, size: set.size, matched: hits.count,
+                        reason: "\(hits.count) genes in the ranking, outside \(options.minSize)–\(options.maxSize)"))
             } else {
                 tested.append((set, tested.count, hits))
             }
@@ -99,58 +101,61 @@ public enum PrerankedGSEA {
         var nulls = [Double](repeating: 0, count: sizes.count * P)
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, max(sizes.count, tested.count)))
         weights.withUnsafeBufferPointer { w in
-        es.withUnsafeMutableBufferPointer { esb in
-        nulls.withUnsafeMutableBufferPointer { nb in
-        peaks.withUnsafeMutableBufferPointer { pk in
-            let out = GSEAShared(es: esb, nulls: nb, peaks: pk)
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                var s = worker
-                while s < tested.count {
-                    let (e, peak) = tested[s].hits.withUnsafeBufferPointer { walk(w, N: N, hits: $0) }
-                    out.es[s] = e
-                    out.peaks[s] = peak
-                    s += workers
-                }
-                let shuffle = UnsafeMutableBufferPointer<Int32>.allocate(capacity: N)
-                let bits = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: (N + 63) / 64)
-                bits.initialize(repeating: 0)
-                defer { shuffle.deallocate(); bits.deallocate() }
-                for i in 0..<N { shuffle[i] = Int32(i) }
-                var scratch = [Int32]()
-                var slot = worker
-                while slot < sizes.count {
-                    let k = sizes[slot]
-                    // Seeded by (seed, k): a set's null does not depend on the other sets or on threads.
-                    var rng = SeededGenerator(seed: options.seed ^ (0x9E37_79B9_7F4A_7C15 &* UInt64(k)))
-                    scratch.removeAll(keepingCapacity: true)
-                    scratch.append(contentsOf: repeatElement(0, count: k))
-                    // Large sets: mark the drawn positions in a bitmap and read them back in order (O(k + N/64));
-                    // small sets: sort the k positions.
-                    let useBitmap = k >= 64
-                    for p in 0..<P {
-                        var total = 0.0
-                        for i in 0..<k {
-                            let j = i + Int(rng.next(upperBound: UInt64(N - i)))
-                            shuffle.swapAt(i, j)
-                            let pos = Int(shuffle[i])
-                            if useBitmap {
-                                bits[pos >> 6] |= 1 << UInt64(pos & 63)
-                                total += w[pos]
-                            } else {
-                                scratch[i] = Int32(pos)
+            es.withUnsafeMutableBufferPointer { esb in
+                nulls.withUnsafeMutableBufferPointer { nb in
+                    peaks.withUnsafeMutableBufferPointer { pk in
+                        let out = GSEAShared(es: esb, nulls: nb, peaks: pk)
+                        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                            var s = worker
+                            while s < tested.count {
+                                let (e, peak) = tested[s].hits.withUnsafeBufferPointer { walk(w, N: N, hits: $0) }
+                                out.es[s] = e
+                                out.peaks[s] = peak
+                                s += workers
+                            }
+                            let shuffle = UnsafeMutableBufferPointer<Int32>.allocate(capacity: N)
+                            let bits = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: (N + 63) / 64)
+                            bits.initialize(repeating: 0)
+                            defer { shuffle.deallocate(); bits.deallocate() }
+                            for i in 0..<N { shuffle[i] = Int32(i) }
+                            var scratch = [Int32]()
+                            var slot = worker
+                            while slot < sizes.count {
+                                let k = sizes[slot]
+                                // Seeded by (seed, k): a set's null does not depend on the other sets or on threads.
+                                var rng = SeededGenerator(seed: options.seed ^ (0x9E37_79B9_7F4A_7C15 &* UInt64(k)))
+                                scratch.removeAll(keepingCapacity: true)
+                                scratch.append(contentsOf: repeatElement(0, count: k))
+                                // Large sets: mark the drawn positions in a bitmap and read them back in order (O(k + N/64));
+                                // small sets: sort the k positions.
+                                let useBitmap = k >= 64
+                                for p in 0..<P {
+                                    var total = 0.0
+                                    for i in 0..<k {
+                                        let j = i + Int(rng.next(upperBound: UInt64(N - i)))
+                                        shuffle.swapAt(i, j)
+                                        let pos = Int(shuffle[i])
+                                        if useBitmap {
+                                            bits[pos >> 6] |= 1 << UInt64(pos & 63)
+                                            total += w[pos]
+                                        } else {
+                                            scratch[i] = Int32(pos)
+                                        }
+                                    }
+                                    if useBitmap {
+                                        out.nulls[slot * P + p] = walkBitmap(w, N: N, k: k, total: total, bits: bits)
+                                    } else {
+                                        scratch.sort()
+                                        out.nulls[slot * P + p] = scratch.withUnsafeBufferPointer { walk(w, N: N, hits: $0).es }
+                                    }
+                                }
+                                slot += workers
                             }
                         }
-                        if useBitmap {
-                            out.nulls[slot * P + p] = walkBitmap(w, N: N, k: k, total: total, bits: bits)
-                        } else {
-                            scratch.sort()
-                            out.nulls[slot * P + p] = scratch.withUnsafeBufferPointer { walk(w, N: N, hits: $0).es }
-                        }
                     }
-                    slot += workers
                 }
             }
-        } } } }
+        }
         // Per size: means of each sign, and the normalised null sorted (for the FDR counts).
         var posMean = [Double](repeating: 0, count: sizes.count), negMean = posMean
         var posCount = [Int](repeating: 0, count: sizes.count), negCount = posCount
@@ -214,12 +219,15 @@ public enum PrerankedGSEA {
             }
             let fdr = phiObs > 0 ? min(phiNorm / phiObs, 1) : 1
             let hits = t.hits
-            let leading: [Int32] = es[s] >= 0
+            let leading: [Int32] =
+                es[s] >= 0
                 ? hits.prefix(peaks[s] + 1).map { rankedGenes[Int($0)] }
                 : hits.suffix(from: peaks[s]).reversed().map { rankedGenes[Int($0)] }
-            results.append(GSEAResult(id: t.set.id, name: t.set.name, size: t.set.size, sizeInRanking: hits.count,
-                                      enrichmentScore: es[s], normalizedEnrichmentScore: nes[s], pValue: pvals[s],
-                                      fdr: fdr, nullSameSign: sameSign[s], leadingEdge: leading))
+            results.append(
+                GSEAResult(
+                    id: t.set.id, name: t.set.name, size: t.set.size, sizeInRanking: hits.count,
+                    enrichmentScore: es[s], normalizedEnrichmentScore: nes[s], pValue: pvals[s],
+                    fdr: fdr, nullSameSign: sameSign[s], leadingEdge: leading))
         }
         return GSEAReport(results: results, skipped: skipped, permutations: P, seed: options.seed)
     }
@@ -247,8 +255,10 @@ public enum PrerankedGSEA {
     }
 
     /// The ES of the k positions set in `bits` (same walk and tie rule as `walk`); clears `bits` on the way.
-    @inline(__always) static func walkBitmap(_ w: UnsafeBufferPointer<Double>, N: Int, k: Int, total: Double,
-                                             bits: UnsafeMutableBufferPointer<UInt64>) -> Double {
+    @inline(__always) static func walkBitmap(
+        _ w: UnsafeBufferPointer<Double>, N: Int, k: Int, total: Double,
+        bits: UnsafeMutableBufferPointer<UInt64>
+    ) -> Double {
         let uniform = total == 0
         let stepUp = uniform ? 1 / Double(k) : 1 / total
         let stepDown = 1 / Double(N - k)

@@ -56,8 +56,10 @@ public enum RankSumMarkers {
     ///   - labels: one per cell; nil cells take part in no comparison (scanpy would count them in "rest").
     ///   - groups: which groups to report (default: all labels, sorted).
     /// - Throws: when a requested group has no cells or the labels do not match the rows.
-    public static func oneVsRest(_ expression: SparseMatrix, labels: [String?], groups: [String]? = nil,
-                                 tieCorrect: Bool = false) throws -> [MarkerTable] {
+    public static func oneVsRest(
+        _ expression: SparseMatrix, labels: [String?], groups: [String]? = nil,
+        tieCorrect: Bool = false
+    ) throws -> [MarkerTable] {
         guard labels.count == expression.rows else {
             throw LexicellError("\(labels.count) labels for \(expression.rows) cells")
         }
@@ -75,8 +77,10 @@ public enum RankSumMarkers {
 
     /// `group` against `reference` only (scanpy's `reference=` argument): genes are ranked over the cells of
     /// the two groups.
-    public static func compare(_ expression: SparseMatrix, labels: [String?], group: String, reference: String,
-                               tieCorrect: Bool = false) throws -> MarkerTable {
+    public static func compare(
+        _ expression: SparseMatrix, labels: [String?], group: String, reference: String,
+        tieCorrect: Bool = false
+    ) throws -> MarkerTable {
         guard labels.count == expression.rows else {
             throw LexicellError("\(labels.count) labels for \(expression.rows) cells")
         }
@@ -95,7 +99,7 @@ public enum RankSumMarkers {
         var groups: Int
         var sizes: [Int]
         var total: Int
-        var rankSum: [Double]   // gene-major: [gene * groups + g]
+        var rankSum: [Double]  // gene-major: [gene * groups + g]
         var nonZero: [Int32]
         var valueSum: [Double]
         var tieTerm: [Double]
@@ -127,10 +131,11 @@ public enum RankSumMarkers {
                 fout[j] = m > 0 ? nzR / Double(m) : 0
                 lfc[j] = log2((expm1(min_[j]) + 1e-9) / (expm1(mout[j]) + 1e-9))
             }
-            return MarkerTable(group: name, reference: referenceName, groupSize: n, referenceSize: m,
-                               tieCorrected: tieCorrect, scores: scores, logFoldChanges: lfc, pValues: p,
-                               adjustedPValues: MultipleTesting.benjaminiHochberg(p), fractionInGroup: fin,
-                               fractionInReference: fout, meanInGroup: min_, meanInReference: mout)
+            return MarkerTable(
+                group: name, reference: referenceName, groupSize: n, referenceSize: m,
+                tieCorrected: tieCorrect, scores: scores, logFoldChanges: lfc, pValues: p,
+                adjustedPValues: MultipleTesting.benjaminiHochberg(p), fractionInGroup: fin,
+                fractionInReference: fout, meanInGroup: min_, meanInReference: mout)
         }
     }
 
@@ -156,66 +161,75 @@ public enum RankSumMarkers {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, genes))
         let zeroKey = sortable(0)
         rankSum.withUnsafeMutableBufferPointer { rs in
-        nonZero.withUnsafeMutableBufferPointer { nz in
-        valueSum.withUnsafeMutableBufferPointer { vs in
-        tieTerm.withUnsafeMutableBufferPointer { tt in
-        columns.indptr.withUnsafeBufferPointer { ptr in
-        columns.indices.withUnsafeBufferPointer { idx in
-        columns.values.withUnsafeBufferPointer { val in
-        assignment.withUnsafeBufferPointer { asg in
-        sizes.withUnsafeBufferPointer { sz in
-            let out = SharedPointers(rs: rs, nz: nz, vs: vs, tt: tt)
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                let keys = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(longest, 1))
-                defer { keys.deallocate() }
-                var j = w
-                while j < genes {
-                    let base = j * G
-                    var count = 0
-                    for k in ptr[j]..<ptr[j + 1] {
-                        let g = asg[Int(idx[k])]
-                        let v = val[k]
-                        if g < 0 || v == 0 { continue }
-                        out.nz[base + Int(g)] += 1
-                        out.vs[base + Int(g)] += Double(v)
-                        keys[count] = sortable(v) << 32 | UInt64(UInt32(g))
-                        count += 1
+            nonZero.withUnsafeMutableBufferPointer { nz in
+                valueSum.withUnsafeMutableBufferPointer { vs in
+                    tieTerm.withUnsafeMutableBufferPointer { tt in
+                        columns.indptr.withUnsafeBufferPointer { ptr in
+                            columns.indices.withUnsafeBufferPointer { idx in
+                                columns.values.withUnsafeBufferPointer { val in
+                                    assignment.withUnsafeBufferPointer { asg in
+                                        sizes.withUnsafeBufferPointer { sz in
+                                            let out = SharedPointers(rs: rs, nz: nz, vs: vs, tt: tt)
+                                            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                                                let keys = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(longest, 1))
+                                                defer { keys.deallocate() }
+                                                var j = w
+                                                while j < genes {
+                                                    let base = j * G
+                                                    var count = 0
+                                                    for k in ptr[j]..<ptr[j + 1] {
+                                                        let g = asg[Int(idx[k])]
+                                                        let v = val[k]
+                                                        if g < 0 || v == 0 { continue }
+                                                        out.nz[base + Int(g)] += 1
+                                                        out.vs[base + Int(g)] += Double(v)
+                                                        keys[count] = sortable(v) << 32 | UInt64(UInt32(g))
+                                                        count += 1
+                                                    }
+                                                    var sorted = UnsafeMutableBufferPointer(rebasing: keys[0..<count])
+                                                    sorted.sort()
+                                                    let zeros = total - count
+                                                    var placed = 0.0, ties = 0.0, zeroRank = 0.0, zeroDone = false
+                                                    func placeZeros() {
+                                                        let z = Double(zeros)
+                                                        zeroRank = placed + (z + 1) / 2
+                                                        ties += z * z * z - z
+                                                        placed += z
+                                                        zeroDone = true
+                                                    }
+                                                    var i = 0
+                                                    while i < count {
+                                                        let key = sorted[i] >> 32
+                                                        if !zeroDone && key > zeroKey { placeZeros() }
+                                                        var e = i + 1
+                                                        while e < count && sorted[e] >> 32 == key { e += 1 }
+                                                        let t = Double(e - i)
+                                                        let rank = placed + (t + 1) / 2
+                                                        for q in i..<e { out.rs[base + Int(sorted[q] & 0xFFFF_FFFF)] += rank }
+                                                        ties += t * t * t - t
+                                                        placed += t
+                                                        i = e
+                                                    }
+                                                    if !zeroDone { placeZeros() }
+                                                    for g in 0..<G {
+                                                        out.rs[base + g] += Double(sz[g] - Int(out.nz[base + g])) * zeroRank
+                                                    }
+                                                    out.tt[j] = ties
+                                                    j += workers
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
                     }
-                    var sorted = UnsafeMutableBufferPointer(rebasing: keys[0..<count])
-                    sorted.sort()
-                    let zeros = total - count
-                    var placed = 0.0, ties = 0.0, zeroRank = 0.0, zeroDone = false
-                    func placeZeros() {
-                        let z = Double(zeros)
-                        zeroRank = placed + (z + 1) / 2
-                        ties += z * z * z - z
-                        placed += z
-                        zeroDone = true
-                    }
-                    var i = 0
-                    while i < count {
-                        let key = sorted[i] >> 32
-                        if !zeroDone && key > zeroKey { placeZeros() }
-                        var e = i + 1
-                        while e < count && sorted[e] >> 32 == key { e += 1 }
-                        let t = Double(e - i)
-                        let rank = placed + (t + 1) / 2
-                        for q in i..<e { out.rs[base + Int(sorted[q] & 0xFFFF_FFFF)] += rank }
-                        ties += t * t * t - t
-                        placed += t
-                        i = e
-                    }
-                    if !zeroDone { placeZeros() }
-                    for g in 0..<G {
-                        out.rs[base + g] += Double(sz[g] - Int(out.nz[base + g])) * zeroRank
-                    }
-                    out.tt[j] = ties
-                    j += workers
                 }
             }
-        } } } } } } } } }
-        return RankSums(genes: genes, groups: G, sizes: sizes, total: total, rankSum: rankSum, nonZero: nonZero,
-                        valueSum: valueSum, tieTerm: tieTerm)
+        }
+        return RankSums(
+            genes: genes, groups: G, sizes: sizes, total: total, rankSum: rankSum, nonZero: nonZero,
+            valueSum: valueSum, tieTerm: tieTerm)
     }
 }
 

@@ -27,11 +27,12 @@ extension NCBIGeneClient {
         let genes = parts.flatMap(\.genes).filter { seen.insert($0.entrezID).inserted }
             .enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }.map(\.element)
         let unknown = Set(parts.flatMap(\.unknown))
-        return NCBIGeneTexts(species: species, genes: genes, unknown: asked.filter { unknown.contains($0) },
-                             withoutSummary: genes.filter { $0.summary.isEmpty }.map(\.symbol),
-                             orthologFallbacks: genes.filter { $0.summarySource.hasPrefix("human_ortholog:") }.count,
-                             requests: parts.map(\.requests).reduce(0, +), fromCache: parts.map(\.fromCache).reduce(0, +),
-                             cachedIDs: parts.reduce(into: Set<String>()) { $0.formUnion($1.cachedIDs) })
+        return NCBIGeneTexts(
+            species: species, genes: genes, unknown: asked.filter { unknown.contains($0) },
+            withoutSummary: genes.filter { $0.summary.isEmpty }.map(\.symbol),
+            orthologFallbacks: genes.filter { $0.summarySource.hasPrefix("human_ortholog:") }.count,
+            requests: parts.map(\.requests).reduce(0, +), fromCache: parts.map(\.fromCache).reduce(0, +),
+            cachedIDs: parts.reduce(into: Set<String>()) { $0.formUnion($1.cachedIDs) })
     }
 
     /// Gene symbols or ids listed in a file (gzipped or not): the first field (tab, comma or space separated) of

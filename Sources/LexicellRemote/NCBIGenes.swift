@@ -37,15 +37,18 @@ public struct NCBIGeneTexts: Sendable {
     public var cachedIDs: Set<String> = []
 
     /// Header of the written TSV: the bundled RefSeq summary files' six columns, then provenance.
-    public static let header = ["entrez_id", "symbol", "gene_name", "review_status", "n_refseq_records", "summary",
-                                "summary_source", "fetched"]
+    public static let header = [
+        "entrez_id", "symbol", "gene_name", "review_status", "n_refseq_records", "summary",
+        "summary_source", "fetched",
+    ]
 
     /// Writes genes with a summary in the bundled files' layout (review_status and n_refseq_records are
     /// RefSeq fields that E-utilities' gene summaries do not carry: left empty). Gzipped when `path` ends in .gz.
     public func writeTSV(path: String) throws {
         var out = Self.header.joined(separator: "\t") + "\n"
         for g in genes where !g.summary.isEmpty {
-            out += [g.entrezID, g.symbol, g.geneName, "", "", g.summary, g.summarySource, g.fetched]
+            out +=
+                [g.entrezID, g.symbol, g.geneName, "", "", g.summary, g.summarySource, g.fetched]
                 .map(NCBIGeneClient.tsvField).joined(separator: "\t") + "\n"
         }
         let bytes = Array(out.utf8)
@@ -110,9 +113,11 @@ public final class NCBIGeneClient: @unchecked Sendable {
     private let now: Date
 
     /// Opens (or starts) the cache at `cachePath`; nil keeps nothing between runs.
-    public init(options: NCBIGeneOptions = NCBIGeneOptions(), cachePath: String?,
-                environment: [String: String] = ProcessInfo.processInfo.environment,
-                log: @escaping @Sendable (String) -> Void = logToStandardError) throws {
+    public init(
+        options: NCBIGeneOptions = NCBIGeneOptions(), cachePath: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        log: @escaping @Sendable (String) -> Void = logToStandardError
+    ) throws {
         self.options = options
         self.cachePath = cachePath
         key = APIKey.fromEnvironment(options.apiKeyVariable, environment: environment)
@@ -122,8 +127,9 @@ public final class NCBIGeneClient: @unchecked Sendable {
         self.limiter = limiter
         let host = URL(string: options.baseURL).flatMap { u in u.host.map { h in u.port.map { "\(h):\($0)" } ?? h } }
         guard let host else { throw LexicellError("NCBI base URL '\(options.baseURL)' is not a URL") }
-        http = RetryingHTTP(policy: options.retry, key: key, serverName: host, log: log,
-                            beforeAttempt: { await limiter.wait() })
+        http = RetryingHTTP(
+            policy: options.retry, key: key, serverName: host, log: log,
+            beforeAttempt: { await limiter.wait() })
         now = Date()
         today = Self.day(now)
         if let cachePath { try loadCache(cachePath) }
@@ -175,7 +181,7 @@ public final class NCBIGeneClient: @unchecked Sendable {
         let tax = species.taxID
         var fromCache = 0
         var cachedIDs = Set<String>()
-        var found = [String: CacheEntry]()     // query → gene entry
+        var found = [String: CacheEntry]()  // query → gene entry
         var unknown = Set<String>()
         var toSearch = [String]()
         for q in queries {
@@ -213,7 +219,8 @@ public final class NCBIGeneClient: @unchecked Sendable {
         for q in toSearch {
             let match: GeneRecord?
             if bySymbol {
-                match = live.filter { $0.symbol == q }.min(by: Self.byNumericID)
+                match =
+                    live.filter { $0.symbol == q }.min(by: Self.byNumericID)
                     ?? live.filter { $0.symbol.lowercased() == q.lowercased() }.min(by: Self.byNumericID)
             } else {
                 match = live.first { $0.uid == q }
@@ -222,8 +229,10 @@ public final class NCBIGeneClient: @unchecked Sendable {
                 found[q] = CacheEntry(tax: tax, record: match, fetched: today)
             } else {
                 unknown.insert(q)
-                newlyUnknown.append(CacheEntry(tax: tax, entrezID: "", symbol: bySymbol ? q : "", queryID: bySymbol ? "" : q,
-                                               geneName: "", summary: "", fetched: today))
+                newlyUnknown.append(
+                    CacheEntry(
+                        tax: tax, entrezID: "", symbol: bySymbol ? q : "", queryID: bySymbol ? "" : q,
+                        geneName: "", summary: "", fetched: today))
             }
         }
         try remember(newlyUnknown)
@@ -231,12 +240,15 @@ public final class NCBIGeneClient: @unchecked Sendable {
         var seenGene = Set<String>()
         for q in queries {
             guard let e = found[q], seenGene.insert(e.entrezID).inserted else { continue }
-            genes.append(NCBIGeneText(entrezID: e.entrezID, symbol: e.symbol, geneName: e.geneName, summary: e.summary,
-                                      summarySource: e.summary.isEmpty ? "" : "ncbi_gene", fetched: e.fetched))
+            genes.append(
+                NCBIGeneText(
+                    entrezID: e.entrezID, symbol: e.symbol, geneName: e.geneName, summary: e.summary,
+                    summarySource: e.summary.isEmpty ? "" : "ncbi_gene", fetched: e.fetched))
         }
-        return NCBIGeneTexts(species: species, genes: genes, unknown: queries.filter { unknown.contains($0) },
-                             withoutSummary: genes.filter { $0.summary.isEmpty }.map(\.symbol), orthologFallbacks: 0,
-                             requests: 0, fromCache: fromCache, cachedIDs: cachedIDs)
+        return NCBIGeneTexts(
+            species: species, genes: genes, unknown: queries.filter { unknown.contains($0) },
+            withoutSummary: genes.filter { $0.summary.isEmpty }.map(\.symbol), orthologFallbacks: 0,
+            requests: 0, fromCache: fromCache, cachedIDs: cachedIDs)
     }
 
     private static func byNumericID(_ a: GeneRecord, _ b: GeneRecord) -> Bool {
@@ -325,10 +337,12 @@ public final class NCBIGeneClient: @unchecked Sendable {
             // Live records have empty status and currentid; replaced or withdrawn ones are skipped.
             guard status.isEmpty || status == "0", current.isEmpty || current == "0" || current == uid else { continue }
             let organism = doc["organism"] as? [String: Any]
-            out.append(GeneRecord(uid: uid, symbol: (doc["name"] as? String) ?? "",
-                                  name: (doc["description"] as? String) ?? "",
-                                  summary: ((doc["summary"] as? String) ?? "").trimmingCharacters(in: .whitespacesAndNewlines),
-                                  taxID: organism?["taxid"] as? Int))
+            out.append(
+                GeneRecord(
+                    uid: uid, symbol: (doc["name"] as? String) ?? "",
+                    name: (doc["description"] as? String) ?? "",
+                    summary: ((doc["summary"] as? String) ?? "").trimmingCharacters(in: .whitespacesAndNewlines),
+                    taxID: organism?["taxid"] as? Int))
         }
         return out
     }
@@ -435,7 +449,8 @@ public final class NCBIGeneClient: @unchecked Sendable {
             }
         }
         for e in entries {
-            text += [String(e.tax), e.entrezID, e.symbol, e.queryID, e.geneName, e.summary, e.fetched].map(Self.tsvField)
+            text +=
+                [String(e.tax), e.entrezID, e.symbol, e.queryID, e.geneName, e.summary, e.fetched].map(Self.tsvField)
                 .joined(separator: "\t") + "\n"
         }
         guard let handle = FileHandle(forWritingAtPath: cachePath) else {

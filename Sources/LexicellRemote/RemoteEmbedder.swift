@@ -40,7 +40,7 @@ public struct RemoteModel: Sendable, Equatable, CustomStringConvertible {
                 guard base != openAIBaseURL else {
                     return RemoteModel(baseURL: base, model: model, identity: "openai:\(model)", isOpenAI: true)
                 }
-                let location = base.drop { $0 != ":" }.dropFirst(3)   // host[:port][/path], without the scheme
+                let location = base.drop { $0 != ":" }.dropFirst(3)  // host[:port][/path], without the scheme
                 return RemoteModel(baseURL: base, model: model, identity: "openai:\(model)@\(location)", isOpenAI: true)
             }
             return RemoteModel(baseURL: openAIBaseURL, model: model, identity: "openai:\(model)", isOpenAI: true)
@@ -79,7 +79,9 @@ public struct RemoteModel: Sendable, Equatable, CustomStringConvertible {
     private static func refuseSecrets(_ raw: String, source: String) throws {
         let authority = raw.components(separatedBy: "://").dropFirst().first?.prefix { $0 != "/" } ?? ""
         guard !authority.contains("@"), !raw.contains("?"), !raw.contains("#") else {
-            throw LexicellError("\(source): a URL with a user, password, query or fragment is refused (it would be stored as the cache key and shown in messages); put the API key in the environment (OPENAI_API_KEY) instead")
+            throw LexicellError(
+                "\(source): a URL with a user, password, query or fragment is refused (it would be stored as the cache key and shown in messages); put the API key in the environment (OPENAI_API_KEY) instead"
+            )
         }
     }
 
@@ -168,9 +170,11 @@ public struct RemoteCostEstimate: Sendable, Equatable, CustomStringConvertible {
     public var estimatedUSD: Double? { usdPerMillionTokens.map { Double(estimatedTokens) / 1e6 * $0 } }
 
     public var description: String {
-        let cost = estimatedUSD.map { String(format: "≈ $%.4f at $%.2f per 1M tokens", $0, usdPerMillionTokens!) }
+        let cost =
+            estimatedUSD.map { String(format: "≈ $%.4f at $%.2f per 1M tokens", $0, usdPerMillionTokens!) }
             ?? "cost unknown (no price for this model)"
-        return "\(model): \(textsToSend) of \(texts) texts to embed (\(cachedTexts) cached), ≈ \(estimatedTokens) tokens in \(requests) request\(requests == 1 ? "" : "s"), \(cost)"
+        return
+            "\(model): \(textsToSend) of \(texts) texts to embed (\(cachedTexts) cached), ≈ \(estimatedTokens) tokens in \(requests) request\(requests == 1 ? "" : "s"), \(cost)"
     }
 }
 
@@ -193,9 +197,11 @@ public final class RemoteEmbedder: TextEmbedder, @unchecked Sendable {
     private var tokensUsed = 0
 
     /// Fails when an OpenAI model has no key in the environment.
-    public init(_ remote: RemoteModel, options: RemoteEmbeddingOptions = RemoteEmbeddingOptions(),
-                environment: [String: String] = ProcessInfo.processInfo.environment,
-                log: @escaping @Sendable (String) -> Void = logToStandardError) throws {
+    public init(
+        _ remote: RemoteModel, options: RemoteEmbeddingOptions = RemoteEmbeddingOptions(),
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        log: @escaping @Sendable (String) -> Void = logToStandardError
+    ) throws {
         self.remote = remote
         self.options = options
         key = APIKey.fromEnvironment(options.apiKeyVariable, environment: environment)
@@ -207,9 +213,11 @@ public final class RemoteEmbedder: TextEmbedder, @unchecked Sendable {
         http = RetryingHTTP(policy: options.retry, key: key, serverName: server, log: log)
     }
 
-    public convenience init(spec: String, options: RemoteEmbeddingOptions = RemoteEmbeddingOptions(),
-                            environment: [String: String] = ProcessInfo.processInfo.environment,
-                            log: @escaping @Sendable (String) -> Void = logToStandardError) throws {
+    public convenience init(
+        spec: String, options: RemoteEmbeddingOptions = RemoteEmbeddingOptions(),
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        log: @escaping @Sendable (String) -> Void = logToStandardError
+    ) throws {
         try self.init(RemoteModel.parse(spec, environment: environment), options: options, environment: environment, log: log)
     }
 
@@ -246,8 +254,9 @@ public final class RemoteEmbedder: TextEmbedder, @unchecked Sendable {
     public func cached(in cache: EmbeddingCache) throws -> CachedEmbedder {
         storeEachRequest = cache
         try resolveDimension(cache: cache)
-        return CachedEmbedder(base: self, cache: cache,
-                              batchSize: options.maxInputsPerRequest * max(1, options.maxConcurrentRequests))
+        return CachedEmbedder(
+            base: self, cache: cache,
+            batchSize: options.maxInputsPerRequest * max(1, options.maxConcurrentRequests))
     }
 
     public func embed(_ texts: [String], progress: ProgressLine?) throws -> DenseMatrix {
@@ -273,8 +282,10 @@ public final class RemoteEmbedder: TextEmbedder, @unchecked Sendable {
     }
 
     /// What embedding `texts` would send (only texts missing from `cache`, when given) and cost.
-    public static func dryRun(texts: [String], model: RemoteModel, options: RemoteEmbeddingOptions = RemoteEmbeddingOptions(),
-                              cache: EmbeddingCache? = nil) throws -> RemoteCostEstimate {
+    public static func dryRun(
+        texts: [String], model: RemoteModel, options: RemoteEmbeddingOptions = RemoteEmbeddingOptions(),
+        cache: EmbeddingCache? = nil
+    ) throws -> RemoteCostEstimate {
         var seen = Set<String>()
         let distinct = texts.filter { seen.insert($0).inserted }
         var cachedKeys = Set<[UInt8]>()
@@ -284,18 +295,21 @@ public final class RemoteEmbedder: TextEmbedder, @unchecked Sendable {
         let toSend = distinct.filter { !cachedKeys.contains(EmbeddingCache.key($0)) }
         let counts = toSend.map(TokenEstimator.tokens)
         let requests = plan(tokenCounts: counts, maxInputs: options.maxInputsPerRequest, maxTokens: options.maxTokensPerRequest).count
-        return RemoteCostEstimate(model: model.identity, texts: texts.count, cachedTexts: distinct.count - toSend.count,
-                                  textsToSend: toSend.count, estimatedTokens: counts.reduce(0, +), requests: requests,
-                                  usdPerMillionTokens: model.usdPerMillionTokens)
+        return RemoteCostEstimate(
+            model: model.identity, texts: texts.count, cachedTexts: distinct.count - toSend.count,
+            textsToSend: toSend.count, estimatedTokens: counts.reduce(0, +), requests: requests,
+            usdPerMillionTokens: model.usdPerMillionTokens)
     }
 
     /// Embeds `texts` (one row each, in order), sending up to `maxConcurrentRequests` requests at a time.
     /// On failure, requests already finished are kept in `storeEachRequest` before the error is thrown.
     public func embedAsync(_ texts: [String]) async throws -> DenseMatrix {
-        let batches = Self.plan(tokenCounts: texts.map(TokenEstimator.tokens),
-                                maxInputs: max(1, options.maxInputsPerRequest), maxTokens: max(1, options.maxTokensPerRequest))
-        let progress = RemoteProgress(label: remote.identity, total: texts.count,
-                                      enabled: options.showProgress && !texts.isEmpty ? nil : false)
+        let batches = Self.plan(
+            tokenCounts: texts.map(TokenEstimator.tokens),
+            maxInputs: max(1, options.maxInputsPerRequest), maxTokens: max(1, options.maxTokensPerRequest))
+        let progress = RemoteProgress(
+            label: remote.identity, total: texts.count,
+            enabled: options.showProgress && !texts.isEmpty ? nil : false)
         var rows = [[Float]?](repeating: nil, count: texts.count)
         var firstError: Error?
         await withTaskGroup(of: (Int, Result<[[Float]], Error>).self) { group in
@@ -317,8 +331,9 @@ public final class RemoteEmbedder: TextEmbedder, @unchecked Sendable {
                     for (j, v) in vectors.enumerated() { rows[range.lowerBound + j] = v }
                     if let store = storeEachRequest {
                         do {
-                            try store.store(model: modelIdentity,
-                                            entries: zip(texts[range], vectors).map { (EmbeddingCache.key($0.0), $0.1) })
+                            try store.store(
+                                model: modelIdentity,
+                                entries: zip(texts[range], vectors).map { (EmbeddingCache.key($0.0), $0.1) })
                         } catch { if firstError == nil { firstError = error; group.cancelAll() } }
                     }
                     progress.advance(texts: range.count, tokens: tokensSoFar)
@@ -346,8 +361,9 @@ public final class RemoteEmbedder: TextEmbedder, @unchecked Sendable {
         let url = remote.baseURL + "/v1/embeddings"
         let what = total > 1 ? "embeddings request \(number)/\(total)" : "embeddings request"
         let reply = try await http.send(what: what) {
-            var r = HTTPRequest(url: url, headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
-                                body: Array(payload))
+            var r = HTTPRequest(
+                url: url, headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
+                body: Array(payload))
             if let key { r.headers.append(("Authorization", "Bearer \(key.value)")) }
             return r
         }
@@ -361,7 +377,8 @@ public final class RemoteEmbedder: TextEmbedder, @unchecked Sendable {
         }
         let dim = expectedDim ?? vectors[0].count
         if let bad = vectors.firstIndex(where: { $0.count != dim }) {
-            throw LexicellError("\(what): \(http.serverName) returned a vector of length \(vectors[bad].count) for input \(bad), expected \(dim) for \(remote.identity)")
+            throw LexicellError(
+                "\(what): \(http.serverName) returned a vector of length \(vectors[bad].count) for input \(bad), expected \(dim) for \(remote.identity)")
         }
         return vectors
     }
@@ -374,13 +391,19 @@ public final class RemoteEmbedder: TextEmbedder, @unchecked Sendable {
             if key == nil {
                 return LexicellError("\(server) requires an API key (HTTP 401\(said)); set the environment variable \(options.apiKeyVariable)")
             }
-            return LexicellError("\(server) refused the API key from \(options.apiKeyVariable) (HTTP 401\(said)); set \(options.apiKeyVariable) to a valid key for this server")
+            return LexicellError(
+                "\(server) refused the API key from \(options.apiKeyVariable) (HTTP 401\(said)); set \(options.apiKeyVariable) to a valid key for this server")
         case 403:
-            return LexicellError("\(server) does not allow this key to use model '\(remote.model)' (HTTP 403\(said)); check the key's project, organisation and model permissions")
+            return LexicellError(
+                "\(server) does not allow this key to use model '\(remote.model)' (HTTP 403\(said)); check the key's project, organisation and model permissions"
+            )
         case 400, 413, 422:
-            return LexicellError("\(server) rejected the request for model '\(remote.model)' (HTTP \(reply.status)\(said)); check the model name, and that no text exceeds the model's input limit (8191 tokens for OpenAI embedding models)")
+            return LexicellError(
+                "\(server) rejected the request for model '\(remote.model)' (HTTP \(reply.status)\(said)); check the model name, and that no text exceeds the model's input limit (8191 tokens for OpenAI embedding models)"
+            )
         case 404:
-            return LexicellError("\(remote.baseURL)/v1/embeddings answered HTTP 404\(said); check the base URL (give it without /v1) and the model name '\(remote.model)'")
+            return LexicellError(
+                "\(remote.baseURL)/v1/embeddings answered HTTP 404\(said); check the base URL (give it without /v1) and the model name '\(remote.model)'")
         default:
             return LexicellError("\(server) answered HTTP \(reply.status)\(said) to an embeddings request")
         }

@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 import LexicellCore
 
@@ -18,8 +18,10 @@ public struct APIKey: Sendable, CustomStringConvertible, CustomDebugStringConver
     }
 
     /// The key in `variable`, or nil when the variable is unset or blank.
-    public static func fromEnvironment(_ variable: String,
-                                       environment: [String: String] = ProcessInfo.processInfo.environment) -> APIKey? {
+    public static func fromEnvironment(
+        _ variable: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> APIKey? {
         guard let v = environment[variable]?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else { return nil }
         return APIKey(variable: variable, value: v)
     }
@@ -128,8 +130,10 @@ final class RetryingHTTP: @unchecked Sendable {
     /// Hook for rate limiting: awaited before every attempt.
     let beforeAttempt: (@Sendable () async throws -> Void)?
 
-    init(policy: RetryPolicy, key: APIKey?, serverName: String, log: @escaping @Sendable (String) -> Void,
-         beforeAttempt: (@Sendable () async throws -> Void)? = nil) {
+    init(
+        policy: RetryPolicy, key: APIKey?, serverName: String, log: @escaping @Sendable (String) -> Void,
+        beforeAttempt: (@Sendable () async throws -> Void)? = nil
+    ) {
         self.policy = policy
         self.key = key
         self.serverName = serverName
@@ -192,7 +196,9 @@ final class RetryingHTTP: @unchecked Sendable {
             var delay = policy.backoff(afterAttempt: attempt, uniform: nextUniform())
             if let retryAfter {
                 guard retryAfter <= policy.maxRetryAfter else {
-                    throw LexicellError("\(what) to \(serverName): \(retryReason); the server asks to wait \(Int(retryAfter)) s, longer than the \(Int(policy.maxRetryAfter)) s allowed; try again later")
+                    throw LexicellError(
+                        "\(what) to \(serverName): \(retryReason); the server asks to wait \(Int(retryAfter)) s, longer than the \(Int(policy.maxRetryAfter)) s allowed; try again later"
+                    )
                 }
                 delay = retryAfter
             }

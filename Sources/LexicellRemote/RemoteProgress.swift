@@ -39,7 +39,8 @@ final class RemoteProgress: @unchecked Sendable {
         let elapsed = max(now.timeIntervalSince(start), 1e-9)
         let rate = Double(texts) / elapsed
         let eta = rate > 0 ? Int((Double(total - texts) / rate).rounded()) : 0
-        return String(format: "\r%@ %d/%d texts, %.1f texts/s, %d tokens so far, ETA %d:%02d   ",
-                      label, texts, total, rate, tokens, eta / 60, eta % 60)
+        return String(
+            format: "\r%@ %d/%d texts, %.1f texts/s, %d tokens so far, ETA %d:%02d   ",
+            label, texts, total, rate, tokens, eta / 60, eta % 60)
     }
 }

@@ -80,8 +80,10 @@ public struct HTMLReport {
     }
 
     /// Two figures side by side (e.g. UMAP before and after refinement), wrapping on narrow screens.
-    public mutating func figurePair(left: String, leftCaption: String, right: String, rightCaption: String,
-                                    caption: String? = nil) {
+    public mutating func figurePair(
+        left: String, leftCaption: String, right: String, rightCaption: String,
+        caption: String? = nil
+    ) {
         figureCount += 1
         var s = "<figure class=\"pair\"><div class=\"row\">"
         s += "<div class=\"cell\">\(Self.inlineSVG(left))<div class=\"sub\">\(Plot.escape(leftCaption))</div></div>"
@@ -117,14 +119,14 @@ public struct HTMLReport {
     }
 
     static let css = """
-    body{font-family:Helvetica,Arial,sans-serif;margin:24px auto;max-width:1500px;padding:0 20px;color:#222;line-height:1.45}
-    h1{font-size:26px;border-bottom:2px solid #1f77b4;padding-bottom:6px}h2{font-size:20px;margin-top:34px;color:#1f4e79}
-    nav ol{columns:2;font-size:14px}table{border-collapse:collapse;margin:10px 0 18px;font-size:13px}
-    th,td{border:1px solid #ddd;padding:4px 9px;text-align:left;vertical-align:top}thead th{background:#eef3f8}
-    table.kv th{background:#f6f6f6;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
-    tbody tr:nth-child(even){background:#fafafa}figure{margin:14px 0 24px;overflow-x:auto}
-    figcaption{font-size:13px;color:#444;margin-top:4px}.pair .row{display:flex;flex-wrap:wrap;gap:16px}
-    .pair .cell{flex:1 1 560px;min-width:0;overflow-x:auto}.pair svg{max-width:100%;height:auto}
-    .sub{font-size:13px;text-align:center;color:#333}footer{margin-top:40px;font-size:12px;color:#888}
-    """
+        body{font-family:Helvetica,Arial,sans-serif;margin:24px auto;max-width:1500px;padding:0 20px;color:#222;line-height:1.45}
+        h1{font-size:26px;border-bottom:2px solid #1f77b4;padding-bottom:6px}h2{font-size:20px;margin-top:34px;color:#1f4e79}
+        nav ol{columns:2;font-size:14px}table{border-collapse:collapse;margin:10px 0 18px;font-size:13px}
+        th,td{border:1px solid #ddd;padding:4px 9px;text-align:left;vertical-align:top}thead th{background:#eef3f8}
+        table.kv th{background:#f6f6f6;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
+        tbody tr:nth-child(even){background:#fafafa}figure{margin:14px 0 24px;overflow-x:auto}
+        figcaption{font-size:13px;color:#444;margin-top:4px}.pair .row{display:flex;flex-wrap:wrap;gap:16px}
+        .pair .cell{flex:1 1 560px;min-width:0;overflow-x:auto}.pair svg{max-width:100%;height:auto}
+        .sub{font-size:13px;text-align:center;color:#333}footer{margin-top:40px;font-size:12px;color:#888}
+        """
 }

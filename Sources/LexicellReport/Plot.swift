@@ -5,9 +5,11 @@ import LexicellCore
 public enum Plot {
     /// 20 categorical colours (Tableau 20 order, dark then light); combined with 4 marker shapes this gives
     /// 80 distinct category markers.
-    static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-                          "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
-                          "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5"]
+    static let palette = [
+        "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+        "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
+        "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
+    ]
 
     enum Shape: Int, CaseIterable { case circle, square, triangle, diamond }
 
@@ -43,8 +45,10 @@ public enum Plot {
     // MARK: Scatter
 
     /// 2-D points coloured by label, with a legend (several columns when there are many classes).
-    public static func scatter(points: DenseMatrix, labels: [String], title: String, width: Int = 720,
-                               height: Int = 560) -> String {
+    public static func scatter(
+        points: DenseMatrix, labels: [String], title: String, width: Int = 720,
+        height: Int = 560
+    ) -> String {
         precondition(points.cols >= 2 && points.rows == labels.count, "scatter: points and labels differ")
         let cats = categories(labels)
         var index = [String: Int]()
@@ -52,20 +56,26 @@ public enum Plot {
         var counts = [Int](repeating: 0, count: cats.count)
         for l in labels { counts[index[l]!] += 1 }
         let entries = cats.enumerated().map { (i, c) in LegendEntry(label: "\(c) (\(counts[i]))", style: i) }
-        return scatterSVG(points: points, styleOf: { index[labels[$0]]! }, order: Array(0..<points.rows),
-                          legend: entries, title: title, width: width, height: height)
+        return scatterSVG(
+            points: points, styleOf: { index[labels[$0]]! }, order: Array(0..<points.rows),
+            legend: entries, title: title, width: width, height: height)
     }
 
     /// Points coloured by whether the prediction is right: grey correct, red wrong (drawn on top).
-    public static func correctness(points: DenseMatrix, truth: [String], predicted: [String], title: String,
-                                   width: Int = 720, height: Int = 560) -> String {
+    public static func correctness(
+        points: DenseMatrix, truth: [String], predicted: [String], title: String,
+        width: Int = 720, height: Int = 560
+    ) -> String {
         precondition(points.rows == truth.count && truth.count == predicted.count, "correctness: lengths differ")
         let wrong = (0..<truth.count).filter { truth[$0] != predicted[$0] }
         let right = (0..<truth.count).filter { truth[$0] == predicted[$0] }
-        let entries = [LegendEntry(label: "correct (\(right.count))", style: -1, color: "#b8b8b8"),
-                       LegendEntry(label: "incorrect (\(wrong.count))", style: -1, color: "#d62728")]
-        return scatterSVG(points: points, styleOf: { truth[$0] == predicted[$0] ? -1 : -2 }, order: right + wrong,
-                          legend: entries, title: title, width: width, height: height)
+        let entries = [
+            LegendEntry(label: "correct (\(right.count))", style: -1, color: "#b8b8b8"),
+            LegendEntry(label: "incorrect (\(wrong.count))", style: -1, color: "#d62728"),
+        ]
+        return scatterSVG(
+            points: points, styleOf: { truth[$0] == predicted[$0] ? -1 : -2 }, order: right + wrong,
+            legend: entries, title: title, width: width, height: height)
     }
 
     struct LegendEntry {
@@ -74,8 +84,10 @@ public enum Plot {
         var color: String?
     }
 
-    private static func scatterSVG(points: DenseMatrix, styleOf: (Int) -> Int, order: [Int], legend: [LegendEntry],
-                                   title: String, width: Int, height: Int) -> String {
+    private static func scatterSVG(
+        points: DenseMatrix, styleOf: (Int) -> Int, order: [Int], legend: [LegendEntry],
+        title: String, width: Int, height: Int
+    ) -> String {
         let n = points.rows
         let rowHeight = 15.0
         let top = 36.0, bottom = 16.0, left = 16.0
@@ -152,10 +164,12 @@ public enum Plot {
                 let fraction = total > 0 ? Double(c) / Double(total) : 0
                 let x = left + Double(j) * cell, y = top + Double(i) * cell
                 let tip = "true \(labels[i]) → predicted \(labels[j]): \(c) (\(String(format: "%.1f", 100 * fraction))% of row)"
-                svg += "<rect x=\"\(f(x))\" y=\"\(f(y))\" width=\"\(f(cell))\" height=\"\(f(cell))\" fill=\"\(blues(fraction))\" stroke=\"#fff\" stroke-width=\"0.5\"><title>\(escape(tip))</title></rect>\n"
+                svg +=
+                    "<rect x=\"\(f(x))\" y=\"\(f(y))\" width=\"\(f(cell))\" height=\"\(f(cell))\" fill=\"\(blues(fraction))\" stroke=\"#fff\" stroke-width=\"0.5\"><title>\(escape(tip))</title></rect>\n"
                 if c > 0 && cell >= 16 {
                     let color = fraction > 0.55 ? "#fff" : "#222"
-                    svg += "<text x=\"\(f(x + cell / 2))\" y=\"\(f(y + cell / 2 + fontSize * 0.35))\" font-size=\"\(f(fontSize))\" text-anchor=\"middle\" fill=\"\(color)\">\(c)</text>\n"
+                    svg +=
+                        "<text x=\"\(f(x + cell / 2))\" y=\"\(f(y + cell / 2 + fontSize * 0.35))\" font-size=\"\(f(fontSize))\" text-anchor=\"middle\" fill=\"\(color)\">\(c)</text>\n"
                 }
             }
         }
@@ -164,10 +178,13 @@ public enum Plot {
             let y = top + (Double(i) + 0.5) * cell
             svg += "<text x=\"\(f(left - 6))\" y=\"\(f(y + 4))\" font-size=\"11\" text-anchor=\"end\"><title>\(escape(name))</title>\(short)</text>\n"
             let x = left + (Double(i) + 0.5) * cell
-            svg += "<text x=\"\(f(x + 4))\" y=\"\(f(top - 6))\" font-size=\"11\" transform=\"rotate(-60 \(f(x + 4)) \(f(top - 6)))\"><title>\(escape(name))</title>\(short)</text>\n"
+            svg +=
+                "<text x=\"\(f(x + 4))\" y=\"\(f(top - 6))\" font-size=\"11\" transform=\"rotate(-60 \(f(x + 4)) \(f(top - 6)))\"><title>\(escape(name))</title>\(short)</text>\n"
         }
-        svg += "<text x=\"\(f(left + cell * Double(k) / 2))\" y=\"\(f(height - 12))\" font-size=\"12\" text-anchor=\"middle\">predicted label (columns); colour = share of the true label's row</text>\n"
-        svg += "<text x=\"14\" y=\"\(f(top + cell * Double(k) / 2))\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(f(top + cell * Double(k) / 2)))\">true label (rows)</text>\n"
+        svg +=
+            "<text x=\"\(f(left + cell * Double(k) / 2))\" y=\"\(f(height - 12))\" font-size=\"12\" text-anchor=\"middle\">predicted label (columns); colour = share of the true label's row</text>\n"
+        svg +=
+            "<text x=\"14\" y=\"\(f(top + cell * Double(k) / 2))\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(f(top + cell * Double(k) / 2)))\">true label (rows)</text>\n"
         return svg + "</svg>\n"
     }
 
@@ -182,8 +199,10 @@ public enum Plot {
     // MARK: Line chart
 
     /// Lines with markers, e.g. accuracy against k for several embeddings.
-    public static func lineChart(x: [Double], series: [(name: String, y: [Double])], title: String, xLabel: String,
-                                 yLabel: String, width: Int = 640, height: Int = 400) -> String {
+    public static func lineChart(
+        x: [Double], series: [(name: String, y: [Double])], title: String, xLabel: String,
+        yLabel: String, width: Int = 640, height: Int = 400
+    ) -> String {
         precondition(series.allSatisfy { $0.y.count == x.count }, "lineChart: every series needs one y per x")
         let frame = Frame(width: Double(width), height: Double(height), legendWidth: series.count > 1 ? 170 : 0)
         let ys = series.flatMap { $0.y }.filter { $0.isFinite }
@@ -198,7 +217,8 @@ public enum Plot {
             }
             svg += "<path d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
             for (i, v) in line.y.enumerated() where v.isFinite && x[i].isFinite {
-                svg += "<circle cx=\"\(f(frame.px(x[i], xr)))\" cy=\"\(f(frame.py(v, yr)))\" r=\"3.5\" fill=\"\(color)\"><title>\(escape(line.name)): \(escape(number(x[i]))) → \(String(format: "%.4f", v))</title></circle>\n"
+                svg +=
+                    "<circle cx=\"\(f(frame.px(x[i], xr)))\" cy=\"\(f(frame.py(v, yr)))\" r=\"3.5\" fill=\"\(color)\"><title>\(escape(line.name)): \(escape(number(x[i]))) → \(String(format: "%.4f", v))</title></circle>\n"
             }
             if series.count > 1 {
                 let lx = frame.right + 16, ly = frame.top + 8 + Double(s) * 16
@@ -212,8 +232,10 @@ public enum Plot {
     // MARK: Bars
 
     /// Bars of means with ±1 s.d. error bars, value written above each bar.
-    public static func bars(groups: [(name: String, mean: Double, sd: Double)], title: String, yLabel: String,
-                            width: Int? = nil, height: Int = 400) -> String {
+    public static func bars(
+        groups: [(name: String, mean: Double, sd: Double)], title: String, yLabel: String,
+        width: Int? = nil, height: Int = 400
+    ) -> String {
         let w = Double(width ?? max(420, 90 + 70 * groups.count))
         let longest = Double(groups.map { min($0.name.count, 28) }.max() ?? 1)
         var frame = Frame(width: w, height: Double(height), legendWidth: 0)
@@ -228,17 +250,20 @@ public enum Plot {
             let bw = slot * 0.62
             if g.mean.isFinite {
                 let y0 = frame.py(0, yr), y1 = frame.py(g.mean, yr)
-                svg += "<rect x=\"\(f(cx - bw / 2))\" y=\"\(f(min(y0, y1)))\" width=\"\(f(bw))\" height=\"\(f(abs(y0 - y1)))\" fill=\"\(palette[i % 10])\"><title>\(escape(g.name)): \(String(format: "%.4f ± %.4f", g.mean, g.sd))</title></rect>\n"
+                svg +=
+                    "<rect x=\"\(f(cx - bw / 2))\" y=\"\(f(min(y0, y1)))\" width=\"\(f(bw))\" height=\"\(f(abs(y0 - y1)))\" fill=\"\(palette[i % 10])\"><title>\(escape(g.name)): \(String(format: "%.4f ± %.4f", g.mean, g.sd))</title></rect>\n"
                 if g.sd.isFinite && g.sd > 0 {
                     let ya = frame.py(g.mean - g.sd, yr), yb = frame.py(g.mean + g.sd, yr)
-                    svg += "<path d=\"M\(f(cx)) \(f(ya))V\(f(yb))M\(f(cx - 6)) \(f(ya))H\(f(cx + 6))M\(f(cx - 6)) \(f(yb))H\(f(cx + 6))\" stroke=\"#222\" stroke-width=\"1.3\" fill=\"none\"/>\n"
+                    svg +=
+                        "<path d=\"M\(f(cx)) \(f(ya))V\(f(yb))M\(f(cx - 6)) \(f(ya))H\(f(cx + 6))M\(f(cx - 6)) \(f(yb))H\(f(cx + 6))\" stroke=\"#222\" stroke-width=\"1.3\" fill=\"none\"/>\n"
                 }
                 let label = g.sd > 0 ? String(format: "%.3f±%.3f", g.mean, g.sd) : String(format: "%.3f", g.mean)
                 svg += "<text x=\"\(f(cx))\" y=\"\(f(frame.py(g.mean + max(g.sd, 0), yr) - 5))\" font-size=\"10\" text-anchor=\"middle\">\(label)</text>\n"
             }
             let name = g.name.count > 28 ? String(g.name.prefix(27)) + "…" : g.name
             let ty = frame.bottom + 14
-            svg += "<text x=\"\(f(cx))\" y=\"\(f(ty))\" font-size=\"11\" text-anchor=\"end\" transform=\"rotate(-35 \(f(cx)) \(f(ty)))\"><title>\(escape(g.name))</title>\(escape(name))</text>\n"
+            svg +=
+                "<text x=\"\(f(cx))\" y=\"\(f(ty))\" font-size=\"11\" text-anchor=\"end\" transform=\"rotate(-35 \(f(cx)) \(f(ty)))\"><title>\(escape(g.name))</title>\(escape(name))</text>\n"
         }
         return svg + "</svg>\n"
     }

@@ -1,6 +1,7 @@
 import CBLAS
 import Foundation
 import LexicellCore
+import LexicellNeighbors
 
 /// Spectral initialisation: eigenvectors of the normalised graph Laplacian I − D^−½ A D^−½ for its smallest
 /// non-trivial eigenvalues, i.e. of M = D^−½ A D^−½ for its largest below the trivial 1.
@@ -156,14 +157,16 @@ enum SymmetricEigen {
         var workQuery = 0.0
         var iworkQuery: Int32 = 0
         var jobz = Int8(UInt8(ascii: "V")), range = Int8(UInt8(ascii: "I")), uplo = Int8(UInt8(ascii: "U"))
-        dsyevr_(&jobz, &range, &uplo, &nn, &a, &lda, &vl, &vu, &il, &iu, &abstol, &found, &w, &z, &ldz, &isuppz,
-                &workQuery, &lwork, &iworkQuery, &liwork, &info)
+        dsyevr_(
+            &jobz, &range, &uplo, &nn, &a, &lda, &vl, &vu, &il, &iu, &abstol, &found, &w, &z, &ldz, &isuppz,
+            &workQuery, &lwork, &iworkQuery, &liwork, &info)
         guard info == 0 else { return nil }
         lwork = Int32(workQuery); liwork = iworkQuery
         var work = [Double](repeating: 0, count: Int(lwork))
         var iwork = [Int32](repeating: 0, count: Int(liwork))
-        dsyevr_(&jobz, &range, &uplo, &nn, &a, &lda, &vl, &vu, &il, &iu, &abstol, &found, &w, &z, &ldz, &isuppz,
-                &work, &lwork, &iwork, &liwork, &info)
+        dsyevr_(
+            &jobz, &range, &uplo, &nn, &a, &lda, &vl, &vu, &il, &iu, &abstol, &found, &w, &z, &ldz, &isuppz,
+            &work, &lwork, &iwork, &liwork, &info)
         guard info == 0, Int(found) == count else { return nil }
         return (Array(w[0..<count]), z)
     }
@@ -173,9 +176,11 @@ enum SymmetricEigen {
 /// operator given as a matrix–vector product, with one known eigenvector deflated.
 enum Lanczos {
     /// n × count row-major eigenvectors, largest eigenvalue first; nil if the Krylov space collapsed early.
-    static func largest(n: Int, count: Int, deflate: [Double], maxSteps: Int = 400, tolerance: Double = 1e-6,
-                        matvec: (UnsafePointer<Double>, UnsafeMutablePointer<Double>) -> Void,
-                        rng: inout SeededGenerator) -> [Double]? {
+    static func largest(
+        n: Int, count: Int, deflate: [Double], maxSteps: Int = 400, tolerance: Double = 1e-6,
+        matvec: (UnsafePointer<Double>, UnsafeMutablePointer<Double>) -> Void,
+        rng: inout SeededGenerator
+    ) -> [Double]? {
         let m = min(maxSteps, n - 1)
         guard m > count else { return nil }
         var basis = [Double](repeating: 0, count: (m + 1) * n)
@@ -202,10 +207,12 @@ enum Lanczos {
                 for _ in 0..<2 {
                     w.withUnsafeMutableBufferPointer { wb in
                         h.withUnsafeMutableBufferPointer { hb in
-                            cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(j + 1), Int32(n), 1, Q, Int32(n),
-                                        wb.baseAddress!, 1, 0, hb.baseAddress!, 1)
-                            cblas_dgemv(CblasRowMajor, CblasTrans, Int32(j + 1), Int32(n), -1, Q, Int32(n),
-                                        hb.baseAddress!, 1, 1, wb.baseAddress!, 1)
+                            cblas_dgemv(
+                                CblasRowMajor, CblasNoTrans, Int32(j + 1), Int32(n), 1, Q, Int32(n),
+                                wb.baseAddress!, 1, 0, hb.baseAddress!, 1)
+                            cblas_dgemv(
+                                CblasRowMajor, CblasTrans, Int32(j + 1), Int32(n), -1, Q, Int32(n),
+                                hb.baseAddress!, 1, 1, wb.baseAddress!, 1)
                         }
                     }
                     project(&w, against: deflate)
@@ -215,9 +222,11 @@ enum Lanczos {
                 steps = j + 1
                 let collapsed = b < 1e-10
                 if steps >= 2 * count + 2 && (steps % 10 == 0 || collapsed || steps == m) {
-                    if let (vectors, converged) = ritz(Q, n: n, alpha: alpha, beta: beta, count: count,
-                                                       tolerance: tolerance),
-                        converged || collapsed || steps == m {
+                    if let (vectors, converged) = ritz(
+                        Q, n: n, alpha: alpha, beta: beta, count: count,
+                        tolerance: tolerance),
+                        converged || collapsed || steps == m
+                    {
                         result = vectors
                         return
                     }
@@ -230,8 +239,10 @@ enum Lanczos {
     }
 
     /// Ritz vectors for the `count` largest Ritz values, and whether all their residuals are below tolerance.
-    private static func ritz(_ Q: UnsafePointer<Double>, n: Int, alpha: [Double], beta: [Double], count: Int,
-                             tolerance: Double) -> ([Double], Bool)? {
+    private static func ritz(
+        _ Q: UnsafePointer<Double>, n: Int, alpha: [Double], beta: [Double], count: Int,
+        tolerance: Double
+    ) -> ([Double], Bool)? {
         let s = alpha.count
         var t = [Double](repeating: 0, count: s * s)
         for i in 0..<s {
@@ -248,8 +259,9 @@ enum Lanczos {
             if abs(beta[s - 1] * coefficients[s - 1]) > tolerance { converged = false }
             coefficients.withUnsafeBufferPointer { cb in
                 y.withUnsafeMutableBufferPointer { yb in
-                    cblas_dgemv(CblasRowMajor, CblasTrans, Int32(s), Int32(n), 1, Q, Int32(n), cb.baseAddress!, 1, 0,
-                                yb.baseAddress!, 1)
+                    cblas_dgemv(
+                        CblasRowMajor, CblasTrans, Int32(s), Int32(n), 1, Q, Int32(n), cb.baseAddress!, 1, 0,
+                        yb.baseAddress!, 1)
                 }
             }
             for i in 0..<n { out[i * count + r] = y[i] }

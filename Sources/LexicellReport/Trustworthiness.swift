@@ -1,6 +1,7 @@
 import CBLAS
 import Dispatch
 import LexicellCore
+import LexicellNeighbors
 
 /// Trustworthiness of an embedding (Venna & Kaski 2001), computed as scikit-learn's
 /// `sklearn.manifold.trustworthiness`:
@@ -8,8 +9,10 @@ import LexicellCore
 /// where U_k(i) are i's k nearest neighbours in the embedding (Euclidean) and r(i, j) is j's rank among i's
 /// neighbours in the original space (1 = nearest, ties broken by lower index).
 public enum Trustworthiness {
-    public static func score(high: DenseMatrix, low: DenseMatrix, k: Int, metric: DistanceMetric = .euclidean,
-                             threads: Int = 2) throws -> Double {
+    public static func score(
+        high: DenseMatrix, low: DenseMatrix, k: Int, metric: DistanceMetric = .euclidean,
+        threads: Int = 2
+    ) throws -> Double {
         let n = high.rows
         guard low.rows == n else {
             throw LexicellError("trustworthiness: \(n) original rows but \(low.rows) embedded rows")
@@ -45,8 +48,9 @@ public enum Trustworthiness {
                             var start = 0
                             while start < n {
                                 let rows = min(block, n - start)
-                                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(d), 1,
-                                            X + start * d, Int32(d), X, Int32(d), 0, P, Int32(n))
+                                cblas_dgemm(
+                                    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(d), 1,
+                                    X + start * d, Int32(d), X, Int32(d), 0, P, Int32(n))
                                 for w in 0..<workers { parts[w] = 0 }
                                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                                     var sum = 0.0
@@ -54,7 +58,9 @@ public enum Trustworthiness {
                                         let i = start + r
                                         let row = P + r * n
                                         for j in 0..<n {
-                                            row[j] = metric == .cosine ? min(max(1 - row[j], 0), 2)
+                                            row[j] =
+                                                metric == .cosine
+                                                ? min(max(1 - row[j], 0), 2)
                                                 : max(nrm[i] + nrm[j] - 2 * row[j], 0)
                                         }
                                         row[i] = .infinity

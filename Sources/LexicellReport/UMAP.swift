@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import LexicellCore
+import LexicellNeighbors
 
 /// UMAP settings; defaults are umap-learn's.
 public struct UMAPConfiguration: Sendable, Equatable {
@@ -23,11 +24,13 @@ public struct UMAPConfiguration: Sendable, Equatable {
     /// Points from which the approximate (NN-descent) neighbour search is used, as umap-learn.
     public var approximateNeighborsFrom: Int
 
-    public init(nNeighbors: Int = 15, minDist: Float = 0.1, spread: Float = 1, nEpochs: Int? = nil,
-                negativeSampleRate: Int = 5, learningRate: Float = 1, repulsionStrength: Float = 1,
-                localConnectivity: Float = 1, setOpMixRatio: Float = 1, metric: DistanceMetric = .euclidean,
-                seed: UInt64 = 42, threads: Int = 2, deterministic: Bool = true,
-                approximateNeighborsFrom: Int = 4096) {
+    public init(
+        nNeighbors: Int = 15, minDist: Float = 0.1, spread: Float = 1, nEpochs: Int? = nil,
+        negativeSampleRate: Int = 5, learningRate: Float = 1, repulsionStrength: Float = 1,
+        localConnectivity: Float = 1, setOpMixRatio: Float = 1, metric: DistanceMetric = .euclidean,
+        seed: UInt64 = 42, threads: Int = 2, deterministic: Bool = true,
+        approximateNeighborsFrom: Int = 4096
+    ) {
         self.nNeighbors = nNeighbors
         self.minDist = minDist
         self.spread = spread
@@ -51,22 +54,27 @@ public struct UMAPConfiguration: Sendable, Equatable {
 /// Uniform Manifold Approximation and Projection (McInnes, Healy & Melville 2018), following umap-learn.
 public enum UMAP {
     /// A 2-D embedding (`rows × 2`) of the rows of `x`; `progress` advances once per layout epoch.
-    public static func embed(_ x: DenseMatrix, configuration c: UMAPConfiguration = UMAPConfiguration(),
-                             progress: ProgressLine? = nil) throws -> DenseMatrix {
+    public static func embed(
+        _ x: DenseMatrix, configuration c: UMAPConfiguration = UMAPConfiguration(),
+        progress: ProgressLine? = nil
+    ) throws -> DenseMatrix {
         try validate(x, c)
         let n = x.rows
         if n == 0 { return DenseMatrix(rows: 0, cols: 2) }
         if n == 1 { return DenseMatrix(rows: 1, cols: 2) }
         let k = n > c.nNeighbors ? c.nNeighbors : n - 1
-        let knn = n >= c.approximateNeighborsFrom
+        let knn =
+            n >= c.approximateNeighborsFrom
             ? NearestNeighbors.nnDescent(x, k: k, metric: c.metric, seed: c.seed, threads: c.threads)
             : NearestNeighbors.exact(x, k: k, metric: c.metric, threads: c.threads)
         return embed(knn: knn, configuration: c, progress: progress)
     }
 
     /// The embedding from a precomputed neighbour graph (self in column 0).
-    public static func embed(knn: KNNGraph, configuration c: UMAPConfiguration = UMAPConfiguration(),
-                             progress: ProgressLine? = nil) -> DenseMatrix {
+    public static func embed(
+        knn: KNNGraph, configuration c: UMAPConfiguration = UMAPConfiguration(),
+        progress: ProgressLine? = nil
+    ) -> DenseMatrix {
         let n = knn.count
         var rng = SeededGenerator(seed: c.seed)
         let graph = fuzzySimplicialSet(knn, localConnectivity: c.localConnectivity, setOpMixRatio: c.setOpMixRatio)
@@ -76,8 +84,9 @@ public enum UMAP {
         let start = initialLayout(pruned, rng: &initRng)
         let (a, b) = fitAB(minDist: c.minDist, spread: c.spread)
         var layoutRng = rng.split()
-        return optimizeLayout(start, graph: pruned, a: a, b: b, nEpochs: nEpochs, configuration: c,
-                              rng: &layoutRng, progress: progress)
+        return optimizeLayout(
+            start, graph: pruned, a: a, b: b, nEpochs: nEpochs, configuration: c,
+            rng: &layoutRng, progress: progress)
     }
 
     private static func validate(_ x: DenseMatrix, _ c: UMAPConfiguration) throws {
@@ -143,7 +152,8 @@ public enum UMAP {
     /// Per-point (sigma, rho): rho is the distance to the nearest non-zero neighbour, sigma the scale at which
     /// Σ_j exp(−(d_j − rho)/sigma) over the non-self neighbours equals log2(k) (binary search, 64 steps).
     public static func smoothKNNDistances(_ knn: KNNGraph, localConnectivity: Float = 1)
-        -> (sigmas: [Float], rhos: [Float]) {
+        -> (sigmas: [Float], rhos: [Float])
+    {
         let n = knn.count, k = knn.k
         let target = log2(Double(k))
         var sigmas = [Float](repeating: 0, count: n), rhos = [Float](repeating: 0, count: n)
@@ -197,8 +207,10 @@ public enum UMAP {
 
     /// The symmetric fuzzy graph: membership exp(−(d − rho)/sigma) per directed kNN edge, combined by
     /// fuzzy union P + Pᵀ − P∘Pᵀ (mixed with the intersection P∘Pᵀ by `setOpMixRatio`).
-    public static func fuzzySimplicialSet(_ knn: KNNGraph, localConnectivity: Float = 1,
-                                          setOpMixRatio: Float = 1) -> SparseMatrix {
+    public static func fuzzySimplicialSet(
+        _ knn: KNNGraph, localConnectivity: Float = 1,
+        setOpMixRatio: Float = 1
+    ) -> SparseMatrix {
         let n = knn.count, k = knn.k
         let (sigmas, rhos) = smoothKNNDistances(knn, localConnectivity: localConnectivity)
         var rowIdx = [Int32](), colIdx = [Int32](), vals = [Float]()
@@ -290,9 +302,11 @@ public enum UMAP {
 
     /// Stochastic gradient descent on the fuzzy cross-entropy with negative sampling, gradients clipped to
     /// [−4, 4], learning rate decaying linearly to 0.
-    static func optimizeLayout(_ start: [Float], graph: SparseMatrix, a: Float, b: Float, nEpochs: Int,
-                               configuration c: UMAPConfiguration, rng: inout SeededGenerator,
-                               progress: ProgressLine?) -> DenseMatrix {
+    static func optimizeLayout(
+        _ start: [Float], graph: SparseMatrix, a: Float, b: Float, nEpochs: Int,
+        configuration c: UMAPConfiguration, rng: inout SeededGenerator,
+        progress: ProgressLine?
+    ) -> DenseMatrix {
         let n = graph.rows
         var embedding = start
         var head = [Int32](), tail = [Int32]()
@@ -318,10 +332,11 @@ public enum UMAP {
                                 nextNegative.withUnsafeMutableBufferPointer { nnb in
                                     generators.withUnsafeMutableBufferPointer { gb in
                                         let emb = embBuf.baseAddress!
-                                        let ctx = SGDContext(emb: emb, head: hb.baseAddress!, tail: tb.baseAddress!,
-                                                             eps: epsb.baseAddress!, epsNeg: negb.baseAddress!,
-                                                             next: nsb.baseAddress!, nextNeg: nnb.baseAddress!,
-                                                             n: n, a: a, b: b, gamma: gamma)
+                                        let ctx = SGDContext(
+                                            emb: emb, head: hb.baseAddress!, tail: tb.baseAddress!,
+                                            eps: epsb.baseAddress!, epsNeg: negb.baseAddress!,
+                                            next: nsb.baseAddress!, nextNeg: nnb.baseAddress!,
+                                            n: n, a: a, b: b, gamma: gamma)
                                         for epoch in 0..<nEpochs {
                                             let alpha = alpha0 * (1 - Float(epoch) / Float(nEpochs))
                                             if workers == 1 {

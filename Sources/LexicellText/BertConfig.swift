@@ -48,8 +48,9 @@ public struct BertConfig: Sendable, Equatable {
             typeVocabSize: try int("type_vocab_size", default: 2),
             layerNormEps: (json["layer_norm_eps"] as? NSNumber)?.floatValue ?? 1e-12, activation: act)
         guard config.hiddenSize % config.heads == 0 else {
-            throw LexicellError("hidden_size \(config.hiddenSize) is not a multiple of num_attention_heads \(config.heads)",
-                                file: path)
+            throw LexicellError(
+                "hidden_size \(config.hiddenSize) is not a multiple of num_attention_heads \(config.heads)",
+                file: path)
         }
         return config
     }

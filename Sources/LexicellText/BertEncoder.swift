@@ -56,8 +56,10 @@ struct BertWeights: @unchecked Sendable {
         }
         // Old TensorFlow-converted checkpoints name LayerNorm parameters gamma/beta.
         func norm(_ base: String) throws -> (FloatBuffer, FloatBuffer) {
-            (FloatBuffer(try load(base + ".weight", [c.hiddenSize], alternate: base + ".gamma")),
-             FloatBuffer(try load(base + ".bias", [c.hiddenSize], alternate: base + ".beta")))
+            (
+                FloatBuffer(try load(base + ".weight", [c.hiddenSize], alternate: base + ".gamma")),
+                FloatBuffer(try load(base + ".bias", [c.hiddenSize], alternate: base + ".beta"))
+            )
         }
         let h = c.hiddenSize, i = c.intermediateSize
         wordEmbeddings = FloatBuffer(try load("embeddings.word_embeddings.weight", [c.vocabSize, h]))
@@ -75,16 +77,17 @@ struct BertWeights: @unchecked Sendable {
             }
             let (ag, ab) = try norm(p + "attention.output.LayerNorm")
             let (og, ob) = try norm(p + "output.LayerNorm")
-            layers.append(Layer(
-                qkvW: FloatBuffer(qkvW), qkvB: FloatBuffer(qkvB),
-                attnOutW: FloatBuffer(try load(p + "attention.output.dense.weight", [h, h])),
-                attnOutB: FloatBuffer(try load(p + "attention.output.dense.bias", [h])),
-                attnNormG: ag, attnNormB: ab,
-                interW: FloatBuffer(try load(p + "intermediate.dense.weight", [i, h])),
-                interB: FloatBuffer(try load(p + "intermediate.dense.bias", [i])),
-                outW: FloatBuffer(try load(p + "output.dense.weight", [h, i])),
-                outB: FloatBuffer(try load(p + "output.dense.bias", [h])),
-                outNormG: og, outNormB: ob))
+            layers.append(
+                Layer(
+                    qkvW: FloatBuffer(qkvW), qkvB: FloatBuffer(qkvB),
+                    attnOutW: FloatBuffer(try load(p + "attention.output.dense.weight", [h, h])),
+                    attnOutB: FloatBuffer(try load(p + "attention.output.dense.bias", [h])),
+                    attnNormG: ag, attnNormB: ab,
+                    interW: FloatBuffer(try load(p + "intermediate.dense.weight", [i, h])),
+                    interB: FloatBuffer(try load(p + "intermediate.dense.bias", [i])),
+                    outW: FloatBuffer(try load(p + "output.dense.weight", [h, i])),
+                    outB: FloatBuffer(try load(p + "output.dense.bias", [h])),
+                    outNormG: og, outNormB: ob))
         }
     }
 }
@@ -112,11 +115,13 @@ public final class BertEncoder: TextEmbedder, @unchecked Sendable {
     /// Tokens per forward batch; bounds work-buffer memory.
     public var tokensPerBatch = 4096
     /// libm `expf`/`erff` instead of the vectorised approximations (for timing comparisons).
-    var libmKernels = false
+    public var libmKernels = false
     let weights: BertWeights
 
-    init(name: String, config: BertConfig, tokenizer: WordPieceTokenizer, maxLength: Int, pooling: Pooling,
-         normalize: Bool, weightsURL: URL, weights: BertWeights) {
+    init(
+        name: String, config: BertConfig, tokenizer: WordPieceTokenizer, maxLength: Int, pooling: Pooling,
+        normalize: Bool, weightsURL: URL, weights: BertWeights
+    ) {
         self.name = name
         self.config = config
         self.tokenizer = tokenizer
@@ -195,7 +200,7 @@ public final class BertEncoder: TextEmbedder, @unchecked Sendable {
 
         let workers: Int
         let savedThreads = LinearAlgebra.threads
-        defer { LinearAlgebra.threads = savedThreads }   // leave the process-wide BLAS setting as found
+        defer { LinearAlgebra.threads = savedThreads }  // leave the process-wide BLAS setting as found
         switch parallelism {
         case .blasThreads(let n): LinearAlgebra.threads = max(1, n); workers = 1
         case .workers(let n): LinearAlgebra.threads = 1; workers = max(1, min(n, batches.count))
@@ -268,24 +273,28 @@ public final class BertEncoder: TextEmbedder, @unchecked Sendable {
                 for head in 0..<heads {
                     let q = qkv + offset * 3 * h + head * d
                     let k = q + h, v = q + 2 * h
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(d), scale,
-                                q, Int32(3 * h), k, Int32(3 * h), 0, scores, Int32(n))
+                    cblas_sgemm(
+                        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(d), scale,
+                        q, Int32(3 * h), k, Int32(3 * h), 0, scores, Int32(n))
                     softmaxRows(scores, rows: n, cols: n, libm: libmKernels)
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(d), Int32(n), 1,
-                                scores, Int32(n), v, Int32(3 * h), 0, ctx + offset * h + head * d, Int32(h))
+                    cblas_sgemm(
+                        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(d), Int32(n), 1,
+                        scores, Int32(n), v, Int32(3 * h), 0, ctx + offset * h + head * d, Int32(h))
                 }
                 offset += n
             }
             linear(ctx, rows: total, inputs: h, layer.attnOutW, layer.attnOutB, outputs: h, into: h1)
             addInPlace(h1, x, count: total * h)
-            layerNorm(h1, rows: total, cols: h, gamma: layer.attnNormG.pointer, beta: layer.attnNormB.pointer,
-                      eps: c.layerNormEps)
+            layerNorm(
+                h1, rows: total, cols: h, gamma: layer.attnNormG.pointer, beta: layer.attnNormB.pointer,
+                eps: c.layerNormEps)
             linear(h1, rows: total, inputs: h, layer.interW, layer.interB, outputs: inner, into: inter)
             gelu(inter, count: total * inner, tanhApproximation: c.activation == .geluTanh, libm: libmKernels)
             linear(inter, rows: total, inputs: inner, layer.outW, layer.outB, outputs: h, into: x)
             addInPlace(x, h1, count: total * h)
-            layerNorm(x, rows: total, cols: h, gamma: layer.outNormG.pointer, beta: layer.outNormB.pointer,
-                      eps: c.layerNormEps)
+            layerNorm(
+                x, rows: total, cols: h, gamma: layer.outNormG.pointer, beta: layer.outNormB.pointer,
+                eps: c.layerNormEps)
         }
     }
 
@@ -315,12 +324,15 @@ public final class BertEncoder: TextEmbedder, @unchecked Sendable {
 
 /// Y = X·Wᵀ + b with W stored `[outputs, inputs]`.
 @inline(__always)
-private func linear(_ x: UnsafePointer<Float>, rows: Int, inputs: Int, _ w: FloatBuffer, _ b: FloatBuffer,
-                    outputs: Int, into y: UnsafeMutablePointer<Float>) {
+private func linear(
+    _ x: UnsafePointer<Float>, rows: Int, inputs: Int, _ w: FloatBuffer, _ b: FloatBuffer,
+    outputs: Int, into y: UnsafeMutablePointer<Float>
+) {
     let bias = b.pointer
     for r in 0..<rows { (y + r * outputs).update(from: bias, count: outputs) }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputs), Int32(inputs), 1,
-                x, Int32(inputs), w.pointer, Int32(inputs), 1, y, Int32(outputs))
+    cblas_sgemm(
+        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputs), Int32(inputs), 1,
+        x, Int32(inputs), w.pointer, Int32(inputs), 1, y, Int32(outputs))
 }
 
 @inline(__always)
@@ -328,8 +340,10 @@ private func addInPlace(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Flo
     for i in 0..<count { y[i] += x[i] }
 }
 
-private func layerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int, gamma: UnsafePointer<Float>,
-                       beta: UnsafePointer<Float>, eps: Float) {
+private func layerNorm(
+    _ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int, gamma: UnsafePointer<Float>,
+    beta: UnsafePointer<Float>, eps: Float
+) {
     let inv = 1 / Float(cols)
     for r in 0..<rows {
         let row = x + r * cols

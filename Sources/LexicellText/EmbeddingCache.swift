@@ -18,41 +18,56 @@ public final class EmbeddingCache: @unchecked Sendable {
             let head = (try? handle.read(upToCount: 16)) ?? Data()
             try? handle.close()
             if !head.isEmpty && head != Data("SQLite format 3\0".utf8) {
-                throw LexicellError("not an SQLite database; expected a Lexicell embedding cache (delete it or choose another path)",
-                                    file: path)
+                throw LexicellError(
+                    "not an SQLite database; expected a Lexicell embedding cache (delete it or choose another path)",
+                    file: path)
             }
         } else {
-            try? fm.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(),
-                                    withIntermediateDirectories: true)
+            try? fm.createDirectory(
+                at: URL(fileURLWithPath: path).deletingLastPathComponent(),
+                withIntermediateDirectories: true)
         }
         do {
-            db = try DatabasePool(path: path)
-            try db.write { db in
-                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
-                if tables.isEmpty {
-                    try db.execute(sql: """
-                        CREATE TABLE lexicell_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                        CREATE TABLE embeddings (
-                            model TEXT NOT NULL, text_sha256 BLOB NOT NULL, dim INTEGER NOT NULL,
-                            vector BLOB NOT NULL, PRIMARY KEY (model, text_sha256)) WITHOUT ROWID;
-                        """)
-                    try db.execute(sql: "INSERT INTO lexicell_meta VALUES ('format', ?), ('version', ?)",
-                                   arguments: [Self.format, String(Self.schemaVersion)])
-                    return
-                }
-                guard tables.contains("lexicell_meta"), tables.contains("embeddings") else {
-                    throw LexicellError("SQLite database without the embedding-cache schema (tables: \(tables.sorted().joined(separator: ", "))); not a Lexicell cache",
-                                        file: path)
-                }
-                let meta = Dictionary(try Row.fetchAll(db, sql: "SELECT key, value FROM lexicell_meta")
-                    .map { (($0["key"] as String?) ?? "", ($0["value"] as String?) ?? "") }, uniquingKeysWith: { a, _ in a })
-                guard meta["format"] == Self.format else {
-                    throw LexicellError("SQLite database is not a Lexicell embedding cache (format \(meta["format"] ?? "missing"))",
-                                        file: path)
-                }
-                guard meta["version"] == String(Self.schemaVersion) else {
-                    throw LexicellError("embedding cache has schema version \(meta["version"] ?? "missing"), this Lexicell reads version \(Self.schemaVersion)",
-                                        file: path)
+            // SQLite returns "database is locked" without waiting in a few cases (switching a new file to
+            // WAL while another connection does the same, WAL recovery): opening is retried until the timeout.
+            let pool = try Self.retrying { try DatabasePool(path: path, configuration: Self.configuration()) }
+            db = pool
+            // One IMMEDIATE transaction: two processes creating the cache at once are serialised by SQLite's
+            // write lock, and the second sees the first one's tables.
+            try Self.retrying {
+                try pool.write { db in
+                    let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+                    if tables.isEmpty {
+                        try db.execute(
+                            sql: """
+                                CREATE TABLE IF NOT EXISTS lexicell_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                                CREATE TABLE IF NOT EXISTS embeddings (
+                                    model TEXT NOT NULL, text_sha256 BLOB NOT NULL, dim INTEGER NOT NULL,
+                                    vector BLOB NOT NULL, PRIMARY KEY (model, text_sha256)) WITHOUT ROWID;
+                                """)
+                        try db.execute(
+                            sql: "INSERT OR IGNORE INTO lexicell_meta VALUES ('format', ?), ('version', ?)",
+                            arguments: [Self.format, String(Self.schemaVersion)])
+                        return
+                    }
+                    guard tables.contains("lexicell_meta"), tables.contains("embeddings") else {
+                        throw LexicellError(
+                            "SQLite database without the embedding-cache schema (tables: \(tables.sorted().joined(separator: ", "))); not a Lexicell cache",
+                            file: path)
+                    }
+                    let meta = Dictionary(
+                        try Row.fetchAll(db, sql: "SELECT key, value FROM lexicell_meta")
+                            .map { (($0["key"] as String?) ?? "", ($0["value"] as String?) ?? "") }, uniquingKeysWith: { a, _ in a })
+                    guard meta["format"] == Self.format else {
+                        throw LexicellError(
+                            "SQLite database is not a Lexicell embedding cache (format \(meta["format"] ?? "missing"))",
+                            file: path)
+                    }
+                    guard meta["version"] == String(Self.schemaVersion) else {
+                        throw LexicellError(
+                            "embedding cache has schema version \(meta["version"] ?? "missing"), this Lexicell reads version \(Self.schemaVersion)",
+                            file: path)
+                    }
                 }
             }
         } catch let e as LexicellError {
@@ -60,6 +75,39 @@ public final class EmbeddingCache: @unchecked Sendable {
         } catch {
             throw LexicellError("cannot open embedding cache (\(Self.describe(error)))", file: path)
         }
+    }
+
+    /// How long a writer waits for another process's write lock before giving up.
+    public static let busyTimeout: TimeInterval = 30
+
+    /// WAL journal (readers never block writers nor take write locks), a busy timeout instead of an
+    /// immediate "database is locked", and IMMEDIATE write transactions (GRDB's default for writes).
+    static func configuration() -> Configuration {
+        var config = Configuration()
+        config.busyMode = .timeout(busyTimeout)
+        config.journalMode = .wal
+        config.label = "lexicell-embedding-cache"
+        return config
+    }
+
+    /// Runs `body`, again after a short pause while SQLite reports the database busy or locked without
+    /// having waited itself, for at most `busyTimeout`.
+    static func retrying<T>(_ body: () throws -> T) throws -> T {
+        let deadline = Date().addingTimeInterval(busyTimeout)
+        var pause: UInt32 = 10_000
+        while true {
+            do {
+                return try body()
+            } catch let e as DatabaseError where (e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED) && Date() < deadline {
+                usleep(pause + UInt32.random(in: 0..<pause))
+                pause = min(pause * 2, 200_000)
+            }
+        }
+    }
+
+    /// SQLite's own consistency check of the cache file ("ok" when sound).
+    public func integrityCheck() throws -> String {
+        try Self.retrying { try db.read { try String.fetchAll($0, sql: "PRAGMA integrity_check").joined(separator: "; ") } }
     }
 
     static func describe(_ error: Error) -> String {
@@ -73,23 +121,26 @@ public final class EmbeddingCache: @unchecked Sendable {
     /// The cached vectors for `keys` under `model`; absent keys are missing from the result.
     public func lookup(model: String, keys: [[UInt8]]) throws -> [[UInt8]: [Float]] {
         do {
-            return try db.read { db in
-                var found = [[UInt8]: [Float]]()
-                let statement = try db.cachedStatement(
-                    sql: "SELECT dim, vector FROM embeddings WHERE model = ? AND text_sha256 = ?")
-                for key in keys {
-                    guard let row = try Row.fetchOne(statement, arguments: [model, Data(key)]) else { continue }
-                    let dim: Int = row["dim"]
-                    let blob: Data = row["vector"]
-                    guard blob.count == dim * 4 else {
-                        throw LexicellError("cache entry has \(blob.count) bytes for \(dim) dimensions (corrupt cache)",
-                                            file: path)
+            return try Self.retrying {
+                try db.read { db in
+                    var found = [[UInt8]: [Float]]()
+                    let statement = try db.cachedStatement(
+                        sql: "SELECT dim, vector FROM embeddings WHERE model = ? AND text_sha256 = ?")
+                    for key in keys {
+                        guard let row = try Row.fetchOne(statement, arguments: [model, Data(key)]) else { continue }
+                        let dim: Int = row["dim"]
+                        let blob: Data = row["vector"]
+                        guard blob.count == dim * 4 else {
+                            throw LexicellError(
+                                "cache entry has \(blob.count) bytes for \(dim) dimensions (corrupt cache)",
+                                file: path)
+                        }
+                        found[key] = blob.withUnsafeBytes { raw in
+                            (0..<dim).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+                        }
                     }
-                    found[key] = blob.withUnsafeBytes { raw in
-                        (0..<dim).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
-                    }
+                    return found
                 }
-                return found
             }
         } catch let e as LexicellError {
             throw e
@@ -101,15 +152,17 @@ public final class EmbeddingCache: @unchecked Sendable {
     /// Stores vectors in one transaction (committed when this returns).
     public func store(model: String, entries: [(key: [UInt8], vector: [Float])]) throws {
         do {
-            try db.write { db in
-                let statement = try db.cachedStatement(
-                    sql: "INSERT OR REPLACE INTO embeddings (model, text_sha256, dim, vector) VALUES (?, ?, ?, ?)")
-                for (key, vector) in entries {
-                    var blob = Data(count: vector.count * 4)
-                    blob.withUnsafeMutableBytes { raw in
-                        for (i, v) in vector.enumerated() { raw.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
+            try Self.retrying {
+                try db.write { db in
+                    let statement = try db.cachedStatement(
+                        sql: "INSERT OR REPLACE INTO embeddings (model, text_sha256, dim, vector) VALUES (?, ?, ?, ?)")
+                    for (key, vector) in entries {
+                        var blob = Data(count: vector.count * 4)
+                        blob.withUnsafeMutableBytes { raw in
+                            for (i, v) in vector.enumerated() { raw.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
+                        }
+                        try statement.execute(arguments: [model, Data(key), vector.count, blob])
                     }
-                    try statement.execute(arguments: [model, Data(key), vector.count, blob])
                 }
             }
         } catch {
@@ -119,7 +172,7 @@ public final class EmbeddingCache: @unchecked Sendable {
 
     /// Number of vectors stored for `model`.
     public func count(model: String) throws -> Int {
-        try db.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM embeddings WHERE model = ?", arguments: [model]) ?? 0 }
+        try Self.retrying { try db.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM embeddings WHERE model = ?", arguments: [model]) ?? 0 } }
     }
 }
 
@@ -154,8 +207,9 @@ public final class CachedEmbedder: TextEmbedder, @unchecked Sendable {
         for (i, k) in keys.enumerated() where firstIndex[k] == nil { firstIndex[k] = i }
         var vectors = try cache.lookup(model: model, keys: Array(firstIndex.keys))
         for (k, v) in vectors where v.count != dim {
-            throw LexicellError("cached vector for text \(firstIndex[k]!) has \(v.count) dimensions, model \(model) gives \(dim)",
-                                file: cache.path)
+            throw LexicellError(
+                "cached vector for text \(firstIndex[k]!) has \(v.count) dimensions, model \(model) gives \(dim)",
+                file: cache.path)
         }
         let cachedCount = vectors.count
         progress?.advance(by: cachedCount)

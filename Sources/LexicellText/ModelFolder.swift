@@ -58,7 +58,8 @@ public struct ModelFolder: Sendable {
             lowercase = !(try Self.vocabularyHasUpperCase(vocabURL))
         }
         if let p = json("1_Pooling/config.json"), p["pooling_mode_cls_token"] as? Bool == true,
-           p["pooling_mode_mean_tokens"] as? Bool != true {
+            p["pooling_mode_mean_tokens"] as? Bool != true
+        {
             defaultPooling = .cls
         } else {
             defaultPooling = .mean
@@ -81,19 +82,23 @@ public struct ModelFolder: Sendable {
     public func encoder(pooling: BertEncoder.Pooling? = nil, normalize: Bool? = nil) throws -> BertEncoder {
         let tokenizer = try WordPieceTokenizer(vocabURL: url.appendingPathComponent("vocab.txt"), lowercase: lowercase)
         guard tokenizer.vocabularySize <= config.vocabSize else {
-            throw LexicellError("vocab.txt has \(tokenizer.vocabularySize) tokens but config.json vocab_size is \(config.vocabSize)",
-                                file: url.path)
+            throw LexicellError(
+                "vocab.txt has \(tokenizer.vocabularySize) tokens but config.json vocab_size is \(config.vocabSize)",
+                file: url.path)
         }
         let file = try WeightFile.open(weightsURL)
         let weights = try BertWeights(file: file, config: config)
-        return BertEncoder(name: name, config: config, tokenizer: tokenizer, maxLength: maxLength,
-                           pooling: pooling ?? defaultPooling, normalize: normalize ?? defaultNormalize,
-                           weightsURL: weightsURL, weights: weights)
+        return BertEncoder(
+            name: name, config: config, tokenizer: tokenizer, maxLength: maxLength,
+            pooling: pooling ?? defaultPooling, normalize: normalize ?? defaultNormalize,
+            weightsURL: weightsURL, weights: weights)
     }
 
     /// `ModelFolder(url).encoder(…)` in one call.
-    public static func load(_ path: String, pooling: BertEncoder.Pooling? = nil,
-                            normalize: Bool? = nil) throws -> BertEncoder {
+    public static func load(
+        _ path: String, pooling: BertEncoder.Pooling? = nil,
+        normalize: Bool? = nil
+    ) throws -> BertEncoder {
         try ModelFolder(URL(fileURLWithPath: path)).encoder(pooling: pooling, normalize: normalize)
     }
 }

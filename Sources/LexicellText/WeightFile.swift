@@ -64,8 +64,9 @@ struct WeightFile {
     func tensor(_ name: String) throws -> Tensor? {
         guard let e = entries[name] else { return nil }
         guard e.dtype.isFloat else {
-            throw LexicellError("tensor \(name) has integer type \(e.dtype.rawValue), expected a floating type",
-                                file: path)
+            throw LexicellError(
+                "tensor \(name) has integer type \(e.dtype.rawValue), expected a floating type",
+                file: path)
         }
         guard let data = e.storage.isEmpty ? mapped : storages[e.storage] else {
             throw LexicellError("tensor \(name) refers to missing storage data/\(e.storage)", file: path)
@@ -111,8 +112,10 @@ struct WeightFile {
         return true
     }
 
-    private static func convert(_ src: UnsafeRawPointer, _ dtype: WeightDType, count: Int,
-                                into dst: UnsafeMutablePointer<Float>) {
+    private static func convert(
+        _ src: UnsafeRawPointer, _ dtype: WeightDType, count: Int,
+        into dst: UnsafeMutablePointer<Float>
+    ) {
         switch dtype {
         case .f32:
             for i in 0..<count { dst[i] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
@@ -155,13 +158,15 @@ struct WeightFile {
             throw LexicellError("cannot read weights file", file: path)
         }
         guard data.count >= 8 else {
-            throw LexicellError("safetensors file is \(data.count) bytes, shorter than its 8-byte header length",
-                                file: path)
+            throw LexicellError(
+                "safetensors file is \(data.count) bytes, shorter than its 8-byte header length",
+                file: path)
         }
         let headerLength = data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         guard headerLength <= UInt64(data.count - 8) else {
-            throw LexicellError("safetensors header length \(headerLength) runs beyond the file's \(data.count) bytes (file truncated?)",
-                                file: path)
+            throw LexicellError(
+                "safetensors header length \(headerLength) runs beyond the file's \(data.count) bytes (file truncated?)",
+                file: path)
         }
         let dataStart = 8 + Int(headerLength)
         let header = data.subdata(in: 8..<dataStart)
@@ -172,25 +177,30 @@ struct WeightFile {
         var entries = [String: Entry]()
         for (name, value) in json where name != "__metadata__" {
             guard let info = value as? [String: Any], let dtypeName = info["dtype"] as? String,
-                  let shape = (info["shape"] as? [NSNumber])?.map({ $0.intValue }),
-                  let offsets = (info["data_offsets"] as? [NSNumber])?.map({ $0.intValue }), offsets.count == 2 else {
+                let shape = (info["shape"] as? [NSNumber])?.map({ $0.intValue }),
+                let offsets = (info["data_offsets"] as? [NSNumber])?.map({ $0.intValue }), offsets.count == 2
+            else {
                 throw LexicellError("safetensors header entry \(name) lacks dtype/shape/data_offsets", file: path)
             }
             guard let dtype = WeightDType(rawValue: dtypeName) else {
-                throw LexicellError("tensor \(name) has unknown dtype \(dtypeName) (supported: F32, F16, BF16, F64; integer tensors are skipped)",
-                                    file: path)
+                throw LexicellError(
+                    "tensor \(name) has unknown dtype \(dtypeName) (supported: F32, F16, BF16, F64; integer tensors are skipped)",
+                    file: path)
             }
             guard offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataLength else {
-                throw LexicellError("tensor \(name) data_offsets \(offsets[0])..<\(offsets[1]) lie beyond the \(dataLength) data bytes (file truncated?)",
-                                    file: path)
+                throw LexicellError(
+                    "tensor \(name) data_offsets \(offsets[0])..<\(offsets[1]) lie beyond the \(dataLength) data bytes (file truncated?)",
+                    file: path)
             }
             let needed = shape.reduce(1, *) * dtype.byteCount
             guard offsets[1] - offsets[0] == needed else {
-                throw LexicellError("tensor \(name) has \(offsets[1] - offsets[0]) bytes, its shape \(shape) of \(dtype.rawValue) needs \(needed)",
-                                    file: path)
+                throw LexicellError(
+                    "tensor \(name) has \(offsets[1] - offsets[0]) bytes, its shape \(shape) of \(dtype.rawValue) needs \(needed)",
+                    file: path)
             }
-            entries[name] = Entry(dtype: dtype, shape: shape, strides: contiguousStrides(shape),
-                                  byteOffset: dataStart + offsets[0], storage: "")
+            entries[name] = Entry(
+                dtype: dtype, shape: shape, strides: contiguousStrides(shape),
+                byteOffset: dataStart + offsets[0], storage: "")
         }
         return WeightFile(path: path, format: .safetensors, entries: entries, mapped: data, storages: [:])
     }

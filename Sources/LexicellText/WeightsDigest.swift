@@ -17,16 +17,18 @@ enum WeightsDigest {
 
     private static func stamp(_ url: URL) -> (size: Int, mtime: Double)? {
         guard let a = try? FileManager.default.attributesOfItem(atPath: url.path),
-              let size = (a[.size] as? NSNumber)?.intValue, let date = a[.modificationDate] as? Date else { return nil }
+            let size = (a[.size] as? NSNumber)?.intValue, let date = a[.modificationDate] as? Date
+        else { return nil }
         return (size, date.timeIntervalSince1970.rounded())
     }
 
     static func read(_ url: URL) -> String? {
         let side = url.deletingLastPathComponent().appendingPathComponent(sidecarName)
         guard let data = FileManager.default.contents(atPath: side.path),
-              let s = try? JSONDecoder().decode(Sidecar.self, from: data), let now = stamp(url),
-              s.file == url.lastPathComponent, s.size == now.size, s.mtime == now.mtime,
-              s.sha256.count == 64 else { return nil }
+            let s = try? JSONDecoder().decode(Sidecar.self, from: data), let now = stamp(url),
+            s.file == url.lastPathComponent, s.size == now.size, s.mtime == now.mtime,
+            s.sha256.count == 64
+        else { return nil }
         return s.sha256
     }
 

@@ -23,8 +23,9 @@ public struct WordPieceTokenizer: Sendable {
         }
         var tokens = text.components(separatedBy: "\n")
         if tokens.last == "" { tokens.removeLast() }
-        try self.init(tokens: tokens.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 },
-                      lowercase: lowercase, source: vocabURL.path)
+        try self.init(
+            tokens: tokens.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 },
+            lowercase: lowercase, source: vocabURL.path)
     }
 
     /// A tokenizer over `tokens`, where a token's index is its id.
@@ -74,9 +75,7 @@ public struct WordPieceTokenizer: Sendable {
         var current = [Unicode.Scalar]()
         func flush() { if !current.isEmpty { out.append(current); current.removeAll(keepingCapacity: true) } }
         func push(_ s: Unicode.Scalar) {
-            if Self.isWhitespace(s) { flush() }
-            else if Self.isPunctuation(s) || Self.isCJK(s) { flush(); out.append([s]) }
-            else { current.append(s) }
+            if Self.isWhitespace(s) { flush() } else if Self.isPunctuation(s) || Self.isCJK(s) { flush(); out.append([s]) } else { current.append(s) }
         }
         for s in text.unicodeScalars {
             if s.value == 0 || s.value == 0xFFFD || Self.isControl(s) { continue }
@@ -122,7 +121,7 @@ public struct WordPieceTokenizer: Sendable {
         }
         switch s.properties.generalCategory {
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-             .initialPunctuation, .finalPunctuation, .otherPunctuation:
+            .initialPunctuation, .finalPunctuation, .otherPunctuation:
             return true
         default: return false
         }
@@ -131,7 +130,7 @@ public struct WordPieceTokenizer: Sendable {
     static func isCJK(_ s: Unicode.Scalar) -> Bool {
         switch s.value {
         case 0x4E00...0x9FFF, 0x3400...0x4DBF, 0x20000...0x2A6DF, 0x2A700...0x2B73F, 0x2B740...0x2B81F,
-             0x2B820...0x2CEAF, 0xF900...0xFAFF, 0x2F800...0x2FA1F:
+            0x2B820...0x2CEAF, 0xF900...0xFAFF, 0x2F800...0x2FA1F:
             return true
         default: return false
         }

@@ -10,8 +10,9 @@ final class CellEmbedderTests: XCTestCase {
         genes: ["A", "B", "C", "D", "E"], cells: ["c1", "c2"])
 
     func table() throws -> GeneEmbeddingTable {
-        try GeneEmbeddingTable(symbols: ["A", "B", "C", "D"],
-                               vectors: DenseMatrix(rowArrays: [[1, 0], [0, 1], [1, 1], [2, 0]]), modelIdentity: "hand")
+        try GeneEmbeddingTable(
+            symbols: ["A", "B", "C", "D"],
+            vectors: DenseMatrix(rowArrays: [[1, 0], [0, 1], [1, 1], [2, 0]]), modelIdentity: "hand")
     }
 
     func testTopGenesMeanAndWeighted() throws {

@@ -20,7 +20,9 @@ final class ExpressionRomanovTests: XCTestCase {
             let genes = try ExpressionPreprocessing.highlyVariableGenesSeuratV3(counts: train.values, nTopGenes: 2000, surface: surface)
                 .map { train.genes[$0] }
             let share = agreement(genes, expected)
-            print("seurat_v3 HVG agreement with scanpy (surface \(surface)): \(share) (\(Set(genes).intersection(expected).count)/2000); top-10 equal: \(Array(genes.prefix(10)) == Array(expected.prefix(10)))")
+            print(
+                "seurat_v3 HVG agreement with scanpy (surface \(surface)): \(share) (\(Set(genes).intersection(expected).count)/2000); top-10 equal: \(Array(genes.prefix(10)) == Array(expected.prefix(10)))"
+            )
             XCTAssertGreaterThanOrEqual(share, 0.95)
         }
     }
@@ -36,8 +38,9 @@ final class ExpressionRomanovTests: XCTestCase {
         print("dispersion HVG agreement with scanpy: \(share) (\(genes.count) vs \(expected.count) genes)")
         XCTAssertGreaterThanOrEqual(share, 0.95)
         // The same rule chosen automatically for already log-normalised input.
-        let auto = try ExpressionBaseline.fit(ExpressionMatrix(values: logged, genes: train.genes, cells: train.cells),
-                                              configuration: ExpressionBaselineConfiguration(components: 5))
+        let auto = try ExpressionBaseline.fit(
+            ExpressionMatrix(values: logged, genes: train.genes, cells: train.cells),
+            configuration: ExpressionBaselineConfiguration(components: 5))
         XCTAssertEqual(auto.flavorUsed, .dispersion)
         XCTAssertEqual(Set(auto.selectedGenes), Set(genes))
     }
@@ -58,15 +61,19 @@ final class ExpressionRomanovTests: XCTestCase {
         print("PCA explained variance ratio max |Swift − scanpy| over 30 components: \(maxDiff); PC1 \(ratio[0]) vs \(f.pca_explained_variance_ratio[0])")
         XCTAssertLessThan(maxDiff, 1e-3)
         // Loadings and projected test cells, same sign convention (svd_flip on the loadings).
-        for g in 0..<5 { for j in 0..<3 {
-            XCTAssertEqual(Double(baseline.pca.components[j, g]), f.pca_loadings_first5_genes_x_3[g][j], accuracy: 1e-3)
-        } }
+        for g in 0..<5 {
+            for j in 0..<3 {
+                XCTAssertEqual(Double(baseline.pca.components[j, g]), f.pca_loadings_first5_genes_x_3[g][j], accuracy: 1e-3)
+            }
+        }
         let test = ExpressionTestData.romanov.selectingCells(Self.split.test.prefix(5))
         let scores = try baseline.transform(test)
-        for c in 0..<5 { for j in 0..<3 {
-            let expected = f.test_scores_first5_cells_x_3[c][j]
-            XCTAssertEqual(Double(scores[c, j]), expected, accuracy: 1e-3 * max(1, abs(expected)))
-        } }
+        for c in 0..<5 {
+            for j in 0..<3 {
+                let expected = f.test_scores_first5_cells_x_3[c][j]
+                XCTAssertEqual(Double(scores[c, j]), expected, accuracy: 1e-3 * max(1, abs(expected)))
+            }
+        }
     }
 
     /// Test cells (rows outside the training set) never influence the fitted genes, scaling or loadings.
@@ -108,10 +115,12 @@ final class ExpressionRomanovTests: XCTestCase {
         for i in 0..<alone.values.count { XCTAssertEqual(alone.values[i], together.values[i], accuracy: 1e-4) }
     }
 
-    func testBadInputsAreErrors() {
+    func testBadInputsAreErrors() throws {
         let train = Self.train
         XCTAssertThrowsError(try ExpressionBaseline.fit(train.selectingCells([0])))
-        XCTAssertThrowsError(try ExpressionBaseline.fit(train, configuration: ExpressionBaselineConfiguration(components: 5000)))
+        // More components than the data have: as many as min(cells, HVGs) − 1 allows, as scanpy does.
+        let wide = try ExpressionBaseline.fit(train, configuration: ExpressionBaselineConfiguration(components: 5000))
+        XCTAssertEqual(wide.pca.components.rows, min(train.cellCount, wide.selectedGenes.count) - 1)
         var logged = train
         logged.values = ExpressionPreprocessing.log1p(train.values)
         XCTAssertThrowsError(try ExpressionBaseline.fit(logged, configuration: ExpressionBaselineConfiguration(flavor: .seuratV3)))

@@ -10,9 +10,9 @@ final class ExpressionTests: XCTestCase {
         let n = ExpressionPreprocessing.normalizeTotal(m, targetSum: 1e4)
         XCTAssertEqual(n.toDense().values, [1000, 3000, 0, 6000, 0, 0, 0, 0, 5000, 0, 5000, 0])
         let l = ExpressionPreprocessing.log1p(n).toDense()
-        XCTAssertEqual(l[0, 0], 6.908755, accuracy: 1e-5)   // ln(1001)
-        XCTAssertEqual(l[0, 3], 8.699681, accuracy: 1e-5)   // ln(6001)
-        XCTAssertEqual(l[2, 2], 8.517393, accuracy: 1e-5)   // ln(5001)
+        XCTAssertEqual(l[0, 0], 6.908755, accuracy: 1e-5)  // ln(1001)
+        XCTAssertEqual(l[0, 3], 8.699681, accuracy: 1e-5)  // ln(6001)
+        XCTAssertEqual(l[2, 2], 8.517393, accuracy: 1e-5)  // ln(5001)
         XCTAssertEqual(l[0, 2], 0)
     }
 
@@ -35,17 +35,18 @@ final class ExpressionTests: XCTestCase {
         // Column 0 over 201 rows: 51 ones, 50 each of 2,3,4 → mean and sd computed by hand:
         let mean0: Double = 501.0 / 201  // (51·1 + 50·2 + 50·3 + 50·4) / 201
         let deviations: [Double] = [1 - mean0, 2 - mean0, 3 - mean0, 4 - mean0]
-        let ss0: Double = 51 * deviations[0] * deviations[0] + 50 * deviations[1] * deviations[1]
+        let ss0: Double =
+            51 * deviations[0] * deviations[0] + 50 * deviations[1] * deviations[1]
             + 50 * deviations[2] * deviations[2] + 50 * deviations[3] * deviations[3]
         XCTAssertEqual(Double(scaler.means[0]), mean0, accuracy: 1e-6)
         XCTAssertEqual(Double(scaler.standardDeviations[0]), (ss0 / 200).squareRoot(), accuracy: 1e-6)
         XCTAssertEqual(Double(scaler.means[1]), 1.0 / 201, accuracy: 1e-7)
-        let sd = ((1 - 1.0 / 201) / 200).squareRoot()   // 0.0705339
+        let sd = ((1 - 1.0 / 201) / 200).squareRoot()  // 0.0705339
         XCTAssertEqual(Double(scaler.standardDeviations[1]), sd, accuracy: 1e-7)
         XCTAssertEqual(scaler.standardDeviations[2], 1)
         let y = scaler.apply(x)
-        XCTAssertEqual(y[200, 1], 10)                                     // 14.107 clipped
-        XCTAssertEqual(Double(y[0, 1]), -(1.0 / 201) / sd, accuracy: 1e-5)   // −0.070534
+        XCTAssertEqual(y[200, 1], 10)  // 14.107 clipped
+        XCTAssertEqual(Double(y[0, 1]), -(1.0 / 201) / sd, accuracy: 1e-5)  // −0.070534
         XCTAssertEqual(y[5, 2], 0)
         // Applied to new cells with the fitted parameters, clipped on both sides.
         let other = scaler.apply(DenseMatrix(rowArrays: [[2.5, 5, 7], [1, -1, 8]]))
@@ -57,13 +58,17 @@ final class ExpressionTests: XCTestCase {
 
     /// Reference: numpy SVD, scripts/baseline_reference_values.py.
     func testPCAAgainstNumpySVD() throws {
-        let x = DenseMatrix(rowArrays: [[2.0, 0.5, 1.0, 3.0], [1.0, 1.5, 0.0, 2.0], [4.0, 0.0, 2.0, 1.0],
-                                        [3.0, 2.5, 1.0, 0.0], [0.0, 1.0, 3.0, 2.5], [1.5, 2.0, 0.5, 1.0]])
+        let x = DenseMatrix(rowArrays: [
+            [2.0, 0.5, 1.0, 3.0], [1.0, 1.5, 0.0, 2.0], [4.0, 0.0, 2.0, 1.0],
+            [3.0, 2.5, 1.0, 0.0], [0.0, 1.0, 3.0, 2.5], [1.5, 2.0, 0.5, 1.0],
+        ])
         let expectedVariance: [Float] = [2.71688632, 1.70812792, 0.85065487]
         let expectedRatio: [Float] = [0.50941618, 0.32027398, 0.15949779]
-        let expectedComponents: [Float] = [0.79081454, 0.10802614, -0.18123007, -0.57454189,
-                                           -0.4095089, 0.64778185, -0.58918453, -0.25601313,
-                                           -0.23603399, 0.34380653, 0.75919038, -0.4997149]
+        let expectedComponents: [Float] = [
+            0.79081454, 0.10802614, -0.18123007, -0.57454189,
+            -0.4095089, 0.64778185, -0.58918453, -0.25601313,
+            -0.23603399, 0.34380653, 0.75919038, -0.4997149,
+        ]
         let expectedScores: [Float] = [-0.37146291, 0.51007482, 0.23211562]
         for useGram in [false, true] {
             let pca = try ExpressionPCA.fit(x, components: 3, useGram: useGram)

@@ -13,10 +13,15 @@ final class CoreTests: XCTestCase {
     func testDoubleGemmAgainstHandComputed() {
         let a: [Double] = [1, 2, 3, 4, 5, 6], b: [Double] = [7, 8, 9, 10, 11, 12]
         var c = [Double](repeating: 1, count: 4)
-        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
-            LinearAlgebra.gemm(pa.baseAddress!, rowsA: 2, colsA: 3, transposeA: false, pb.baseAddress!, rowsB: 3, colsB: 2,
-                               transposeB: false, into: pc.baseAddress!, alpha: 2, beta: 1)
-        } } }
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    LinearAlgebra.gemm(
+                        pa.baseAddress!, rowsA: 2, colsA: 3, transposeA: false, pb.baseAddress!, rowsB: 3, colsB: 2,
+                        transposeB: false, into: pc.baseAddress!, alpha: 2, beta: 1)
+                }
+            }
+        }
         // 2·[58 64; 139 154] + 1
         XCTAssertEqual(c, [117, 129, 279, 309])
     }

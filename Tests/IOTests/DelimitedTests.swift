@@ -84,12 +84,16 @@ final class DelimitedTests: XCTestCase {
     func testOrientationRule() {
         XCTAssertEqual(try DelimitedReader.decideOrientation(corner: "gene", rowNames: ["x"], columnNames: ["y"], path: "t"), .genesByCells)
         XCTAssertEqual(try DelimitedReader.decideOrientation(corner: "Barcode", rowNames: ["x"], columnNames: ["y"], path: "t"), .cellsByGenes)
-        XCTAssertEqual(try DelimitedReader.decideOrientation(corner: "", rowNames: ["Gad1", "Th", "ENSMUSG00000051951"],
-                                                             columnNames: ["aRGC1_AAACCTGAGAATCTCC-1", "aRGC1_AAACCTGAGCGACGTA-1"], path: "t"),
-                       .genesByCells)
-        XCTAssertEqual(try DelimitedReader.decideOrientation(corner: nil, rowNames: ["AAACCTGAGAATCTCC-1", "1772078014_C09"],
-                                                             columnNames: ["CD3E", "RP11-782C8.1", "MT-CO1"], path: "t"),
-                       .cellsByGenes)
+        XCTAssertEqual(
+            try DelimitedReader.decideOrientation(
+                corner: "", rowNames: ["Gad1", "Th", "ENSMUSG00000051951"],
+                columnNames: ["aRGC1_AAACCTGAGAATCTCC-1", "aRGC1_AAACCTGAGCGACGTA-1"], path: "t"),
+            .genesByCells)
+        XCTAssertEqual(
+            try DelimitedReader.decideOrientation(
+                corner: nil, rowNames: ["AAACCTGAGAATCTCC-1", "1772078014_C09"],
+                columnNames: ["CD3E", "RP11-782C8.1", "MT-CO1"], path: "t"),
+            .cellsByGenes)
         assertLexicellError(["t: cannot tell whether rows are genes or cells", "give the orientation"]) {
             _ = try DelimitedReader.decideOrientation(corner: "", rowNames: ["Gad1"], columnNames: ["Th"], path: "t")
         }

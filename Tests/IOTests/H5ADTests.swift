@@ -145,10 +145,13 @@ final class H5ADTests: XCTestCase {
         let dir = try TestData.tempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/out/written.h5ad"
-        let obs: [(String, ObsColumn)] = [("bulk_labels", .categorical(labels)), ("phase", .strings(source.obs["phase"]!)),
-                                          ("n_genes", .numbers(nGenes))]
-        try H5ADWriter.write(path: path, expression: e, cells: e.cells, genes: e.genes, obs: obs,
-                             obsm: [("X_umap", umap), ("X_lexicell", embedding)])
+        let obs: [(String, ObsColumn)] = [
+            ("bulk_labels", .categorical(labels)), ("phase", .strings(source.obs["phase"]!)),
+            ("n_genes", .numbers(nGenes)),
+        ]
+        try H5ADWriter.write(
+            path: path, expression: e, cells: e.cells, genes: e.genes, obs: obs,
+            obsm: [("X_umap", umap), ("X_lexicell", embedding)])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/out"), ["written.h5ad"])  // no temp left
 
         let back = try DatasetReader.readH5AD(path: path)
@@ -174,8 +177,9 @@ final class H5ADTests: XCTestCase {
             try H5ADWriter.write(path: path, expression: nil, cells: e.cells, genes: e.genes, obs: [("bad", .strings(["x"]))])
         }
         if let keep = ProcessInfo.processInfo.environment["LEXICELL_KEEP_H5AD"] {
-            try H5ADWriter.write(path: keep, expression: e, cells: e.cells, genes: e.genes, obs: obs,
-                                 obsm: [("X_umap", umap), ("X_lexicell", embedding)])
+            try H5ADWriter.write(
+                path: keep, expression: e, cells: e.cells, genes: e.genes, obs: obs,
+                obsm: [("X_umap", umap), ("X_lexicell", embedding)])
         }
     }
 }

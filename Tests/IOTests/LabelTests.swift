@@ -41,8 +41,10 @@ final class LabelTests: XCTestCase {
     func testLabelsMatchingNoCellNameBothFiles() throws {
         let t = try LabelTable.read(path: TestData.tranLabels, labelColumn: "Cluster")
         let romanov = try TestData.romanovMatrix()
-        assertLexicellError(["tran2019_rgc_atlas_cell_labels.tsv.gz", "no label matches any cell of romanov2017_hypothalamus_neurons",
-                             "aRGC1_AAACCTGAGAATCTCC-1", "1772078014_C09_romanov"]) {
+        assertLexicellError([
+            "tran2019_rgc_atlas_cell_labels.tsv.gz", "no label matches any cell of romanov2017_hypothalamus_neurons",
+            "aRGC1_AAACCTGAGAATCTCC-1", "1772078014_C09_romanov",
+        ]) {
             _ = try t.join(cells: romanov.cells, file: TestData.romanov)
         }
     }

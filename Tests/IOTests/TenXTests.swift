@@ -51,31 +51,36 @@ final class TenXTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // 3 genes × 2 cells; entries out of order and one explicit zero.
         let mtx = """
-        %%MatrixMarket matrix coordinate integer general
-        % a comment
-        3 2 4
-        3 2 5
-        1 1 2
-        2 2 0
-        1 2 1
+            %%MatrixMarket matrix coordinate integer general
+            % a comment
+            3 2 4
+            3 2 5
+            1 1 2
+            2 2 0
+            1 2 1
 
-        """
+            """
         let v2 = dir + "/v2", v3 = dir + "/v3"
         for d in [v2, v3] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
         try TestData.write(mtx, to: v2 + "/matrix.mtx")
         try TestData.write("ENSMUSG01\tGad1\nENSMUSG02\tTh\nENSMUSG03\tOxt\n", to: v2 + "/genes.tsv")
         try TestData.write("AAAC-1\nAAAG-1\n", to: v2 + "/barcodes.tsv")
         try TestData.write(mtx, to: v3 + "/matrix.mtx.gz", gzip: true)
-        try TestData.write("ENSMUSG01\tGad1\tGene Expression\nENSMUSG02\tTh\tGene Expression\nENSMUSG03\tOxt\tGene Expression\n",
-                           to: v3 + "/features.tsv.gz", gzip: true)
+        try TestData.write(
+            "ENSMUSG01\tGad1\tGene Expression\nENSMUSG02\tTh\tGene Expression\nENSMUSG03\tOxt\tGene Expression\n",
+            to: v3 + "/features.tsv.gz", gzip: true)
         try TestData.write("AAAC-1\nAAAG-1\n", to: v3 + "/barcodes.tsv.gz", gzip: true)
         for d in [v2, v3] {
             let m = try DatasetReader.read(path: d).expression
             XCTAssertEqual(m.genes, ["Gad1", "Th", "Oxt"])
             XCTAssertEqual(m.cells, ["AAAC-1", "AAAG-1"])
             let dense = m.values.toDense()
-            XCTAssertEqual(dense.values, [2, 0, 0,
-                                          1, 0, 5])
+            XCTAssertEqual(
+                dense.values,
+                [
+                    2, 0, 0,
+                    1, 0, 5,
+                ])
             XCTAssertEqual(m.values.nonZeroCount, 3)  // explicit zero dropped
         }
     }

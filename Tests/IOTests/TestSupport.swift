@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import LexicellCore
 import LexicellIO
+@_exported import LexicellTestSupport
 
 /// Paths of the bundled data and a fresh temporary directory per test.
 enum TestData {
@@ -25,21 +26,6 @@ enum TestData {
     static func write(_ text: String, to path: String, gzip: Bool = false) throws {
         let bytes = Array(text.utf8)
         try Data(gzip ? FileData.gzip(bytes) : bytes).write(to: URL(fileURLWithPath: path))
-    }
-}
-
-/// Asserts that `body` throws a LexicellError whose text contains every fragment.
-func assertLexicellError(_ fragments: [String], file: StaticString = #filePath, line: UInt = #line,
-                         _ body: () throws -> Void) {
-    do {
-        try body()
-        XCTFail("expected an error containing \(fragments)", file: file, line: line)
-    } catch let error as LexicellError {
-        for f in fragments {
-            XCTAssertTrue(error.description.contains(f), "\"\(error.description)\" lacks \"\(f)\"", file: file, line: line)
-        }
-    } catch {
-        XCTFail("expected a LexicellError, got \(error)", file: file, line: line)
     }
 }
 

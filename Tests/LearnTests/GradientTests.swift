@@ -14,7 +14,9 @@ final class GradientTests: XCTestCase {
         let x = randomTensor(rows: 6, cols: 5, generator: &g)
         let weights = randomTensor(rows: 6, cols: 4, generator: &g)  // loss = Σ weights ⊙ y
         let y = Tensor<Double>(rows: 6, cols: 4)
-        let loss = { () -> Double in layer.forward(x, into: y); return dot(weights, y) }
+        let loss = { () -> Double in
+            layer.forward(x, into: y); return dot(weights, y)
+        }
         _ = loss()
         let dx = Tensor<Double>(rows: 6, cols: 5)
         layer.backward(input: x, outputGrad: weights, inputGrad: dx)
@@ -30,7 +32,9 @@ final class GradientTests: XCTestCase {
         let x = randomTensor(rows: 7, cols: 5, generator: &g, scale: 2)
         let weights = randomTensor(rows: 7, cols: 5, generator: &g)
         let y = Tensor<Double>(rows: 7, cols: 5)
-        let loss = { () -> Double in norm.forwardTraining(x, into: y); return dot(weights, y) }
+        let loss = { () -> Double in
+            norm.forwardTraining(x, into: y); return dot(weights, y)
+        }
         _ = loss()
         let dx = Tensor<Double>(rows: 7, cols: 5)
         norm.backward(outputGrad: weights, inputGrad: dx)
@@ -44,7 +48,9 @@ final class GradientTests: XCTestCase {
         let x = randomTensor(rows: 4, cols: 6, generator: &g)
         let weights = randomTensor(rows: 4, cols: 6, generator: &g)
         let r = Tensor<Double>(rows: 4, cols: 6)
-        let reluLoss = { () -> Double in r.copy(from: x); ReLU.forward(r); return dot(weights, r) }
+        let reluLoss = { () -> Double in
+            r.copy(from: x); ReLU.forward(r); return dot(weights, r)
+        }
         _ = reluLoss()
         let dr = Tensor<Double>(rows: 4, cols: 6)
         dr.copy(from: weights)
@@ -53,7 +59,9 @@ final class GradientTests: XCTestCase {
         XCTAssertTrue(dr.values.contains(0) && dr.values.contains { $0 != 0 }, "both ReLU branches exercised")
 
         let z = Tensor<Double>(rows: 4, cols: 6), norms = Tensor<Double>(rows: 4, cols: 1)
-        let l2Loss = { () -> Double in L2Normalization.forward(x, into: z, norms: norms); return dot(weights, z) }
+        let l2Loss = { () -> Double in
+            L2Normalization.forward(x, into: z, norms: norms); return dot(weights, z)
+        }
         _ = l2Loss()
         let dx = Tensor<Double>(rows: 4, cols: 6)
         L2Normalization.backward(output: z, norms: norms, outputGrad: weights, inputGrad: dx)
@@ -72,16 +80,18 @@ final class GradientTests: XCTestCase {
             let dz = Tensor<Double>(rows: labels.count, cols: 5)
             _ = kernel.evaluate(features: z, labels: labels, temperature: temperature, gradient: dz)
             let loss = { kernel.evaluate(features: z, labels: labels, temperature: temperature, gradient: nil) }
-            XCTAssertLessThan(finiteDifferenceError(analytic: dz.values, parameter: z, loss: loss), tolerance,
-                              "τ = \(temperature)")
+            XCTAssertLessThan(
+                finiteDifferenceError(analytic: dz.values, parameter: z, loss: loss), tolerance,
+                "τ = \(temperature)")
         }
     }
 
     /// The whole network (encoder, head, BatchNorm in training mode, ReLU, ℓ2 normalisation, loss): every
     /// parameter tensor and the input.
     func testNetworkGradientsEndToEnd() {
-        let config = SupConConfiguration(inputDim: 5, hiddenDim: 7, embeddingDim: 4, projectionHiddenDim: 6,
-                                         projectionDim: 3, temperature: 0.1)
+        let config = SupConConfiguration(
+            inputDim: 5, hiddenDim: 7, embeddingDim: 4, projectionHiddenDim: 6,
+            projectionDim: 3, temperature: 0.1)
         var g = SeededGenerator(seed: 5)
         let network = SupConNetwork<Double>(configuration: config, generator: &g)
         // Non-trivial BatchNorm affine parameters so γ and β gradients are not at their initial values.
@@ -101,9 +111,11 @@ final class GradientTests: XCTestCase {
         _ = kernel.evaluate(features: w.features, labels: labels, temperature: 0.1, gradient: w.featuresGrad)
         let dx = Tensor<Double>(rows: labels.count, cols: 5)
         network.backward(w, inputGrad: dx)
-        let names = ["encoder1.weight", "encoder1.bias", "encoderNorm.gamma", "encoderNorm.beta", "encoder2.weight",
-                     "encoder2.bias", "head1.weight", "head1.bias", "headNorm.gamma", "headNorm.beta", "head2.weight",
-                     "head2.bias"]
+        let names = [
+            "encoder1.weight", "encoder1.bias", "encoderNorm.gamma", "encoderNorm.beta", "encoder2.weight",
+            "encoder2.bias", "head1.weight", "head1.bias", "headNorm.gamma", "headNorm.beta", "head2.weight",
+            "head2.bias",
+        ]
         let analytic = network.parameters.map { $0.gradient.values }
         // A bias followed (through a linear map) by BatchNorm cannot change the loss: BatchNorm subtracts the
         // batch mean. Its exact gradient is 0; both the analytic and the numeric one must say so.
@@ -116,8 +128,9 @@ final class GradientTests: XCTestCase {
                 XCTAssertLessThan(numeric / overall, 1e-6, names[k])
                 XCTAssertLessThan(worst / overall, tolerance, names[k])
             } else {
-                XCTAssertLessThan(finiteDifferenceError(analytic: analytic[k], parameter: parameter, loss: loss),
-                                  tolerance, names[k])
+                XCTAssertLessThan(
+                    finiteDifferenceError(analytic: analytic[k], parameter: parameter, loss: loss),
+                    tolerance, names[k])
             }
         }
         XCTAssertLessThan(finiteDifferenceError(analytic: dx.values, parameter: input, loss: loss), tolerance, "input")
@@ -127,8 +140,9 @@ final class GradientTests: XCTestCase {
     /// single-precision accuracy (1e-3 of the largest gradient entry of the network: Float32 sums; entries
     /// that are exactly 0 in exact arithmetic, such as biases before BatchNorm, are rounding noise in both).
     func testFloat32PathMatchesFloat64() {
-        let config = SupConConfiguration(inputDim: 6, hiddenDim: 8, embeddingDim: 5, projectionHiddenDim: 5,
-                                         projectionDim: 4)
+        let config = SupConConfiguration(
+            inputDim: 6, hiddenDim: 8, embeddingDim: 5, projectionHiddenDim: 5,
+            projectionDim: 4)
         var g32 = SeededGenerator(seed: 6), g64 = SeededGenerator(seed: 6)
         let n32 = SupConNetwork<Float>(configuration: config, generator: &g32)
         let n64 = SupConNetwork<Double>(configuration: config, generator: &g64)

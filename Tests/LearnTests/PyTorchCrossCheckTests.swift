@@ -8,8 +8,9 @@ import XCTest
 final class PyTorchCrossCheckTests: XCTestCase {
     /// Reference values printed by scripts/learn_torch_crosscheck.py (torch 2.15.0, float64), to 10 decimals.
     func testMatchesPyTorchOnThreeAdamSteps() {
-        let config = SupConConfiguration(inputDim: 5, hiddenDim: 6, embeddingDim: 4, projectionHiddenDim: 4,
-                                         projectionDim: 3, temperature: 0.1)
+        let config = SupConConfiguration(
+            inputDim: 5, hiddenDim: 6, embeddingDim: 4, projectionHiddenDim: 4,
+            projectionDim: 3, temperature: 0.1)
         var g = SeededGenerator(seed: 0)
         let network = SupConNetwork<Double>(configuration: config, generator: &g)
         for (k, (parameter, _)) in network.parameters.enumerated() {

@@ -15,10 +15,12 @@ final class RefinerTests: XCTestCase {
 
     func trainedRefiner() throws -> (Refiner, SyntheticViews) {
         let data = SyntheticViews(classes: 3, cellsPerClass: 16, dim: 10, signalDims: 3, seed: 4)
-        let config = SupConConfiguration(inputDim: 10, hiddenDim: 16, embeddingDim: 6, projectionHiddenDim: 8,
-                                         projectionDim: 5, batchSize: 16, maxEpochs: 3, seed: 3)
+        let config = SupConConfiguration(
+            inputDim: 10, hiddenDim: 16, embeddingDim: 6, projectionHiddenDim: 8,
+            projectionDim: 5, batchSize: 16, maxEpochs: 3, seed: 3)
         let refiner = try SupConTrainer(configuration: config).train(
-            view1: data.view1, view2: data.view2, labels: data.labels, modelIdentity: "ada-002/top20-mean").0
+            view1: data.view1, view2: data.view2, labels: data.labels, modelIdentity: "ada-002/top20-mean"
+        ).0
         return (refiner, data)
     }
 
@@ -78,8 +80,9 @@ final class RefinerTests: XCTestCase {
         let (refiner, _) = try trainedRefiner()
         XCTAssertThrowsError(try refiner.embed(DenseMatrix(rows: 2, cols: 768))) {
             let message = "\($0)"
-            XCTAssertTrue(message.contains("expects 10-d") && message.contains("\"ada-002/top20-mean\"")
-                          && message.contains("got 768-d"), message)
+            XCTAssertTrue(
+                message.contains("expects 10-d") && message.contains("\"ada-002/top20-mean\"")
+                    && message.contains("got 768-d"), message)
         }
     }
 }

@@ -10,16 +10,20 @@ func randomTensor(rows: Int, cols: Int, generator g: inout SeededGenerator, scal
 
 /// Largest deviation between the analytic gradient and central finite differences, relative to the largest
 /// finite-difference entry: max_i |g_i − fd_i| / max_i |fd_i|.
-func finiteDifferenceError(analytic: [Double], parameter: Tensor<Double>, step h: Double = 1e-6,
-                           loss: () -> Double) -> Double {
+func finiteDifferenceError(
+    analytic: [Double], parameter: Tensor<Double>, step h: Double = 1e-6,
+    loss: () -> Double
+) -> Double {
     let (worst, scale) = finiteDifferenceDeviation(analytic: analytic, parameter: parameter, step: h, loss: loss)
     XCTAssertGreaterThan(scale, 1e-8, "finite differences are all zero: the check would be vacuous")
     return worst / scale
 }
 
 /// (max_i |g_i − fd_i|, max_i |fd_i|).
-func finiteDifferenceDeviation(analytic: [Double], parameter: Tensor<Double>, step h: Double = 1e-6,
-                               loss: () -> Double) -> (worst: Double, scale: Double) {
+func finiteDifferenceDeviation(
+    analytic: [Double], parameter: Tensor<Double>, step h: Double = 1e-6,
+    loss: () -> Double
+) -> (worst: Double, scale: Double) {
     precondition(analytic.count == parameter.count)
     var worst = 0.0, scale = 0.0
     for i in 0..<parameter.count {

@@ -5,10 +5,11 @@ import XCTest
 
 final class TrainerTests: XCTestCase {
     func smallConfiguration(inputDim: Int, seed: UInt64 = 42) -> SupConConfiguration {
-        SupConConfiguration(inputDim: inputDim, hiddenDim: 32, embeddingDim: 16, projectionHiddenDim: 16,
-                            projectionDim: 16, temperature: 0.1, learningRate: 3e-3, weightDecay: 1e-4,
-                            batchSize: 48, samplesPerClass: 4, maxEpochs: 60, patience: 15, evaluateEvery: 1,
-                            seed: seed)
+        SupConConfiguration(
+            inputDim: inputDim, hiddenDim: 32, embeddingDim: 16, projectionHiddenDim: 16,
+            projectionDim: 16, temperature: 0.1, learningRate: 3e-3, weightDecay: 1e-4,
+            batchSize: 48, samplesPerClass: 4, maxEpochs: 60, patience: 15, evaluateEvery: 1,
+            seed: seed)
     }
 
     func split(_ data: SyntheticViews, validationEvery k: Int) -> (train: [Int], validation: [Int]) {
@@ -24,13 +25,15 @@ final class TrainerTests: XCTestCase {
         let v1 = data.view1.selectingRows(train), v2 = data.view2.selectingRows(train)
         let labels = train.map { data.labels[$0] }
         let val = data.view1.selectingRows(validation), valLabels = validation.map { data.labels[$0] }
-        let raw = SupConTrainer.nearestCentroidAccuracy(refinedTrain: v1, trainLabels: labels,
-                                                        refinedValidation: val, validationLabels: valLabels)
+        let raw = SupConTrainer.nearestCentroidAccuracy(
+            refinedTrain: v1, trainLabels: labels,
+            refinedValidation: val, validationLabels: valLabels)
         let (refiner, history) = try SupConTrainer(configuration: smallConfiguration(inputDim: 24))
             .train(view1: v1, view2: v2, labels: labels, validation: (val, valLabels), modelIdentity: "synthetic")
-        let refined = SupConTrainer.nearestCentroidAccuracy(refinedTrain: try refiner.embed(v1), trainLabels: labels,
-                                                            refinedValidation: try refiner.embed(val),
-                                                            validationLabels: valLabels)
+        let refined = SupConTrainer.nearestCentroidAccuracy(
+            refinedTrain: try refiner.embed(v1), trainLabels: labels,
+            refinedValidation: try refiner.embed(val),
+            validationLabels: valLabels)
         XCTAssertEqual(refined, history.bestScore!, accuracy: 1e-12, "refiner holds the best epoch's weights")
         XCTAssertLessThan(raw, 0.6)
         XCTAssertGreaterThan(refined, raw + 0.25, "raw \(raw), refined \(refined)")
@@ -44,8 +47,10 @@ final class TrainerTests: XCTestCase {
         config.batchSize = 24
         func run(_ seed: UInt64) throws -> Refiner {
             config.seed = seed
-            return try SupConTrainer(configuration: config).train(view1: data.view1, view2: data.view2,
-                                                                  labels: data.labels, modelIdentity: "m").0
+            return try SupConTrainer(configuration: config).train(
+                view1: data.view1, view2: data.view2,
+                labels: data.labels, modelIdentity: "m"
+            ).0
         }
         let a = try run(7), b = try run(7), c = try run(8)
         XCTAssertEqual(a.tensors.map { $0.map(\.bitPattern) }, b.tensors.map { $0.map(\.bitPattern) })
@@ -64,7 +69,10 @@ final class TrainerTests: XCTestCase {
         let scripted = [0.5, 0.9, 0.8, 0.9, 0.7, 0.99, 1.0]
         let (refiner, history) = try SupConTrainer(configuration: config).train(
             view1: data.view1, view2: data.view2, labels: data.labels, validation: (data.view1, data.labels),
-            modelIdentity: "m", score: { train, _, _, _ in seen.append(train); return scripted[seen.count - 1] })
+            modelIdentity: "m",
+            score: { train, _, _, _ in
+                seen.append(train); return scripted[seen.count - 1]
+            })
         XCTAssertTrue(history.stoppedEarly)
         XCTAssertEqual(history.epochs.count, 5)
         XCTAssertEqual(history.bestEpoch, 2)
@@ -88,15 +96,18 @@ final class TrainerTests: XCTestCase {
                     var v2 = data.view2
                     for i in 0..<v2.values.count where g.nextUniform() < 0.2 { v2.values[i] = 0 }
                     return (data.view1, v2)
-                }).0
+                }
+            ).0
             return (refiner, epochs)
         }
         let (a, epochs) = try run()
         let (b, _) = try run()
         XCTAssertEqual(epochs, [0, 1, 2])
         XCTAssertEqual(a, b)
-        let plain = try SupConTrainer(configuration: config).train(view1: data.view1, view2: data.view2,
-                                                                   labels: data.labels, modelIdentity: "m").0
+        let plain = try SupConTrainer(configuration: config).train(
+            view1: data.view1, view2: data.view2,
+            labels: data.labels, modelIdentity: "m"
+        ).0
         XCTAssertNotEqual(a, plain)
     }
 
@@ -118,8 +129,9 @@ final class TrainerTests: XCTestCase {
         }
         // Inference uses the running statistics.
         norm.forwardInference(x, into: y)
-        XCTAssertEqual(y[1, 2], (x[1, 2] - norm.runningMean.pointer[2]) / (norm.runningVar.pointer[2] + 1e-5).squareRoot(),
-                       accuracy: 1e-12)
+        XCTAssertEqual(
+            y[1, 2], (x[1, 2] - norm.runningMean.pointer[2]) / (norm.runningVar.pointer[2] + 1e-5).squareRoot(),
+            accuracy: 1e-12)
     }
 
     func testLinearInitialisationBounds() {
@@ -155,8 +167,11 @@ final class TrainerTests: XCTestCase {
     func testBadInputsGiveErrors() {
         let trainer = SupConTrainer(configuration: smallConfiguration(inputDim: 4))
         let v = DenseMatrix(rows: 6, cols: 4, repeating: 1)
-        XCTAssertThrowsError(try trainer.train(view1: v, view2: DenseMatrix(rows: 6, cols: 3), labels: [0, 0, 0, 1, 1, 1],
-                                               modelIdentity: "m")) {
+        XCTAssertThrowsError(
+            try trainer.train(
+                view1: v, view2: DenseMatrix(rows: 6, cols: 3), labels: [0, 0, 0, 1, 1, 1],
+                modelIdentity: "m")
+        ) {
             XCTAssertTrue("\($0)".contains("view 2: expected 6 × 4"), "\($0)")
         }
         XCTAssertThrowsError(try trainer.train(view1: v, view2: v, labels: [0, 1], modelIdentity: "m")) {
@@ -169,8 +184,11 @@ final class TrainerTests: XCTestCase {
         }
         var bad = smallConfiguration(inputDim: 4)
         bad.temperature = 0
-        XCTAssertThrowsError(try SupConTrainer(configuration: bad).train(view1: v, view2: v, labels: [0, 0, 0, 1, 1, 1],
-                                                                         modelIdentity: "m")) {
+        XCTAssertThrowsError(
+            try SupConTrainer(configuration: bad).train(
+                view1: v, view2: v, labels: [0, 0, 0, 1, 1, 1],
+                modelIdentity: "m")
+        ) {
             XCTAssertTrue("\($0)".contains("temperature"), "\($0)")
         }
     }

@@ -22,8 +22,9 @@ final class AgreementTests: XCTestCase {
                 mine["\(tc ? 1 : 0)|\(m.group)|rest"] = m
             }
         }
-        mine["1|CD19+ B|CD14+ Monocyte"] = try RankSumMarkers.compare(data.expression.values, labels: PBMC.labels,
-                                                                        group: "CD19+ B", reference: "CD14+ Monocyte", tieCorrect: true)
+        mine["1|CD19+ B|CD14+ Monocyte"] = try RankSumMarkers.compare(
+            data.expression.values, labels: PBMC.labels,
+            group: "CD19+ B", reference: "CD14+ Monocyte", tieCorrect: true)
         XCTAssertEqual(t.rows.count, 765 * 21)
         var checked = 0
         var worst = (score: 0.0, lfc: 0.0, p: 0.0, padj: 0.0)
@@ -111,8 +112,9 @@ final class AgreementTests: XCTestCase {
         for tag in ["CD19_B", "CD56_NK"] {
             let ranking = try table("pbmc_prerank_ranking_\(tag).csv")
             let genes = ranking.rows.map { geneIndex[$0[0]]! }, scores = ranking.rows.map { Double($0[1])! }
-            let report = PrerankedGSEA.run(genes: genes, scores: scores, sets: sets.sets,
-                                           options: .init(permutations: 1000, seed: 1, minSize: 5, maxSize: 500))
+            let report = PrerankedGSEA.run(
+                genes: genes, scores: scores, sets: sets.sets,
+                options: .init(permutations: 1000, seed: 1, minSize: 5, maxSize: 500))
             let ref = try table("pbmc_prerank_gseapy_\(tag).csv")
             XCTAssertEqual(report.results.count, ref.rows.count, tag)
             let byId = Dictionary(uniqueKeysWithValues: report.results.map { ($0.id, $0) })

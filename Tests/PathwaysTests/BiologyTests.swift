@@ -24,24 +24,28 @@ import LexicellCore
 ///   asserts that (chosen after the first run) and records the failed expectation as its negative.
 final class BiologyTests: XCTestCase {
     @discardableResult
-    private func check(expression: ExpressionMatrix, labels: [String?], group: String, collection: String,
-                       expected: [String], minSize: Int, maxGSEAP: Double = 0.01,
-                       file: StaticString = #filePath, line: UInt = #line) throws -> MarkerTable {
+    private func check(
+        expression: ExpressionMatrix, labels: [String?], group: String, collection: String,
+        expected: [String], minSize: Int, maxGSEAP: Double = 0.01,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> MarkerTable {
         let sets = try GeneSetCollection.read(path: "\(genesets)/\(collection).gmt.gz")
             .matched(to: expression.genes, minSize: minSize, maxSize: 500)
         for id in expected { XCTAssertTrue(sets.sets.contains { $0.id == id }, "\(id) not matched", file: file, line: line) }
         let markers = try RankSumMarkers.oneVsRest(expression.values, labels: labels, groups: [group])[0]
         let universe = expressedGenes(expression.values)
-        let ora = OverRepresentation.test(selected: markers.upMarkers().map(Int32.init), universe: universe,
-                                          sets: sets.sets, minSetSize: minSize)
+        let ora = OverRepresentation.test(
+            selected: markers.upMarkers().map(Int32.init), universe: universe,
+            sets: sets.sets, minSetSize: minSize)
         let top = ora.results.sorted { $0.pValue < $1.pValue }.prefix(20)
         let hit = top.first { expected.contains($0.id) }
         XCTAssertNotNil(hit, "\(group): none of \(expected) in the ORA top 20: \(top.prefix(5).map { "\($0.id) \($0.name)" })", file: file, line: line)
         // NES and nominal p of a set depend only on its own null, so GSEA runs on the named sets alone (the
         // whole collection matters only for FDR, which is not asserted; debug builds are slow).
-        let gsea = PrerankedGSEA.run(genes: universe, scores: universe.map { markers.scores[Int($0)] },
-                                     sets: sets.sets.filter { expected.contains($0.id) },
-                                     options: .init(permutations: 1000, seed: 5, minSize: minSize))
+        let gsea = PrerankedGSEA.run(
+            genes: universe, scores: universe.map { markers.scores[Int($0)] },
+            sets: sets.sets.filter { expected.contains($0.id) },
+            options: .init(permutations: 1000, seed: 5, minSize: minSize))
         let best = gsea.results.filter { expected.contains($0.id) }.max { $0.normalizedEnrichmentScore < $1.normalizedEnrichmentScore }
         XCTAssertNotNil(best, file: file, line: line)
         if let b = best {
@@ -52,8 +56,9 @@ final class BiologyTests: XCTestCase {
     }
 
     func testPBMCBCellsEnrichForBCellReceptorSignalling() throws {
-        try check(expression: PBMC.data.expression, labels: PBMC.labels, group: "CD19+ B", collection: "go_bp_human",
-                  expected: ["GO:0050853", "GO:0042113"], minSize: 5)
+        try check(
+            expression: PBMC.data.expression, labels: PBMC.labels, group: "CD19+ B", collection: "go_bp_human",
+            expected: ["GO:0050853", "GO:0042113"], minSize: 5)
     }
 
     /// Stated before running: the AUCell-style score of B cell receptor signalling (GO:0050853) is higher on
@@ -71,8 +76,9 @@ final class BiologyTests: XCTestCase {
     }
 
     func testPBMCNKCellsEnrichForNaturalKillerCytotoxicity() throws {
-        try check(expression: PBMC.data.expression, labels: PBMC.labels, group: "CD56+ NK", collection: "go_bp_human",
-                  expected: ["GO:0042267"], minSize: 5, maxGSEAP: 0.05)  // 0.01 as first stated failed (p ≈ 0.035)
+        try check(
+            expression: PBMC.data.expression, labels: PBMC.labels, group: "CD56+ NK", collection: "go_bp_human",
+            expected: ["GO:0042267"], minSize: 5, maxGSEAP: 0.05)  // 0.01 as first stated failed (p ≈ 0.035)
     }
 
     func testRomanovOxytocinAndVasopressinNeuronsShowTheNeurosecretoryPathwayNotGONeuropeptideSignalling() throws {
@@ -83,8 +89,9 @@ final class BiologyTests: XCTestCase {
         }
         XCTAssertEqual(labels.filter { $0 == "Oxt+Avp" }.count, 59)  // 4 + 3 types of 7–10 cells
         // Revised after the first run: ER-to-Golgi transport (GO:0006888) enriched by both criteria.
-        let markers = try check(expression: data.expression, labels: labels, group: "Oxt+Avp", collection: "go_bp_mouse",
-                                expected: ["GO:0006888"], minSize: 15)
+        let markers = try check(
+            expression: data.expression, labels: labels, group: "Oxt+Avp", collection: "go_bp_mouse",
+            expected: ["GO:0006888"], minSize: 15)
         let top = markers.upMarkers().prefix(5).map { data.expression.genes[$0] }
         XCTAssertTrue(top.contains("Oxt") && top.contains("Avp"), "\(top)")
         // The stated expectation, as it came out: GO:0007218 leans the other way (it holds neither Oxt nor Avp).
@@ -93,8 +100,9 @@ final class BiologyTests: XCTestCase {
         let ids = Set(neuropeptide.genes.map { data.expression.genes[Int($0)] })
         XCTAssertFalse(ids.contains("Oxt") || ids.contains("Avp"))
         let universe = expressedGenes(data.expression.values)
-        let g = PrerankedGSEA.run(genes: universe, scores: universe.map { markers.scores[Int($0)] }, sets: [neuropeptide],
-                                  options: .init(permutations: 1000, seed: 5, minSize: 15))
+        let g = PrerankedGSEA.run(
+            genes: universe, scores: universe.map { markers.scores[Int($0)] }, sets: [neuropeptide],
+            options: .init(permutations: 1000, seed: 5, minSize: 15))
         XCTAssertLessThan(try XCTUnwrap(g.results.first).normalizedEnrichmentScore, 0)
     }
 }

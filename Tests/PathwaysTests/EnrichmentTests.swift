@@ -12,15 +12,17 @@ final class EnrichmentTests: XCTestCase {
     func testEnrichmentScoreAndLeadingEdgeHandComputed() {
         // Genes 0…9 carry the scores above. Set {0, 2}: hits add 5/8 and 3/8, each miss subtracts 1/8:
         // 0.625 → 0.5 → 0.875 (max) → … → 0. Set {8, 9}: eight misses reach −1 (min) before +3/7, +4/7.
-        let r = PrerankedGSEA.run(genes: Array(0..<10), scores: ranking, sets: [set("up", [0, 2]), set("down", [8, 9])],
-                                  options: .init(permutations: 200, seed: 3, minSize: 1))
+        let r = PrerankedGSEA.run(
+            genes: Array(0..<10), scores: ranking, sets: [set("up", [0, 2]), set("down", [8, 9])],
+            options: .init(permutations: 200, seed: 3, minSize: 1))
         XCTAssertEqual(r.results[0].enrichmentScore, 0.875, accuracy: 1e-12)
         XCTAssertEqual(r.results[0].leadingEdge, [0, 2])
         XCTAssertEqual(r.results[1].enrichmentScore, -1, accuracy: 1e-12)
         XCTAssertEqual(r.results[1].leadingEdge, [9, 8])
         // The input order of the ranking does not matter: it is sorted by decreasing score.
-        let shuffled = PrerankedGSEA.run(genes: Array((0..<10).reversed()), scores: ranking.reversed(),
-                                         sets: [set("up", [0, 2])], options: .init(permutations: 200, seed: 3, minSize: 1))
+        let shuffled = PrerankedGSEA.run(
+            genes: Array((0..<10).reversed()), scores: ranking.reversed(),
+            sets: [set("up", [0, 2])], options: .init(permutations: 200, seed: 3, minSize: 1))
         XCTAssertEqual(shuffled.results[0].enrichmentScore, 0.875, accuracy: 1e-12)
     }
 
@@ -64,8 +66,9 @@ final class EnrichmentTests: XCTestCase {
 
     func testOverRepresentationSkipsSetsOutsideTheUniverseInsteadOfScoringZero() {
         // Universe 0…9, selected {0, 1, 2, 11 (outside)}. Set "in" = {0, 1, 5}: k 2, n 3, N 3, M 10.
-        let r = OverRepresentation.test(selected: [0, 1, 2, 11], universe: Array(0..<10),
-                                        sets: [set("in", [0, 1, 5]), set("out", [12, 13]), set("one", [3])], minSetSize: 2)
+        let r = OverRepresentation.test(
+            selected: [0, 1, 2, 11], universe: Array(0..<10),
+            sets: [set("in", [0, 1, 5]), set("out", [12, 13]), set("one", [3])], minSetSize: 2)
         XCTAssertEqual(r.results.map(\.id), ["in"])
         XCTAssertEqual(r.skipped.map(\.id), ["out", "one"])
         XCTAssertEqual(r.skipped[0].reason, "no gene in the universe")
@@ -83,8 +86,9 @@ final class EnrichmentTests: XCTestCase {
         var row = [Float](repeating: 0, count: 20)
         row[0] = 5; row[1] = 3; row[2] = 3
         let m = SparseMatrix(dense: DenseMatrix(rowArrays: [row, [Float](repeating: 0, count: 20)]))
-        let s = PathwayCellScores.auc(m, sets: [set("top", [0]), set("second", [1]), set("pair", [0, 7]), set("zero", [5])],
-                                      topFraction: 0.1)
+        let s = PathwayCellScores.auc(
+            m, sets: [set("top", [0]), set("second", [1]), set("pair", [0, 7]), set("zero", [5])],
+            topFraction: 0.1)
         XCTAssertEqual(s.rows, 2)
         XCTAssertEqual(s[0, 0], 0.5)
         XCTAssertEqual(s[0, 1], 0)

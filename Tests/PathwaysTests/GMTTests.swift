@@ -50,7 +50,7 @@ final class GMTTests: XCTestCase {
         let m = c.matched(to: genes, symbol: { $0 == "Xist" ? nil : $0.uppercased() }, minSize: 1)
         XCTAssertEqual(m.sets.map(\.id), ["S1", "S3"])
         XCTAssertEqual(m.sets[0].genes, [0, 1, 2])  // sorted dataset indices
-        XCTAssertEqual(m.sets[1].genes, [1])       // "NPY" (index 4) collides with "Npy" (index 1): the first wins
+        XCTAssertEqual(m.sets[1].genes, [1])  // "NPY" (index 4) collides with "Npy" (index 1): the first wins
         XCTAssertEqual(m.symbolCollisions, 1)
         XCTAssertEqual(m.dropped.map(\.id), ["S2"])
         XCTAssertEqual(m.dropped[0].matched, 0)

@@ -6,12 +6,15 @@ final class GeneReadingTests: XCTestCase {
     func testLogOddsAndCentroidSharesByHand() throws {
         let x = DenseMatrix(rowArrays: [[9, 5, 0, 1], [8, 0, 6, 1], [0, 2, 7, 9], [1, 0, 8, 9]])
         let expression = ExpressionMatrix(values: SparseMatrix(dense: x), genes: ["A", "B", "C", "D"], cells: ["1", "2", "3", "4"])
-        let table = try GeneEmbeddingTable(symbols: ["A", "B", "C", "D"],
-                                           vectors: DenseMatrix(rowArrays: [[1, 0], [0, 1], [1, 1], [-1, 0]]), modelIdentity: "hand")
-        let knowledge = GeneKnowledge(species: .mouse, texts: GeneTexts(symbols: ["A"], texts: ["Gene A does this. And more."]),
-                                      resolver: GeneSymbolResolver(), housekeeping: nil)
-        let r = GeneReading.compute(expression: expression, labels: [0, 0, 1, 1], classNames: ["x", "y"], table: table,
-                                    knowledge: knowledge, topN: 2, top: 10)
+        let table = try GeneEmbeddingTable(
+            symbols: ["A", "B", "C", "D"],
+            vectors: DenseMatrix(rowArrays: [[1, 0], [0, 1], [1, 1], [-1, 0]]), modelIdentity: "hand")
+        let knowledge = GeneKnowledge(
+            species: .mouse, texts: GeneTexts(symbols: ["A"], texts: ["Gene A does this. And more."]),
+            resolver: GeneSymbolResolver(), housekeeping: nil)
+        let r = GeneReading.compute(
+            expression: expression, labels: [0, 0, 1, 1], classNames: ["x", "y"], table: table,
+            knowledge: knowledge, topN: 2, top: 10)
         // Class x: top genes cell 1 = {A, B}, cell 2 = {A, C}. A: a = 2 of 2 in class, b = 0 of 2 others
         // → log(2.5/0.5) − log(0.5/2.5) = 2·log 5.
         let a = r[0].genes.first { $0.symbol == "A" }!

@@ -11,16 +11,20 @@ final class PathwayAnalysisTests: XCTestCase {
         settings.permutations = 200
         settings.reportP = 1
         let hallmark = try PathwayAnalysis.collection(repoData + "/genesets/hallmark_human.gmt.gz", species: .human)
-        let result = try PathwayAnalysis.run(expression: ds.expression, labels: labels, groups: groups, collections: [hallmark],
-                                             resolver: GeneSymbolResolver(), settings: settings)
+        let result = try PathwayAnalysis.run(
+            expression: ds.expression, labels: labels, groups: groups, collections: [hallmark],
+            resolver: GeneSymbolResolver(), settings: settings)
         XCTAssertEqual(result.comparisons.count, Set(labels).count + 2)
         let myeloid = try XCTUnwrap(result.comparisons.first { $0.group == "myeloid" })
         XCTAssertEqual(myeloid.comparison, "lymphoid")
-        XCTAssertEqual(myeloid.markers.groupSize + myeloid.markers.referenceSize,
-                       labels.filter { groups[$0] != nil }.count)
+        XCTAssertEqual(
+            myeloid.markers.groupSize + myeloid.markers.referenceSize,
+            labels.filter { groups[$0] != nil }.count)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pathways-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try result.write(to: dir)
+        try OutputFiles.write(
+            [("markers.csv", Data(result.markersCSV().utf8)), ("pathways.csv", Data(result.pathwaysCSV().utf8))],
+            to: OutputRequest(directory: dir), log: { _ in })
         let pathways = try String(contentsOfFile: dir + "/pathways.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(pathways.first, "group,comparison,collection,test,set_id,name,set_size,overlap,statistic,nes,p,fdr,leading_genes")
         XCTAssertTrue(pathways.contains { $0.hasPrefix("myeloid,lymphoid,hallmark_human,gsea,") })

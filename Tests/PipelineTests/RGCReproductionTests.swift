@@ -17,8 +17,10 @@ final class RGCReproductionTests: XCTestCase {
         let romanov = try DatasetReader.read(path: repoData + "/datasets/romanov2017_hypothalamus_neurons")
         let meta = try LabelTable.read(path: repoData + "/datasets/romanov2017_hypothalamus_neurons/cell_metadata.csv", labelColumn: "Author_CellType")
             .join(cells: romanov.expression.cells, file: "romanov")
-        let types = ["Neurons_GABA 5 (Calcr, Lhx1)", "Neurons_GABA 7 (Pomc+/-)", "Neurons_Trh 1 (low)", "Neurons_GABA 11 (Nts 1)",
-                     "Neurons_Hmit+/-", "Neurons_GABA 13 (Galanin)"]
+        let types = [
+            "Neurons_GABA 5 (Calcr, Lhx1)", "Neurons_GABA 7 (Pomc+/-)", "Neurons_Trh 1 (low)", "Neurons_GABA 11 (Nts 1)",
+            "Neurons_Hmit+/-", "Neurons_GABA 13 (Galanin)",
+        ]
         var source = [Int]()
         for t in types { source += romanov.expression.cells.indices.filter { meta.labels[$0] == t }.prefix(12) }
         XCTAssertEqual(source.count, 72)
@@ -44,7 +46,7 @@ final class RGCReproductionTests: XCTestCase {
         let groups = try GroupMap.load(path: repoData + "/subsets/rgc_vulnerability_groups.csv")
         XCTAssertEqual(Set(clusters.map(groups.group)), ["susceptible", "resilient"])
         let knowledge = try GeneKnowledge.load(species: .mouse)
-        var plan = BenchmarkPlan(specs: ["pca", "random"], models: [])
+        var plan = MethodPlan(specs: ["pca", "random"], models: [])
         plan.randomDimension = 64
         var timings = [String: Double]()
         let methods = try plan.methods(dataset: d, knowledge: knowledge, log: { _ in }, timings: &timings)

@@ -19,8 +19,9 @@ final class ReferenceTests: XCTestCase {
         let refSamples = Set(ids.enumerated().filter { $0.offset % 2 == 0 }.map(\.element))
         let refCells = (0..<ds.expression.cellCount).filter { refSamples.contains(samples.labels[$0]!) }
         let queryCells = (0..<ds.expression.cellCount).filter { !refSamples.contains(samples.labels[$0]!) }
-        let reference = try LabelledDataset(expression: ds.expression.selectingCells(refCells), labels: refCells.map { labels.labels[$0] },
-                                            minCellsPerClass: 5)
+        let reference = try LabelledDataset(
+            expression: ds.expression.selectingCells(refCells), labels: refCells.map { labels.labels[$0] },
+            minCellsPerClass: 5)
         return (reference, ds.expression.selectingCells(queryCells), queryCells.map { labels.labels[$0] }, try GeneKnowledge.load(species: .mouse))
     }
 
@@ -34,6 +35,7 @@ final class ReferenceTests: XCTestCase {
         XCTAssertEqual(Set(loaded.manifest.files.keys), ["embeddings.npy", "cells.tsv", "genes.txt"])
         var expected = bundle.manifest
         expected.files = loaded.manifest.files
+        expected.formatVersion = ReferenceBundle.formatVersion
         XCTAssertEqual(loaded.manifest, expected)
         XCTAssertEqual(loaded.embeddings, bundle.embeddings)
         XCTAssertEqual(loaded.labels, bundle.labels)
@@ -74,7 +76,7 @@ final class ReferenceTests: XCTestCase {
         // A newer format version.
         try bundle.write(to: dir)
         let m = dir + "/manifest.json"
-        let text = try String(contentsOfFile: m, encoding: .utf8).replacingOccurrences(of: "\"formatVersion\" : 1", with: "\"formatVersion\" : 9")
+        let text = try String(contentsOfFile: m, encoding: .utf8).replacingOccurrences(of: "\"formatVersion\" : 3", with: "\"formatVersion\" : 9")
         try text.write(toFile: m, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try ReferenceBundle.load(from: dir)) { XCTAssertTrue("\($0)".contains("format version 9"), "\($0)") }
         XCTAssertThrowsError(try ReferenceBundle.load(from: tmpDir())) { XCTAssertTrue("\($0)".contains("no manifest.json"), "\($0)") }
@@ -101,8 +103,9 @@ final class ReferenceTests: XCTestCase {
         }
         // The same cells with mouse symbols (through HCOP), annotated against the human reference.
         let orthologs = try OrthologMap.loadHCOP(path: repoData + "/genes/hcop_human_mouse_orthologs_15col.txt.gz")
-        let mouseNames = ExpressionMatrix(values: ds.expression.values, genes: ds.expression.genes.map { orthologs.humanToMouse[$0] ?? $0 },
-                                          cells: ds.expression.cells)
+        let mouseNames = ExpressionMatrix(
+            values: ds.expression.values, genes: ds.expression.genes.map { orthologs.humanToMouse[$0] ?? $0 },
+            cells: ds.expression.cells)
         let cross = try annotator.annotate(mouseNames, querySpecies: .mouse, with: bundle, knowledge: human, orthologs: orthologs, log: { _ in })
         XCTAssertNotNil(cross.overlap.orthologMapped)
         XCTAssertGreaterThan(cross.overlap.orthologMapped!, 600)

@@ -1,6 +1,6 @@
 import XCTest
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 @testable import Lexicell
 
@@ -16,15 +16,22 @@ final class ReportAndPlanTests: XCTestCase {
         let d = try LabelledDataset(expression: ds.expression, labels: join.labels, classes: classes)
         XCTAssertEqual(d.classSizes.sorted(), [13, 18, 21, 23, 25, 28])
         let k = try GeneKnowledge.load(species: .mouse)
-        let needed = TextCellEmbeddings.neededSymbols(expression: d.expression, knowledge: k, topN: 20, weighting: .mean)
-        let cells = TextCellEmbeddings(expression: d.expression, labels: d.labelNames,
-                                       table: try GeneEmbeddingTable.random(symbols: needed, dimension: 64, seed: 1),
-                                       knowledge: k, settings: CellEmbeddingSettings())
-        let methods: [EvaluationMethod] = [KNNMethod(FixedRepresentation(name: "random", matrix: cells.allGenes)),
-                                           GraphClusterMethod(ExpressionRepresentation(name: "expression PCA", kind: .pcs, features: ExpressionFeatures(expression: d.expression)))]
+        let needed = TextEmbeddingStage(knowledge: k).neededSymbols(d.expression)
+        let cells = TextCellEmbeddings(
+            expression: d.expression, labels: d.labelNames,
+            table: try GeneEmbeddingTable.random(symbols: needed, dimension: 64, seed: 1),
+            knowledge: k, settings: CellEmbeddingSettings())
+        let methods: [EvaluationMethod] = [
+            KNNMethod(FixedRepresentation(name: "random", matrix: cells.allGenes)),
+            GraphClusterMethod(ExpressionRepresentation(name: "expression PCA", kind: .pcs, features: ExpressionFeatures(expression: d.expression))),
+        ]
         let results = try EvaluationRunner(seeds: [0, 1]).run(d, methods: methods)
-        let doc = EvaluationDocument(dataset: d, source: dir, parameters: ["top_n": "20"], coverage: cells.coverage,
-                                     kGrid: KNNEvaluation().kGrid, methods: results)
+        let doc = EvaluationDocument(
+            dataset: d, source: dir,
+            parameters: RunParameters(
+                methods: ["random"], seeds: [0, 1], cellEmbedding: CellEmbeddingSettings(), evaluation: EvaluationProtocol(),
+                selection: SelectionSettings(), knowledge: k), coverage: cells.coverage,
+            kGrid: EvaluationProtocol().kGrid, methods: results)
         var builder = EvaluationReport()
         builder.umap.nEpochs = 50
         let html = builder.render(doc, layouts: try builder.layouts(doc), labelNames: d.labelNames)
@@ -49,10 +56,10 @@ final class ReportAndPlanTests: XCTestCase {
     }
 
     func testBenchmarkSpecsAreCheckedWithClearErrors() {
-        XCTAssertThrowsError(try BenchmarkPlan.parse("pcaa")) { XCTAssertTrue("\($0)".contains("unknown method 'pcaa'"), "\($0)") }
-        XCTAssertThrowsError(try BenchmarkPlan.parse("graph+supcon")) { XCTAssertTrue("\($0)".contains("+supcon applies to"), "\($0)") }
-        XCTAssertThrowsError(try BenchmarkPlan.parse("text/sum")) { XCTAssertTrue("\($0)".contains("unknown weighting"), "\($0)") }
-        let s = try? BenchmarkPlan.parse("random/genept-w+supcon")
+        XCTAssertThrowsError(try MethodSpec.parse("pcaa")) { XCTAssertTrue("\($0)".contains("unknown method 'pcaa'"), "\($0)") }
+        XCTAssertThrowsError(try MethodSpec.parse("graph+supcon")) { XCTAssertTrue("\($0)".contains("+supcon applies to"), "\($0)") }
+        XCTAssertThrowsError(try MethodSpec.parse("text/sum")) { XCTAssertTrue("\($0)".contains("unknown weighting"), "\($0)") }
+        let s = try? MethodSpec.parse("random/genept-w+supcon")
         XCTAssertEqual(s?.base, "random")
         XCTAssertEqual(s?.weighting, .genePTw)
         XCTAssertEqual(s?.refine, true)
@@ -60,15 +67,14 @@ final class ReportAndPlanTests: XCTestCase {
 
     func testPairedComparisonCountsWinsPerSeed() throws {
         func result(_ name: String, _ accs: [Double]) -> EvaluationRunner.MethodResult {
-            let splits = accs.enumerated().map { (i, a) -> KNNEvaluation.SplitResult in
+            let splits = accs.enumerated().map { (i, a) -> SplitResult in
                 // 10 test cells, round(a·10) correct.
                 let correct = Int((a * 10).rounded())
                 let truth = [Int](repeating: 0, count: 10) + [1]
                 let pred = (0..<10).map { $0 < correct ? 0 : 1 } + [1]
-                return KNNEvaluation.SplitResult(seed: UInt64(i), chosenK: 4, crossValidationAccuracy: [], testAccuracyByK: [],
-                                                 metrics: ClassificationMetrics(truth: truth, predicted: pred, classNames: ["a", "b"]),
-                                                 trainCount: 1, testCount: 11, test: Array(0..<11), truth: truth, predicted: pred,
-                                                 voteFraction: [], meanSimilarity: [], seconds: 0)
+                return SplitResult(
+                    seed: UInt64(i), metrics: ClassificationMetrics(truth: truth, predicted: pred, classNames: ["a", "b"]),
+                    trainCount: 1, test: Array(0..<11), truth: truth, predicted: pred, confidence: [], seconds: 0)
             }
             return EvaluationRunner.MethodResult(summary: MethodSummary(method: name, splits: splits), splits: splits)
         }

@@ -32,7 +32,7 @@ final class RomanovPipelineTests: XCTestCase {
     func testRandomControlRunsEndToEndAndIsReproducible() throws {
         let (d, k) = try romanov()
         let settings = CellEmbeddingSettings()
-        let needed = TextCellEmbeddings.neededSymbols(expression: d.expression, knowledge: k, topN: 20, weighting: .mean)
+        let needed = TextEmbeddingStage(knowledge: k).neededSymbols(d.expression)
         let table = try GeneEmbeddingTable.random(symbols: needed, dimension: 384, seed: 0)
         let cells = TextCellEmbeddings(expression: d.expression, labels: d.labelNames, table: table, knowledge: k, settings: settings)
         // data/README.md: about 90 % of each cell's top-20 genes have a text; about 16 % are HRT housekeeping genes.
@@ -50,8 +50,11 @@ final class RomanovPipelineTests: XCTestCase {
 
     func testUnknownClassIsAClearError() throws {
         let (d, _) = try romanov()
-        XCTAssertThrowsError(try LabelledDataset(expression: d.expression, labels: d.labelNames, classes: [d.classNames[0], "Nope"],
-                                                 labelSource: "cell_metadata.csv")) {
+        XCTAssertThrowsError(
+            try LabelledDataset(
+                expression: d.expression, labels: d.labelNames, classes: [d.classNames[0], "Nope"],
+                labelSource: "cell_metadata.csv")
+        ) {
             XCTAssertTrue("\($0)".contains("class 'Nope' has no cells"), "\($0)")
             XCTAssertTrue("\($0)".contains("cell_metadata.csv"), "\($0)")
         }

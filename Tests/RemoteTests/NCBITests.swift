@@ -6,7 +6,8 @@ import XCTest
 
 /// The E-utilities client against recorded responses on loopback (no live calls).
 final class NCBITests: XCTestCase {
-    static let dataDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    static let dataDir =
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path + "/data/genes"
     static let orthologs: OrthologMap = try! OrthologMap.loadHCOP(path: dataDir + "/hcop_human_mouse_orthologs_15col.txt.gz")
 
@@ -24,8 +25,9 @@ final class NCBITests: XCTestCase {
         let log = RequestLog()
         let server = try fakeEUtils(log: log)
         let client = try NCBIGeneClient(options: options(server, symbolsPerSearch: 2), cachePath: nil, environment: [:], log: { _ in })
-        let got = try client.fetch(symbols: ["Gapdh", "Pomc", "0610009B22Rik", "Notagene1"], species: .mouse,
-                                   orthologs: Self.orthologs)
+        let got = try client.fetch(
+            symbols: ["Gapdh", "Pomc", "0610009B22Rik", "Notagene1"], species: .mouse,
+            orthologs: Self.orthologs)
         XCTAssertEqual(got.genes.map(\.symbol), ["Gapdh", "Pomc", "0610009B22Rik"])
         XCTAssertEqual(got.genes.map(\.entrezID), ["14433", "18976", "66050"])
         XCTAssertEqual(got.unknown, ["Notagene1"])
@@ -55,8 +57,9 @@ final class NCBITests: XCTestCase {
     func testWithAKeyTheRateIsTenPerSecond() throws {
         let log = RequestLog()
         let server = try fakeEUtils(log: log)
-        let client = try NCBIGeneClient(options: options(server, symbolsPerSearch: 1), cachePath: nil,
-                                        environment: ["NCBI_API_KEY": "0123456789abcdef0123456789abcdef0123"], log: { _ in })
+        let client = try NCBIGeneClient(
+            options: options(server, symbolsPerSearch: 1), cachePath: nil,
+            environment: ["NCBI_API_KEY": "0123456789abcdef0123456789abcdef0123"], log: { _ in })
         let got = try client.fetch(symbols: ["Gapdh", "Pomc", "Notagene1", "0610009B22Rik"], species: .mouse)
         XCTAssertEqual(got.genes.count, 3)
         XCTAssertEqual(got.withoutSummary, ["0610009B22Rik"])  // no ortholog map given: no fallback
@@ -148,14 +151,18 @@ final class NCBITests: XCTestCase {
         let failing = try fakeEUtils(log: RequestLog()) { _ in (500, "<html>Internal Server Error</html>") }
         var o = options(failing)
         o.retry.maxAttempts = 2
-        XCTAssertThrowsError(try NCBIGeneClient(options: o, cachePath: nil, environment: [:], log: { _ in })
-            .fetch(symbols: ["Gapdh"], species: .mouse)) {
+        XCTAssertThrowsError(
+            try NCBIGeneClient(options: o, cachePath: nil, environment: [:], log: { _ in })
+                .fetch(symbols: ["Gapdh"], species: .mouse)
+        ) {
             let s = "\($0)"
             XCTAssertTrue(s.contains("NCBI esearch.fcgi") && s.contains("failed after 2 attempts") && s.contains("HTTP 500"), s)
         }
         let garbage = try fakeEUtils(log: RequestLog()) { _ in (200, "<eSearchResult><Count>1</Count>") }
-        XCTAssertThrowsError(try NCBIGeneClient(options: options(garbage), cachePath: nil, environment: [:], log: { _ in })
-            .fetch(symbols: ["Gapdh"], species: .mouse)) {
+        XCTAssertThrowsError(
+            try NCBIGeneClient(options: options(garbage), cachePath: nil, environment: [:], log: { _ in })
+                .fetch(symbols: ["Gapdh"], species: .mouse)
+        ) {
             XCTAssertTrue("\($0)".contains("not JSON"), "\($0)")
         }
     }
@@ -183,16 +190,22 @@ final class NCBITests: XCTestCase {
         XCTAssertEqual(got.fromCache, 0)
         // Symbols: mouse esearch + esummary, human esearch + esummary for TRAPPC2; ids: mouse esummary, then
         // human esearch + esummary for A3GALT2.
-        XCTAssertEqual(log.all.map(\.path), ["esearch.fcgi", "esummary.fcgi", "esearch.fcgi", "esummary.fcgi",
-                                             "esummary.fcgi", "esearch.fcgi", "esummary.fcgi"])
+        XCTAssertEqual(
+            log.all.map(\.path),
+            [
+                "esearch.fcgi", "esummary.fcgi", "esearch.fcgi", "esummary.fcgi",
+                "esummary.fcgi", "esearch.fcgi", "esummary.fcgi",
+            ])
         XCTAssertEqual(got.requests, 7)
-        XCTAssertEqual(got.account, [
-            "fetched from NCBI: 4 (Pomc, A3galt2, 0610009B22Rik, Gapdh)",
-            "from the cache: 0",
-            "filled from the human ortholog: 1 (0610009B22Rik ← TRAPPC2)",
-            "no summary, left out of the file: 1 (A3galt2)",
-            "unknown to NCBI Gene (mouse): 1 (Notagene1)",
-        ])
+        XCTAssertEqual(
+            got.account,
+            [
+                "fetched from NCBI: 4 (Pomc, A3galt2, 0610009B22Rik, Gapdh)",
+                "from the cache: 0",
+                "filled from the human ortholog: 1 (0610009B22Rik ← TRAPPC2)",
+                "no summary, left out of the file: 1 (A3galt2)",
+                "unknown to NCBI Gene (mouse): 1 (Notagene1)",
+            ])
 
         let out = dir + "/mouse.tsv"
         try got.writeTSV(path: out)
@@ -205,11 +218,16 @@ final class NCBITests: XCTestCase {
         let gapdh = RecordedGenes.docs.first { $0.uid == "14433" }!
         let today = NCBIGeneClient.day(Date())
         XCTAssertEqual(rows[1], ["18976", "Pomc", pomc.description, "", "", pomc.summary, "ncbi_gene", today])
-        XCTAssertEqual(rows[2], ["66050", "0610009B22Rik", "RIKEN cDNA 0610009B22 gene", "", "", trappc2.summary,
-                                 "human_ortholog:TRAPPC2:6399", today])
+        XCTAssertEqual(
+            rows[2],
+            [
+                "66050", "0610009B22Rik", "RIKEN cDNA 0610009B22 gene", "", "", trappc2.summary,
+                "human_ortholog:TRAPPC2:6399", today,
+            ])
         XCTAssertEqual(rows[3], ["14433", "Gapdh", gapdh.description, "", "", gapdh.summary, "ncbi_gene", today])
-        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: dir)), ["genes.txt", "ncbi.tsv", "mouse.tsv"],
-                       "nothing else (no temporary file) beside the output")
+        XCTAssertEqual(
+            Set(try FileManager.default.contentsOfDirectory(atPath: dir)), ["genes.txt", "ncbi.tsv", "mouse.tsv"],
+            "nothing else (no temporary file) beside the output")
 
         // A second run (new client, same cache) sends nothing and writes the same file.
         let sent = log.count

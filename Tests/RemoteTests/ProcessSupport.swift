@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 import XCTest
 
@@ -133,8 +133,9 @@ enum LexicellBinary {
         while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         if p.isRunning { p.terminate(); p.waitUntilExit(); throw LexicellErrorForTests("lexicell \(arguments.first ?? "") did not finish in \(timeout) s") }
         try out.close(); try err.close()
-        return Run(status: p.terminationStatus,
-                   stdout: try String(contentsOfFile: outPath, encoding: .utf8),
-                   stderr: try String(contentsOfFile: errPath, encoding: .utf8))
+        return Run(
+            status: p.terminationStatus,
+            stdout: try String(contentsOfFile: outPath, encoding: .utf8),
+            stderr: try String(contentsOfFile: errPath, encoding: .utf8))
     }
 }

@@ -9,8 +9,10 @@ import XCTest
 final class RetryTests: XCTestCase {
     let texts = (0..<10).map { "gene text number \($0): a protein that binds things" }
 
-    private func embedder(_ server: LoopbackServer, _ options: RemoteEmbeddingOptions, env: [String: String] = [:],
-                          log: LogLines = LogLines()) throws -> RemoteEmbedder {
+    private func embedder(
+        _ server: LoopbackServer, _ options: RemoteEmbeddingOptions, env: [String: String] = [:],
+        log: LogLines = LogLines()
+    ) throws -> RemoteEmbedder {
         var o = options
         o.dimension = 8
         return try RemoteEmbedder(spec: "\(server.base):fake-model", options: o, environment: env, log: log.sink)
@@ -38,8 +40,9 @@ final class RetryTests: XCTestCase {
         // Base delay is 5 ms: a gap near one second can only come from Retry-After.
         XCTAssertGreaterThanOrEqual(times[1] - times[0], 0.95)
         XCTAssertLessThan(times[1] - times[0], 3)
-        XCTAssertTrue(lines.all.contains { $0.contains("HTTP 429") && $0.contains("Rate limit reached") && $0.contains("retrying in 1.00 s") },
-                      "\(lines.all)")
+        XCTAssertTrue(
+            lines.all.contains { $0.contains("HTTP 429") && $0.contains("Rate limit reached") && $0.contains("retrying in 1.00 s") },
+            "\(lines.all)")
     }
 
     func testRetryAfterHTTPDate() {
@@ -92,7 +95,11 @@ final class RetryTests: XCTestCase {
         let key = "sk-proj-Zq81xWmT4pVb9NcK2rLd"
         let log = RequestLog()
         let server = try fakeEmbeddingServer(log: log) { _ in
-            .status(401, headers: [:], body: #"{"error":{"message":"Incorrect API key provided: sk-proj-****2rLd. You can find your API key at https://platform.openai.com/account/api-keys.","type":"invalid_request_error","code":"invalid_api_key"}}"#)
+            .status(
+                401, headers: [:],
+                body:
+                    #"{"error":{"message":"Incorrect API key provided: sk-proj-****2rLd. You can find your API key at https://platform.openai.com/account/api-keys.","type":"invalid_request_error","code":"invalid_api_key"}}"#
+            )
         }
         var o = quickOptions()
         o.apiKeyVariable = "LEXICELL_TEST_KEY"
@@ -116,7 +123,8 @@ final class RetryTests: XCTestCase {
     func testBadRequestAndNotFoundMessages() throws {
         let log = RequestLog()
         let server = try fakeEmbeddingServer(log: log) { n in
-            n == 1 ? .status(400, headers: [:], body: #"{"error":{"message":"This model's maximum context length is 8192 tokens"}}"#)
+            n == 1
+                ? .status(400, headers: [:], body: #"{"error":{"message":"This model's maximum context length is 8192 tokens"}}"#)
                 : .status(404, headers: [:], body: #"{"error":{"message":"The model 'nope' does not exist"}}"#)
         }
         let e = try embedder(server, quickOptions(concurrency: 1))
@@ -263,15 +271,18 @@ final class PlanningTests: XCTestCase {
         XCTAssertEqual(moved.knownDimension, 1536)
         let same = try RemoteModel.parse("openai:text-embedding-3-small", environment: ["OPENAI_BASE_URL": "https://api.openai.com/v1"])
         XCTAssertEqual(same.identity, "openai:text-embedding-3-small")
-        XCTAssertEqual(try RemoteModel.parse("openai:m", environment: ["OPENAI_BASE_URL": "https://gw.example.org/openai/v1"]).identity,
-                       "openai:m@gw.example.org/openai")
+        XCTAssertEqual(
+            try RemoteModel.parse("openai:m", environment: ["OPENAI_BASE_URL": "https://gw.example.org/openai/v1"]).identity,
+            "openai:m@gw.example.org/openai")
         XCTAssertTrue(RemoteModel.isRemoteSpec(" openai:x") && RemoteModel.isRemoteSpec("https://h:1:m"))
         XCTAssertFalse(RemoteModel.isRemoteSpec("all-MiniLM-L6-v2") || RemoteModel.isRemoteSpec("models/minilm"))
         // A secret in the URL would become the cache key: refused, and not repeated in the message.
         let secret = "hunter2secret"
-        for (spec, env) in [("http://user:\(secret)@127.0.0.1:8000:e5", [String: String]()),
-                            ("http://127.0.0.1:8000/?key=\(secret):e5", [:]),
-                            ("openai:text-embedding-3-small", ["OPENAI_BASE_URL": "https://u:\(secret)@proxy.example.org/v1"])] {
+        for (spec, env) in [
+            ("http://user:\(secret)@127.0.0.1:8000:e5", [String: String]()),
+            ("http://127.0.0.1:8000/?key=\(secret):e5", [:]),
+            ("openai:text-embedding-3-small", ["OPENAI_BASE_URL": "https://u:\(secret)@proxy.example.org/v1"]),
+        ] {
             XCTAssertThrowsError(try RemoteModel.parse(spec, environment: env), spec) {
                 XCTAssertTrue("\($0)".contains("refused") && !"\($0)".contains(secret), "\($0)")
             }
@@ -288,9 +299,12 @@ final class PlanningTests: XCTestCase {
         XCTAssertEqual([local.maxInputsPerRequest, local.maxConcurrentRequests], [32, 1])
         XCTAssertEqual(local.retry.requestTimeout, 600)
         XCTAssertEqual(openAI.retry.requestTimeout, 120)
-        let tuned = try RemoteEmbeddingOptions.defaults(for: try RemoteModel.parse("http://127.0.0.1:8000:e5"),
-                                                        environment: ["LEXICELL_REMOTE_BATCH": "16", "LEXICELL_REMOTE_CONCURRENCY": "1",
-                                                                      "LEXICELL_REMOTE_TIMEOUT": "30"])
+        let tuned = try RemoteEmbeddingOptions.defaults(
+            for: try RemoteModel.parse("http://127.0.0.1:8000:e5"),
+            environment: [
+                "LEXICELL_REMOTE_BATCH": "16", "LEXICELL_REMOTE_CONCURRENCY": "1",
+                "LEXICELL_REMOTE_TIMEOUT": "30",
+            ])
         XCTAssertEqual([tuned.maxInputsPerRequest, tuned.maxConcurrentRequests], [16, 1])
         XCTAssertEqual(tuned.retry.requestTimeout, 30)
         XCTAssertThrowsError(try RemoteEmbeddingOptions.defaults(for: try RemoteModel.parse("openai:m"), environment: ["LEXICELL_REMOTE_BATCH": "5000"])) {
@@ -311,7 +325,7 @@ final class PlanningTests: XCTestCase {
         XCTAssertEqual(TokenEstimator.tokens(""), 1)
         XCTAssertEqual(TokenEstimator.tokens("abcd"), 1)
         XCTAssertEqual(TokenEstimator.tokens("abcde"), 2)
-        XCTAssertEqual(TokenEstimator.tokens("é"), 1)         // 2 UTF-8 bytes
+        XCTAssertEqual(TokenEstimator.tokens("é"), 1)  // 2 UTF-8 bytes
         XCTAssertEqual(TokenEstimator.tokens(String(repeating: "x", count: 400)), 100)
     }
 
@@ -339,7 +353,8 @@ final class PlanningTests: XCTestCase {
 /// The dry run over the bundled human summaries equals scripts/remote_cost_estimate.py's count.
 final class BundledCostTests: XCTestCase {
     func testDryRunOfBundledHumanSummaries() throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        let path =
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path + "/data/genes/refseq_summaries_human.tsv.gz"
         let texts = try GeneTexts.load(path: path)
         let est = try RemoteEmbedder.dryRun(texts: texts.texts, model: try RemoteModel.parse("openai:text-embedding-ada-002"))

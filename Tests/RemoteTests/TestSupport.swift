@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import LexicellRemote
+@_exported import LexicellTestSupport
 
 /// An HTTP/1.1 server on 127.0.0.1 with a kernel-chosen port, run for one test: plain POSIX sockets, one
 /// thread per connection, one request per connection (`Connection: close`), enough for the clients' tests.
@@ -96,8 +97,9 @@ final class LoopbackServer: @unchecked Sendable {
         let length = Int(headers["content-length"] ?? "0") ?? 0
         let bodyStart = headerEnd! + 4
         while buffer.count - bodyStart < length { if !readMore() { return } }
-        let request = Request(method: requestLine[0], path: requestLine[1], headers: headers,
-                              body: Array(buffer[bodyStart..<(bodyStart + length)]))
+        let request = Request(
+            method: requestLine[0], path: requestLine[1], headers: headers,
+            body: Array(buffer[bodyStart..<(bodyStart + length)]))
         let reply = handler(request)
         var out = "HTTP/1.1 \(reply.status) \(reply.status == 200 ? "OK" : "Status")\r\n"
         for (name, value) in reply.headers where name.lowercased() != "content-length" { out += "\(name): \(value)\r\n" }
@@ -156,8 +158,10 @@ func fakeEmbeddingServer(log: RequestLog, script: @escaping @Sendable (Int) -> F
             return .init(status: 404, body: #"{"error":"not found"}"#)
         }
         let body = request.body
-        let n = log.add(.init(path: "/v1/embeddings", body: body, authorization: request.headers["authorization"],
-                              time: Date().timeIntervalSince1970))
+        let n = log.add(
+            .init(
+                path: "/v1/embeddings", body: body, authorization: request.headers["authorization"],
+                time: Date().timeIntervalSince1970))
         log.enter()
         defer { log.leave() }
         let obj = try! JSONSerialization.jsonObject(with: Data(body)) as! [String: Any]
@@ -166,15 +170,18 @@ func fakeEmbeddingServer(log: RequestLog, script: @escaping @Sendable (Int) -> F
         func valid(_ texts: [String]) -> String {
             let data: [[String: Any]] = texts.enumerated().map { i, t in
                 let v = fakeVector(t)
-                let emb: Any = base64
+                let emb: Any =
+                    base64
                     ? Data(v.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }).base64EncodedString()
                     : v.map { Double($0) }
                 return ["object": "embedding", "index": i, "embedding": emb]
             }
             // Answer out of order: the client must place vectors by "index".
             let shuffled = data.reversed()
-            let out: [String: Any] = ["object": "list", "data": Array(shuffled), "model": obj["model"] ?? "",
-                                      "usage": ["prompt_tokens": 7 * texts.count, "total_tokens": 7 * texts.count]]
+            let out: [String: Any] = [
+                "object": "list", "data": Array(shuffled), "model": obj["model"] ?? "",
+                "usage": ["prompt_tokens": 7 * texts.count, "total_tokens": 7 * texts.count],
+            ]
             return String(decoding: try! JSONSerialization.data(withJSONObject: out), as: UTF8.self)
         }
         switch script(n) {
@@ -200,15 +207,12 @@ func fakeEmbeddingServer(log: RequestLog, script: @escaping @Sendable (Int) -> F
 final class LogLines: @unchecked Sendable {
     private let lock = NSLock()
     private var lines = [String]()
-    var sink: @Sendable (String) -> Void { { [self] line in lock.lock(); lines.append(line); lock.unlock() } }
+    var sink: @Sendable (String) -> Void {
+        { [self] line in
+            lock.lock(); lines.append(line); lock.unlock()
+        }
+    }
     var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
-}
-
-/// A fresh directory under the system temporary directory.
-func temporaryDirectory(_ name: String) -> String {
-    let dir = NSTemporaryDirectory() + "lexicell-remote-\(name)-\(UUID().uuidString)"
-    try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
 }
 
 /// Options with tiny backoff so retry tests run in milliseconds.

@@ -1,9 +1,11 @@
 import Foundation
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 import LexicellCore
 @testable import LexicellReport
+import LexicellNeighbors
+import LexicellBench
 import XCTest
 
 /// Parses `text` as XML; returns the parser error, or nil when well-formed. Also counts elements by name.
@@ -19,8 +21,10 @@ final class XMLCheck: NSObject, XMLParserDelegate {
         return (ok ? nil : "\(parser.parserError.map { "\($0)" } ?? "unknown") at line \(parser.lineNumber)", check)
     }
 
-    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-                qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+        qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]
+    ) {
         counts[elementName, default: 0] += 1
     }
 
@@ -73,14 +77,16 @@ final class PlotTests: XCTestCase {
     }
 
     func testLineChartAndBarsWellFormed() {
-        let line = Plot.lineChart(x: [4, 6, 8, 10, 12, 14],
-                                  series: [("ada-002", [0.803, 0.803, 0.831, 0.859, 0.845, 0.817]), (hostile, [0.7, 0.72, 0.74, 0.75, 0.75, 0.74])],
-                                  title: "k sweep", xLabel: "k", yLabel: "accuracy")
+        let line = Plot.lineChart(
+            x: [4, 6, 8, 10, 12, 14],
+            series: [("ada-002", [0.803, 0.803, 0.831, 0.859, 0.845, 0.817]), (hostile, [0.7, 0.72, 0.74, 0.75, 0.75, 0.74])],
+            title: "k sweep", xLabel: "k", yLabel: "accuracy")
         let (e1, c1) = XMLCheck.parse(line)
         XCTAssertNil(e1)
         XCTAssertEqual(c1.counts["circle"], 12)
-        let bars = Plot.bars(groups: [("Seurat", 0.648, 0.02), ("ada-002", 0.859, 0.01), (hostile, .nan, .nan)],
-                             title: "Accuracy", yLabel: "accuracy")
+        let bars = Plot.bars(
+            groups: [("Seurat", 0.648, 0.02), ("ada-002", 0.859, 0.01), (hostile, .nan, .nan)],
+            title: "Accuracy", yLabel: "accuracy")
         let (e2, c2) = XMLCheck.parse(bars)
         XCTAssertNil(e2)
         XCTAssertEqual(c2.counts["rect"], 1 + 2, "background plus two finite bars")
@@ -103,15 +109,19 @@ final class HTMLReportTests: XCTestCase {
         report.keyValues([("cells", "845"), ("label \(hostile)", "value \(hostile)")])
         report.paragraph("Text with <tags> & ampersands.")
         report.section("Results")
-        report.table(headers: ["model", "accuracy", "cells", "over seeds"],
-                     rows: [[.text("ada-002"), .number(0.85912, digits: 3), .integer(1_234_567), .meanSD(MeanSD([0.8, 0.9]), digits: 2)],
-                            [.text(hostile), .number(.nan, digits: 3), .integer(-42), "plain"]])
+        report.table(
+            headers: ["model", "accuracy", "cells", "over seeds"],
+            rows: [
+                [.text("ada-002"), .number(0.85912, digits: 3), .integer(1_234_567), .meanSD(MeanSD([0.8, 0.9]), digits: 2)],
+                [.text(hostile), .number(.nan, digits: 3), .integer(-42), "plain"],
+            ])
         report.table(headers: ["a"], rows: [["x"]])
         report.section("Figures")
         let points = DenseMatrix(rows: 3, cols: 2, values: [0, 0, 1, 1, 2, 0])
         report.figure(svg: "<?xml version=\"1.0\"?>\n" + Plot.scatter(points: points, labels: ["a", "b", "a"], title: "s"), caption: "UMAP")
-        report.figurePair(left: Plot.scatter(points: points, labels: ["a", "b", "a"], title: "before"), leftCaption: "unrefined",
-                          right: Plot.scatter(points: points, labels: ["a", "b", "b"], title: "after"), rightCaption: "refined")
+        report.figurePair(
+            left: Plot.scatter(points: points, labels: ["a", "b", "a"], title: "before"), leftCaption: "unrefined",
+            right: Plot.scatter(points: points, labels: ["a", "b", "b"], title: "after"), rightCaption: "refined")
         let html = report.render()
         let (error, check) = XMLCheck.parse(html)
         XCTAssertNil(error, "report parses as XML (XHTML-compatible)")
@@ -168,8 +178,9 @@ final class NPYTests: XCTestCase {
         let (x, _) = gaussianClusters(centers: [[0, 0, 0], [5, 0, 0], [0, 5, 0]], perCluster: 40, sd: 0.7, seed: 1)
         let input = dir.appendingPathComponent("x.npy").path, output = dir.appendingPathComponent("e.npy").path
         try NPY.write(x, to: input)
-        let r = try UMAPBenchmark.run(inputPath: input, outputPath: output,
-                                      configuration: UMAPConfiguration(nEpochs: 100), trustworthinessK: 10)
+        let r = try UMAPBenchmark.run(
+            inputPath: input, outputPath: output,
+            configuration: UMAPConfiguration(nEpochs: 100), trustworthinessK: 10)
         XCTAssertEqual(try NPY.read(output), r.embedding)
         XCTAssertGreaterThan(r.trustworthiness ?? 0, 0.9)
         XCTAssertTrue(r.summary.hasPrefix("rows=120 cols=3 embed_seconds="))

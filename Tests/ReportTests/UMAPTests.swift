@@ -1,5 +1,7 @@
 import LexicellCore
 @testable import LexicellReport
+import LexicellNeighbors
+import LexicellBench
 import XCTest
 
 /// Inputs shared with scripts/report_reference_values.py: a 32-bit LCG, exact in Float64 on both sides.
@@ -47,8 +49,10 @@ final class UMAPParameterTests: XCTestCase {
     /// umap-learn 0.5.12 find_ab_params(spread, min_dist), from scripts/report_reference_values.py:
     /// 0.1 → (1.576943460, 0.895060878); 0.5 → (0.583030020, 1.334166992); 0.0 → (1.932808397, 0.790494973).
     func testFitABMatchesUmapLearn() {
-        let cases: [(Float, Double, Double)] = [(0.1, 1.576943460, 0.895060878), (0.5, 0.583030020, 1.334166992),
-                                                (0.0, 1.932808397, 0.790494973)]
+        let cases: [(Float, Double, Double)] = [
+            (0.1, 1.576943460, 0.895060878), (0.5, 0.583030020, 1.334166992),
+            (0.0, 1.932808397, 0.790494973),
+        ]
         for (minDist, a, b) in cases {
             let fit = UMAP.fitAB(minDist: minDist, spread: 1)
             XCTAssertEqual(Double(fit.a), a, accuracy: 1e-3, "a for min_dist \(minDist)")
@@ -61,8 +65,10 @@ final class UMAPParameterTests: XCTestCase {
         let (high, _) = FixedExample.pair()
         let knn = bruteForceKNN(high, k: 15, metric: .euclidean)
         let (sigmas, rhos) = UMAP.smoothKNNDistances(knn)
-        let expected: [(Int, Double, Double)] = [(0, 0.133950710, 0.639675379), (1, 0.086417675, 0.682172000),
-                                                 (2, 0.122892380, 0.626339018), (59, 0.233441353, 0.480008066)]
+        let expected: [(Int, Double, Double)] = [
+            (0, 0.133950710, 0.639675379), (1, 0.086417675, 0.682172000),
+            (2, 0.122892380, 0.626339018), (59, 0.233441353, 0.480008066),
+        ]
         for (i, sigma, rho) in expected {
             XCTAssertEqual(Double(rhos[i]), rho, accuracy: 1e-6, "rho \(i)")
             XCTAssertEqual(Double(sigmas[i]), sigma, accuracy: 1e-5, "sigma \(i)")
@@ -139,8 +145,9 @@ final class NearestNeighborTests: XCTestCase {
     }
 
     func testNNDescentCosineRecallAndDeterminism() {
-        let (x, _) = gaussianClusters(centers: (0..<8).map { c in (0..<20).map { Float(($0 * 7 + c * 3) % 11) - 5 } },
-                                      perCluster: 250, sd: 2, seed: 4)
+        let (x, _) = gaussianClusters(
+            centers: (0..<8).map { c in (0..<20).map { Float(($0 * 7 + c * 3) % 11) - 5 } },
+            perCluster: 250, sd: 2, seed: 4)
         let exact = NearestNeighbors.exact(x, k: 15, metric: .cosine)
         let a = NearestNeighbors.nnDescent(x, k: 15, metric: .cosine, seed: 9)
         let b = NearestNeighbors.nnDescent(x, k: 15, metric: .cosine, seed: 9)
@@ -288,11 +295,14 @@ final class TrustworthinessTests: XCTestCase {
     /// scikit-learn 1.9.1 sklearn.manifold.trustworthiness on the fixed example (reference script output).
     func testMatchesScikitLearn() throws {
         let (high, low) = FixedExample.pair()
-        let expected: [(Int, DistanceMetric, Double)] = [(5, .euclidean, 0.681602564103), (10, .euclidean, 0.704157303371),
-                                                         (5, .cosine, 0.656410256410), (10, .cosine, 0.676254681648)]
+        let expected: [(Int, DistanceMetric, Double)] = [
+            (5, .euclidean, 0.681602564103), (10, .euclidean, 0.704157303371),
+            (5, .cosine, 0.656410256410), (10, .cosine, 0.676254681648),
+        ]
         for (k, metric, value) in expected {
-            XCTAssertEqual(try Trustworthiness.score(high: high, low: low, k: k, metric: metric), value, accuracy: 1e-6,
-                           "k \(k) \(metric)")
+            XCTAssertEqual(
+                try Trustworthiness.score(high: high, low: low, k: k, metric: metric), value, accuracy: 1e-6,
+                "k \(k) \(metric)")
         }
     }
 

@@ -15,8 +15,9 @@ final class BadInputTests: XCTestCase {
         var json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
         json["intermediate_size"] = 50
         try JSONSerialization.data(withJSONObject: json).write(to: url)
-        assertThrowsLexicell(try ModelFolder.load(dir.path),
-                             containing: ["encoder.layer.0.intermediate.dense.weight", "[48, 24]", "[50, 24]"])
+        assertThrowsLexicell(
+            try ModelFolder.load(dir.path),
+            containing: ["encoder.layer.0.intermediate.dense.weight", "[48, 24]", "[50, 24]"])
     }
 
     /// A safetensors file whose one tensor has a dtype we do not know.
@@ -32,7 +33,7 @@ final class BadInputTests: XCTestCase {
         let dir = try Fixtures.copy("tiny-bert-cased")
         let url = dir.appendingPathComponent("model.safetensors")
         let bytes = try Data(contentsOf: url)
-        try bytes.prefix(100).write(to: url)   // the header alone is longer than 92 bytes
+        try bytes.prefix(100).write(to: url)  // the header alone is longer than 92 bytes
         assertThrowsLexicell(try ModelFolder.load(dir.path), containing: ["header length", "beyond", "model.safetensors"])
     }
 

@@ -34,7 +34,7 @@ final class CacheTests: XCTestCase {
 
         let counting = CountingEmbedder(base: encoder)
         let first = CachedEmbedder(base: counting, cache: try EmbeddingCache(path: path), batchSize: 5)
-        let a = try first.embed(texts + [texts[0]], progress: nil)          // a duplicate is embedded once
+        let a = try first.embed(texts + [texts[0]], progress: nil)  // a duplicate is embedded once
         XCTAssertEqual(first.lastReport, .init(cached: 0, computed: 23))
         XCTAssertEqual(counting.embeddedTexts, 23)
         // Other batch compositions change BLAS summation order: equal within rounding.
@@ -47,7 +47,7 @@ final class CacheTests: XCTestCase {
         let b = try second.embed(texts, progress: nil)
         XCTAssertEqual(second.lastReport, .init(cached: 23, computed: 0))
         XCTAssertEqual(counting2.calls, 0)
-        XCTAssertEqual(b.values, Array(a.values.prefix(23 * a.cols)))   // blobs round-trip Float32 bits exactly
+        XCTAssertEqual(b.values, Array(a.values.prefix(23 * a.cols)))  // blobs round-trip Float32 bits exactly
         XCTAssertEqual(try second.cache.count(model: encoder.modelIdentity), 23)
     }
 
@@ -55,7 +55,7 @@ final class CacheTests: XCTestCase {
         let path = Fixtures.temporaryPath(".sqlite")
         let encoder = try tinyEncoder()
         let killed = CountingEmbedder(base: encoder)
-        killed.failOnCall = 3                                                 // two batches of 5 succeed
+        killed.failOnCall = 3  // two batches of 5 succeed
         let run1 = CachedEmbedder(base: killed, cache: try EmbeddingCache(path: path), batchSize: 5)
         XCTAssertThrowsError(try run1.embed(texts, progress: nil))
         XCTAssertEqual(try run1.cache.count(model: encoder.modelIdentity), 10)

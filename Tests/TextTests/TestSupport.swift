@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import LexicellText
 import LexicellCore
+@_exported import LexicellTestSupport
 
 enum Fixtures {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
@@ -63,24 +64,12 @@ enum MiniLM {
     }
 }
 
-func assertClose(_ a: ArraySlice<Float>, _ b: [Float], tolerance: Float, _ message: String = "",
-                 file: StaticString = #filePath, line: UInt = #line) {
+func assertClose(
+    _ a: ArraySlice<Float>, _ b: [Float], tolerance: Float, _ message: String = "",
+    file: StaticString = #filePath, line: UInt = #line
+) {
     XCTAssertEqual(a.count, b.count, "length differs \(message)", file: file, line: line)
     var worst: Float = 0
     for (x, y) in zip(a, b) { worst = max(worst, abs(x - y)) }
     XCTAssertLessThanOrEqual(worst, tolerance, "max |Δ| = \(worst) \(message)", file: file, line: line)
-}
-
-func assertThrowsLexicell(_ body: @autoclosure () throws -> Any, containing parts: [String],
-                          file: StaticString = #filePath, line: UInt = #line) {
-    do {
-        _ = try body()
-        XCTFail("expected a LexicellError containing \(parts)", file: file, line: line)
-    } catch let e as LexicellError {
-        for p in parts {
-            XCTAssertTrue(e.description.contains(p), "error \"\(e.description)\" lacks \"\(p)\"", file: file, line: line)
-        }
-    } catch {
-        XCTFail("expected LexicellError, got \(error)", file: file, line: line)
-    }
 }

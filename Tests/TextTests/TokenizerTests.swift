@@ -5,8 +5,9 @@ final class TokenizerTests: XCTestCase {
     /// Cased vocabulary of the tiny fixture; ids from the `tokenizers` reference (scripts/text_make_fixtures.py):
     /// accents and case kept, CJK split, control/format characters dropped, ASCII symbols split, long words [UNK].
     func testCasedTokenizerMatchesReference() throws {
-        let tok = try WordPieceTokenizer(vocabURL: Fixtures.folder("tiny-bert-cased").appendingPathComponent("vocab.txt"),
-                                         lowercase: false)
+        let tok = try WordPieceTokenizer(
+            vocabURL: Fixtures.folder("tiny-bert-cased").appendingPathComponent("vocab.txt"),
+            lowercase: false)
         for c in Fixtures.expected.tokenizer_cased {
             XCTAssertEqual(tok.encode(c.text), c.ids, "text \(c.text.debugDescription)")
         }
@@ -15,7 +16,7 @@ final class TokenizerTests: XCTestCase {
     }
 
     func testCasingIsReadFromTokenizerConfigOrInferredFromVocabulary() throws {
-        XCTAssertFalse(try ModelFolder(Fixtures.folder("tiny-bert-cased")).lowercase)      // do_lower_case false
+        XCTAssertFalse(try ModelFolder(Fixtures.folder("tiny-bert-cased")).lowercase)  // do_lower_case false
         XCTAssertFalse(try ModelFolder(Fixtures.folder("tiny-bert-cased-bin")).lowercase)  // "The", "BRCA" in vocab
         XCTAssertTrue(try MiniLM.folder().lowercase)
     }
@@ -35,11 +36,15 @@ final class TokenizerTests: XCTestCase {
         let tok = encoder.tokenizer
         XCTAssertEqual(tok.encode(Reference.s1), Reference.s1IDs)
         XCTAssertEqual(tok.encode(Reference.s2), Reference.s2IDs)
-        XCTAssertEqual(tok.tokenize(Reference.s2), ["the", "protein", "encoded", "by", "this", "gene", "is", "a",
-                                                   "tumor", "suppress", "##or", "."])
-        XCTAssertEqual(encoder.maxLength, 256)   // sentence_bert_config.json, not tokenizer.json's 128
+        XCTAssertEqual(
+            tok.tokenize(Reference.s2),
+            [
+                "the", "protein", "encoded", "by", "this", "gene", "is", "a",
+                "tumor", "suppress", "##or", ".",
+            ])
+        XCTAssertEqual(encoder.maxLength, 256)  // sentence_bert_config.json, not tokenizer.json's 128
         let long = tok.encode(Reference.long)
-        XCTAssertEqual(long.count, 362)   // [CLS] + 30 × 12 pieces + [SEP]
+        XCTAssertEqual(long.count, 362)  // [CLS] + 30 × 12 pieces + [SEP]
         let cut = try encoder.tokenIDs([Reference.long])[0]
         XCTAssertEqual(cut.count, 256)
         XCTAssertEqual(cut.first, 101)
@@ -52,8 +57,10 @@ enum Reference {
     static let s1 = "BRCA1 encodes a nuclear phosphoprotein that plays a role in maintaining genomic stability."
     static let s2 = "The protein encoded by this gene is a tumor suppressor."
     static let long = Array(repeating: s2, count: 30).joined(separator: " ")
-    static let s1IDs: [Int32] = [101, 7987, 3540, 2487, 4372, 23237, 1037, 4517, 6887, 2891, 8458, 7361, 21709, 12377,
-                                 2008, 3248, 1037, 2535, 1999, 8498, 8991, 22026, 9211, 1012, 102]
+    static let s1IDs: [Int32] = [
+        101, 7987, 3540, 2487, 4372, 23237, 1037, 4517, 6887, 2891, 8458, 7361, 21709, 12377,
+        2008, 3248, 1037, 2535, 1999, 8498, 8991, 22026, 9211, 1012, 102,
+    ]
     static let s2IDs: [Int32] = [101, 1996, 5250, 12359, 2011, 2023, 4962, 2003, 1037, 13656, 16081, 2953, 1012, 102]
     static let s1CLS: [Float] = [0.099962, -0.238078, -0.140005, -0.161906, 0.073452]
     static let s2CLS: [Float] = [0.060688, 0.253729, -0.143648, -0.252252, 0.018957]

@@ -2,7 +2,7 @@ import Foundation
 import LexicellCore
 import LexicellGenes
 import LexicellCells
-import LexicellMap
+import LexicellClassify
 
 /// How well a query's genes meet the reference's gene knowledge.
 public struct GeneOverlap: Codable, Sendable {
@@ -32,8 +32,9 @@ public struct GeneOverlap: Codable, Sendable {
         }
         var s = "gene overlap: \(withText) of \(queryGenes) query genes have a text"
         if let m = orthologMapped { s += " (after mapping \(m) genes through HCOP orthologs)" }
-        s += String(format: "; %d shared with the reference's %d genes; %.1f %% of each cell's top genes covered",
-                    sharedWithReference, referenceGenes, 100 * topGeneCoverage)
+        s += String(
+            format: "; %d shared with the reference's %d genes; %.1f %% of each cell's top genes covered",
+            sharedWithReference, referenceGenes, 100 * topGeneCoverage)
         return s
     }
 }
@@ -55,7 +56,37 @@ public struct Annotation: Sendable {
     public var query: ExpressionMatrix
     /// nil for expression bundles (their reading is the classifier's own weights).
     public var geneTable: GeneEmbeddingTable?
-    public static let unassigned = "Unassigned"
+    /// Why a cell is Unassigned ("" when it is labelled): no counts, no usable gene, or low confidence.
+    public var reasons: [String] = []
+    /// The abstention marker (a training class of that name is refused when labels are read).
+    public static let unassigned = LabelTable.unassigned
+
+    /// Applies the abstention rules: cells without signal (`noSignal[i]` names why) get `Unassigned` with
+    /// confidence 0 — never a confident label from a zero vector — and cells below `minConfidence` get `Unassigned`.
+    mutating func abstain(noSignal: [String?], minConfidence: Double) {
+        reasons = [String](repeating: "", count: cells.count)
+        for i in cells.indices {
+            if let why = noSignal[i] {
+                labels[i] = Self.unassigned
+                confidence[i] = 0
+                reasons[i] = why
+            } else if confidence[i] < minConfidence {
+                labels[i] = Self.unassigned
+                reasons[i] = "low confidence"
+            }
+        }
+    }
+
+    /// Per cell, why it carries no signal for the classifier: no counts at all, or none of `usable` genes
+    /// (dataset gene indices) expressed; nil for cells with signal.
+    static func noSignal(_ query: ExpressionMatrix, usable: [Bool], what: String) -> [String?] {
+        let x = query.values
+        return (0..<x.rows).map { c in
+            let range = x.indptr[c]..<x.indptr[c + 1]
+            if !range.contains(where: { x.values[$0] != 0 }) { return "no counts" }
+            return range.contains(where: { x.values[$0] > 0 && usable[Int(x.indices[$0])] }) ? nil : what
+        }
+    }
 }
 
 public struct Annotator {
@@ -67,13 +98,17 @@ public struct Annotator {
     public var cachePath: String?
     public init() {}
 
-    public func annotate(_ query: ExpressionMatrix, querySpecies: Species, with bundle: ReferenceBundle,
-                         knowledge: GeneKnowledge, orthologs: OrthologMap?, log: (String) -> Void) throws -> Annotation {
+    public func annotate(
+        _ query: ExpressionMatrix, querySpecies: Species, with bundle: ReferenceBundle,
+        knowledge: GeneKnowledge, orthologs: OrthologMap?, log: (String) -> Void
+    ) throws -> Annotation {
         let m = bundle.manifest
         var genes = query.genes
         var mapped: Int?
         if querySpecies != m.species {
-            guard let orthologs else { throw LexicellError("query is \(querySpecies.rawValue) but the reference \(m.species.rawValue): an ortholog table is needed") }
+            guard let orthologs else {
+                throw LexicellError("query is \(querySpecies.rawValue) but the reference \(m.species.rawValue): an ortholog table is needed")
+            }
             let map = querySpecies == .mouse ? orthologs.mouseToHuman : orthologs.humanToMouse
             var n = 0
             genes = genes.map { g in if let o = map[g] { n += 1; return o } else { return g } }
@@ -84,80 +119,81 @@ public struct Annotator {
             return try annotateByExpression(renamed, original: query, classifier: classifier, bundle: bundle, orthologMapped: mapped, log: log)
         }
         let source = try GeneTableSource(bundleDescription: m.geneEmbeddingSource)
-        let settings = CellEmbeddingSettings(topN: m.topN, weighting: m.weighting)
-        let needed = TextCellEmbeddings.neededSymbols(expression: renamed, knowledge: knowledge, topN: m.topN, weighting: m.weighting)
+        let stage = TextEmbeddingStage(
+            knowledge: knowledge, settings: CellEmbeddingSettings(topN: m.topN, weighting: m.weighting),
+            cachePath: cachePath)
+        let needed = stage.neededSymbols(renamed)
         let withText = knowledge.textSymbols(for: genes).compactMap { $0 }.count
         let refSet = Set(bundle.genes)
         let shared = Set(genes).intersection(refSet).count
-        let table = try source.table(symbols: needed, knowledge: knowledge, cachePath: cachePath,
-                                     defaultDimension: bundle.refiner?.inputDim ?? bundle.embeddings.cols, log: log)
+        let table = try stage.geneTable(source, symbols: needed, defaultDimension: bundle.refiner?.inputDim ?? bundle.embeddings.cols, log: log)
         guard table.modelIdentity == m.geneEmbeddingModel else {
-            throw LexicellError("the reference was built with gene vectors from \(m.geneEmbeddingModel), but \(table.modelIdentity) is what is available now; use the same model (and weights) as the reference")
+            throw LexicellError(
+                "the reference was built with gene vectors from \(m.geneEmbeddingModel), but \(table.modelIdentity) is what is available now; use the same model (and weights) as the reference"
+            )
         }
         let rows = CellEmbedder.alignGenes(renamed.genes, to: table, resolver: knowledge.resolver)
         let coverage = GeneCoverage.compute(renamed, geneRows: rows, topN: m.topN, labels: nil)
-        let overlap = GeneOverlap(queryGenes: genes.count, orthologMapped: mapped, withText: withText, sharedWithReference: shared,
-                                  referenceGenes: bundle.genes.count, topGeneCoverage: coverage.meanFraction)
+        let overlap = GeneOverlap(
+            queryGenes: genes.count, orthologMapped: mapped, withText: withText, sharedWithReference: shared,
+            referenceGenes: bundle.genes.count, topGeneCoverage: coverage.meanFraction)
         log(overlap.summary)
         guard withText >= minGenesWithText, coverage.meanFraction >= minTopGeneCoverage else {
-            throw LexicellError("gene overlap too small to mean anything: " + overlap.summary
-                + String(format: " (need ≥ %d genes with a text and ≥ %.0f %% top-gene coverage; check the species and the gene symbol column)",
-                         minGenesWithText, 100 * minTopGeneCoverage))
+            throw LexicellError(
+                "gene overlap too small to mean anything: " + overlap.summary
+                    + String(
+                        format: " (need ≥ %d genes with a text and ≥ %.0f %% top-gene coverage; check the species and the gene symbol column)",
+                        minGenesWithText, 100 * minTopGeneCoverage))
         }
-        var x = CellEmbedder(topN: settings.topN, weighting: settings.weighting).embed(renamed, table: table, geneRows: rows)
+        var x = CellEmbedder(stage.settings).embed(renamed, table: table, geneRows: rows)
         if let r = bundle.refiner { x = try r.embed(x) }
         let knn = KNNClassifier(reference: bundle.embeddings, labels: bundle.labels, classCount: m.classNames.count)
         let p = knn.predict(x, k: m.k)
         let best = p.labels.map { m.classNames[$0] }
-        let labels = zip(best, p.voteFraction).map { $1 >= minConfidence ? $0 : Annotation.unassigned }
-        return Annotation(cells: query.cells, labels: labels, bestLabels: best, confidence: p.voteFraction,
-                          meanSimilarity: p.meanSimilarity, embeddings: x, overlap: overlap, query: renamed, geneTable: table)
+        var a = Annotation(
+            cells: query.cells, labels: best, bestLabels: best, confidence: p.voteFraction,
+            meanSimilarity: p.meanSimilarity, embeddings: x, overlap: overlap, query: renamed, geneTable: table)
+        a.abstain(
+            noSignal: Annotation.noSignal(renamed, usable: rows.map { $0 != nil }, what: "no gene with a text"),
+            minConfidence: minConfidence)
+        return a
     }
 }
 
 extension Annotator {
     /// Expression bundles: the reference's genes, scaling and PCA applied to the query, then its head.
-    func annotateByExpression(_ renamed: ExpressionMatrix, original: ExpressionMatrix, classifier: ExpressionClassifier,
-                              bundle: ReferenceBundle, orthologMapped: Int?, log: (String) -> Void) throws -> Annotation {
+    func annotateByExpression(
+        _ renamed: ExpressionMatrix, original: ExpressionMatrix, classifier: ExpressionClassifier,
+        bundle: ReferenceBundle, orthologMapped: Int?, log: (String) -> Void
+    ) throws -> Annotation {
         let m = bundle.manifest
         let selected = classifier.baseline.selectedGenes
         let present = Set(renamed.genes).intersection(selected).count
-        var overlap = GeneOverlap(queryGenes: renamed.geneCount, orthologMapped: orthologMapped, withText: 0,
-                                  sharedWithReference: Set(renamed.genes).intersection(bundle.genes).count,
-                                  referenceGenes: bundle.genes.count, topGeneCoverage: Double(present) / Double(max(selected.count, 1)))
+        var overlap = GeneOverlap(
+            queryGenes: renamed.geneCount, orthologMapped: orthologMapped, withText: 0,
+            sharedWithReference: Set(renamed.genes).intersection(bundle.genes).count,
+            referenceGenes: bundle.genes.count, topGeneCoverage: Double(present) / Double(max(selected.count, 1)))
         overlap.classifierGenes = (present, selected.count)
         log(overlap.summary)
         guard present * 2 >= selected.count else {
-            throw LexicellError("gene overlap too small: only \(present) of the \(selected.count) genes the reference classifier uses are in the query (need at least half; check the species and the gene symbol column)")
+            throw LexicellError(
+                "gene overlap too small: only \(present) of the \(selected.count) genes the reference classifier uses are in the query (need at least half; check the species and the gene symbol column)"
+            )
         }
         let x = try classifier.represent(renamed)
-        let (best, probability, similarity) = classifier.classify(x, reference: bundle.embeddings, labels: bundle.labels,
-                                                                  classCount: m.classNames.count)
+        let (best, probability, similarity) = classifier.classify(
+            x, reference: bundle.embeddings, labels: bundle.labels,
+            classCount: m.classNames.count)
         let names = best.map { m.classNames[$0] }
-        let labels = zip(names, probability).map { $1 >= minConfidence ? $0 : Annotation.unassigned }
-        return Annotation(cells: original.cells, labels: labels, bestLabels: names, confidence: probability, meanSimilarity: similarity,
-                          embeddings: x, overlap: overlap, query: renamed, geneTable: nil)
+        var a = Annotation(
+            cells: original.cells, labels: names, bestLabels: names, confidence: probability, meanSimilarity: similarity,
+            embeddings: x, overlap: overlap, query: renamed, geneTable: nil)
+        let classifierGenes = Set(selected)
+        a.abstain(
+            noSignal: Annotation.noSignal(
+                renamed, usable: renamed.genes.map { classifierGenes.contains($0) },
+                what: "no gene of the reference classifier"),
+            minConfidence: minConfidence)
+        return a
     }
-}
-
-/// Subtype → group (e.g. susceptible / resilient), read from a two-column CSV/TSV (subtype, group).
-public struct GroupMap: Sendable {
-    public var groupOf: [String: String]
-
-    public init(groupOf: [String: String]) { self.groupOf = groupOf }
-
-    public static func load(path: String) throws -> GroupMap {
-        let t = try Table.read(path)
-        guard t.header.count >= 2 else { throw LexicellError("expected two columns: subtype, group", file: path, line: 1) }
-        var map = [String: String]()
-        for (i, row) in t.rows.enumerated() {
-            if let old = map[row[0]], old != row[1] {
-                throw LexicellError("subtype '\(row[0])' is in two groups ('\(old)' and '\(row[1])')", file: path, line: i + 2)
-            }
-            map[row[0]] = row[1]
-        }
-        return GroupMap(groupOf: map)
-    }
-
-    public func group(_ label: String) -> String { groupOf[label] ?? (label == Annotation.unassigned ? Annotation.unassigned : "other") }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import LexicellCore
 import LexicellCells
-import LexicellMap
+import LexicellClassify
 
 /// A reference classifier on expression features (what `train --method auto` stores when an expression
 /// representation wins): the fitted baseline (genes, scaling, PCA), the head and its calibration. KNN heads
@@ -29,10 +29,13 @@ public struct ExpressionClassifier: Codable, Sendable {
         let dim = features == .pcs ? baseline.pca.components.rows : genes
         guard referenceFeatures.cols == dim else { throw fail("the reference features have \(referenceFeatures.cols) columns, expected \(dim)") }
         if head == .knn {
-            guard setting >= 1, Int(setting) <= referenceFeatures.rows else { throw fail("k = \(setting) does not fit \(referenceFeatures.rows) reference cells") }
+            guard setting >= 1, Int(setting) <= referenceFeatures.rows else {
+                throw fail("k = \(setting) does not fit \(referenceFeatures.rows) reference cells")
+            }
         } else {
             guard let st = standardizer, let w = weights, let b = intercept, st.mean.count == dim, st.scale.count == dim,
-                  w.cols == dim, w.rows == classCount, b.count == classCount else {
+                w.cols == dim, w.rows == classCount, b.count == classCount
+            else {
                 throw fail("the linear head's standardiser, weights or intercepts do not fit \(dim) features × \(classCount) classes")
             }
         }
@@ -47,7 +50,8 @@ public struct ExpressionClassifier: Codable, Sendable {
     /// Best class and its (calibrated) probability for each row of `x`; `reference` and `labels` are the
     /// reference cells' features and classes (used by KNN).
     public func classify(_ x: DenseMatrix, reference: DenseMatrix, labels: [Int], classCount: Int)
-        -> (best: [Int], probability: [Double], meanSimilarity: [Double]) {
+        -> (best: [Int], probability: [Double], meanSimilarity: [Double])
+    {
         let scores: DenseMatrix, best: [Int]
         var similarity = [Double](repeating: .nan, count: x.rows)
         if head == .knn {
@@ -61,7 +65,7 @@ public struct ExpressionClassifier: Codable, Sendable {
             scores = StoredLinearHead(weights: weights!, intercept: intercept!).decision(standardizer!.apply(x))
             best = HeadsRows.argmax(scores)
         }
-        let probabilities = calibrator?.apply(scores) ?? SelectedMethod.probabilities(scores, head: head)
+        let probabilities = calibrator?.apply(scores) ?? HeadKind.probabilities(scores, head: head)
         return (best, best.enumerated().map { Double(probabilities[$0.offset, $0.element]) }, similarity)
     }
 }
@@ -71,18 +75,22 @@ extension ReferenceTrainer {
     /// representation) — scaled genes + LR/SVM, expression PCs + KNN/LR and the paper's text embedding + KNN — by
     /// cross-validation on the reference cells, then fits the choice on all of them. A text
     /// choice gives the usual text bundle (with `refinement` if set); an expression choice an expression bundle.
-    public func trainAuto(_ dataset: LabelledDataset, knowledge: GeneKnowledge, source: GeneTableSource,
-                          selection: SelectionSettings, log: (String) -> Void) throws -> ReferenceBundle {
-        let needed = TextCellEmbeddings.neededSymbols(expression: dataset.expression, knowledge: knowledge,
-                                                      topN: settings.topN, weighting: settings.weighting)
-        let table = try source.table(symbols: needed, knowledge: knowledge, cachePath: cachePath, defaultDimension: 384, log: log)
-        let cells = TextCellEmbeddings(expression: dataset.expression, labels: dataset.labelNames, table: table,
-                                       knowledge: knowledge, settings: settings)
-        let features = ExpressionFeatures(expression: dataset.expression)
+    /// `only` restricts the choice to one expression representation and head (`train --method hvg:lr`, `pca:knn`, …);
+    /// its setting is still chosen by cross-validation.
+    public func trainAuto(
+        _ dataset: LabelledDataset, knowledge: GeneKnowledge, source: GeneTableSource,
+        selection: SelectionSettings, only: (kind: ExpressionFeatureKind, head: HeadKind)? = nil,
+        log: (String) -> Void
+    ) throws -> ReferenceBundle {
+        let (cells, table) = try TextEmbeddingStage(knowledge: knowledge, settings: settings, cachePath: cachePath)
+            .run(dataset.expression, labels: dataset.labelNames, source: source, log: log)
+        let features = ExpressionFeatures(expression: dataset.expression, configuration: expressionConfiguration)
         let pca = ExpressionRepresentation(name: "expression PCA", kind: .pcs, features: features)
         let hvg = ExpressionRepresentation(name: "scaled HVG expression", kind: .scaledGenes, features: features)
         let text = FixedRepresentation(name: "\(source.label) top-\(settings.topN) \(settings.weighting.rawValue)", matrix: cells.allGenes)
-        let candidates = BenchmarkPlan.autoCandidates(pca: pca, hvg: hvg, text: text, features: features, hybrids: false)
+        let candidates =
+            only.map { [MethodCandidate($0.kind == .pcs ? pca : hvg, $0.head)] }
+            ?? MethodPlan.autoCandidates(pca: pca, hvg: hvg, text: text, features: features, hybrids: false)
         var method = selection.method(name: "auto", candidates: candidates)
         method.preferred = 0
         method.grids.knnK = kGrid
@@ -93,9 +101,11 @@ extension ReferenceTrainer {
         let label = choice.label
         let runnerUp = choice.scores.filter { !$0.candidate.hasPrefix(chosen.label) }.max { $0.criterion < $1.criterion }
         let best = choice.scores.first { $0.candidate == label }
-        log(String(format: "auto: %@ chosen by 5-fold CV on the reference cells (accuracy %.3f, macro F1 %.3f", label,
-                   best?.accuracy ?? .nan, best?.macroF1 ?? .nan)
-            + (runnerUp.map { String(format: "; best other: %@ %.3f, %.3f)", $0.candidate, $0.accuracy, $0.macroF1) } ?? ")"))
+        log(
+            String(
+                format: "\(only == nil ? "auto" : "train"): %@ chosen by 5-fold CV on the reference cells (accuracy %.3f, macro F1 %.3f", label,
+                best?.accuracy ?? .nan, best?.macroF1 ?? .nan)
+                + (runnerUp.map { String(format: "; best other: %@ %.3f, %.3f)", $0.candidate, $0.accuracy, $0.macroF1) } ?? ")"))
         // The text candidate (KNN only) gives the usual text bundle.
         guard let expression = chosen.representation as? ExpressionRepresentation else {
             var t = self
@@ -103,8 +113,9 @@ extension ReferenceTrainer {
             return try t.train(dataset, knowledge: knowledge, source: source, log: log)
         }
         let baseline = try ExpressionBaseline.fit(dataset.expression, configuration: features.configuration)
-        var classifier = ExpressionClassifier(description: label, baseline: baseline, features: expression.kind,
-                                              head: chosen.head, setting: setting)
+        var classifier = ExpressionClassifier(
+            description: label, baseline: baseline, features: expression.kind,
+            head: chosen.head, setting: setting)
         let x = try classifier.represent(dataset.expression)
         if chosen.head != .knn {
             let st = FeatureStandardizer(fitting: x)
@@ -120,8 +131,9 @@ extension ReferenceTrainer {
             geneTextsVersion: knowledge.texts.version, species: knowledge.species, topN: settings.topN, weighting: settings.weighting,
             housekeeping: knowledge.housekeeping?.name ?? "none", k: chosen.head == .knn ? Int(setting) : 0,
             classNames: dataset.classNames, cells: dataset.labels.count, refined: false, files: [:], classifier: label)
-        return ReferenceBundle(manifest: manifest, embeddings: x, cellNames: dataset.expression.cells, labels: dataset.labels,
-                               genes: dataset.expression.genes, refiner: nil, classifier: classifier)
+        return ReferenceBundle(
+            manifest: manifest, embeddings: x, cellNames: dataset.expression.cells, labels: dataset.labels,
+            genes: dataset.expression.genes, refiner: nil, classifier: classifier)
     }
 }
 

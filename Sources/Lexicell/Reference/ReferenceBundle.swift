@@ -7,9 +7,10 @@ import LexicellReport
 
 /// A trained reference: what `lexicell annotate` needs to label new cells in the same space.
 ///
-/// A directory holding `manifest.json` (settings, versions, and a digest of every other file), `embeddings.npy`
-/// (reference cells × dimensions, refined when a refiner was trained), `cells.tsv` (cell, label), `genes.txt`
-/// (the reference dataset's genes) and, when trained, `refiner.lxr`.
+/// A directory holding `manifest.json` (settings, versions, and a digest of every other file), `manifest.fnv1a`
+/// (the digest of manifest.json itself, so that no field can be edited unnoticed), `embeddings.npy` (reference
+/// cells × dimensions, refined when a refiner was trained), `cells.tsv` (cell, label), `genes.txt` (the reference
+/// dataset's genes) and, when trained, `refiner.lxr` or `classifier.json`.
 public struct ReferenceBundle: Sendable {
     public struct Manifest: Codable, Sendable, Equatable {
         public var format = "lexicell-reference"
@@ -35,9 +36,11 @@ public struct ReferenceBundle: Sendable {
         /// Set when the bundle classifies by expression (`classifier.json`): what was chosen. Format version 2.
         public var classifier: String?
 
-        public init(created: String, geneEmbeddingModel: String, geneEmbeddingSource: String, geneTexts: String,
-                    geneTextsVersion: String, species: Species, topN: Int, weighting: CellWeighting, housekeeping: String,
-                    k: Int, classNames: [String], cells: Int, refined: Bool, files: [String: String], classifier: String? = nil) {
+        public init(
+            created: String, geneEmbeddingModel: String, geneEmbeddingSource: String, geneTexts: String,
+            geneTextsVersion: String, species: Species, topN: Int, weighting: CellWeighting, housekeeping: String,
+            k: Int, classNames: [String], cells: Int, refined: Bool, files: [String: String], classifier: String? = nil
+        ) {
             self.created = created
             self.geneEmbeddingModel = geneEmbeddingModel
             self.geneEmbeddingSource = geneEmbeddingSource
@@ -67,8 +70,10 @@ public struct ReferenceBundle: Sendable {
     /// The expression classifier of a version-2 bundle.
     public var classifier: ExpressionClassifier?
 
-    public init(manifest: Manifest, embeddings: DenseMatrix, cellNames: [String], labels: [Int], genes: [String],
-                refiner: Refiner?, classifier: ExpressionClassifier? = nil) {
+    public init(
+        manifest: Manifest, embeddings: DenseMatrix, cellNames: [String], labels: [Int], genes: [String],
+        refiner: Refiner?, classifier: ExpressionClassifier? = nil
+    ) {
         self.manifest = manifest
         self.embeddings = embeddings
         self.cellNames = cellNames
@@ -78,32 +83,65 @@ public struct ReferenceBundle: Sendable {
         self.classifier = classifier
     }
 
-    /// Newest format this Lexicell writes and reads (1: text embeddings + KNN; 2: adds `classifier.json`).
-    public static let formatVersion = 2
+    /// Newest format this Lexicell writes and reads (1: text embeddings + KNN; 2: adds `classifier.json`;
+    /// 3: adds `manifest.fnv1a`, the manifest's own digest).
+    public static let formatVersion = 3
 
-    public func write(to directory: String) throws {
-        let fm = FileManager.default
-        let tmp = directory + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
-        try? fm.removeItem(atPath: tmp)
-        try fm.createDirectory(atPath: tmp, withIntermediateDirectories: true)
-        try NPY.write(embeddings, to: tmp + "/embeddings.npy")
+    /// Writes the bundle as the folder `directory`, all at once (`OutputDirectory`: never over a folder Lexicell
+    /// did not write unless `force`).
+    public func write(to directory: String, force: Bool = false) throws {
+        try OutputDirectory.commit(to: directory, force: force) { try write(into: $0) }
+    }
+
+    /// Writes the bundle's files into `directory` (an empty folder, e.g. the temporary folder of
+    /// `OutputDirectory.commit`, which puts the whole bundle in place at once).
+    public func write(into directory: String) throws {
+        try NPY.write(embeddings, to: directory + "/embeddings.npy")
         var cellsTSV = "cell\tlabel\n"
         for (c, l) in zip(cellNames, labels) { cellsTSV += "\(c)\t\(manifest.classNames[l])\n" }
-        try AtomicFile.write(cellsTSV, to: tmp + "/cells.tsv")
-        try AtomicFile.write(genes.joined(separator: "\n") + "\n", to: tmp + "/genes.txt")
-        if let refiner { try refiner.save(to: tmp + "/refiner.lxr") }
-        if let classifier { try AtomicFile.write(try JSONEncoder().encode(classifier), to: tmp + "/classifier.json") }
+        try AtomicFile.write(cellsTSV, to: directory + "/cells.tsv")
+        try AtomicFile.write(genes.joined(separator: "\n") + "\n", to: directory + "/genes.txt")
+        if let refiner { try refiner.save(to: directory + "/refiner.lxr") }
+        if let classifier { try AtomicFile.write(try JSONEncoder().encode(classifier), to: directory + "/classifier.json") }
         var m = manifest
+        m.formatVersion = Self.formatVersion
         m.files = [:]
-        for name in try fm.contentsOfDirectory(atPath: tmp) {
-            m.files[name] = Digest.fnv1aHex(try FileData.readRaw(tmp + "/" + name))
+        for name in ["embeddings.npy", "cells.tsv", "genes.txt", "refiner.lxr", "classifier.json"]
+        where FileManager.default.fileExists(atPath: directory + "/" + name) {
+            m.files[name] = Digest.fnv1aHex(try FileData.readRaw(directory + "/" + name))
         }
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try enc.encode(m), to: tmp + "/manifest.json")
-        // Replace the bundle in one rename so a reader never sees half of one.
-        if fm.fileExists(atPath: directory) { try fm.removeItem(atPath: directory) }
-        try fm.moveItem(atPath: tmp, toPath: directory)
+        let manifestBytes = try enc.encode(m)
+        try AtomicFile.write(manifestBytes, to: directory + "/manifest.json")
+        try AtomicFile.write(Digest.fnv1aHex(Array(manifestBytes)) + "\n", to: directory + "/manifest.fnv1a")
+    }
+
+    /// Every field of a manifest checked against the others and the files, naming the field.
+    static func validate(_ m: Manifest, path: String) throws {
+        func bad(_ field: String, _ what: String) -> LexicellError { LexicellError("manifest field '\(field)' \(what)", file: path) }
+        guard m.cells >= 1 else { throw bad("cells", "is \(m.cells); expected at least 1") }
+        guard !m.classNames.isEmpty else { throw bad("classNames", "is empty") }
+        var seen = Set<String>()
+        for c in m.classNames where !seen.insert(c).inserted { throw bad("classNames", "lists '\(c)' twice") }
+        guard m.topN >= 1 else { throw bad("topN", "is \(m.topN); expected at least 1") }
+        if m.classifier == nil {
+            guard m.k >= 1, m.k <= m.cells else { throw bad("k", "is \(m.k); expected 1 ≤ k ≤ \(m.cells) cells") }
+        } else {
+            guard m.k >= 0, m.k <= m.cells else { throw bad("k", "is \(m.k); expected 0 ≤ k ≤ \(m.cells) cells") }
+        }
+        guard m.refined == (m.files["refiner.lxr"] != nil) else {
+            throw bad("refined", "is \(m.refined) but refiner.lxr is \(m.files["refiner.lxr"] == nil ? "not" : "") listed in 'files'")
+        }
+        guard (m.classifier != nil) == (m.files["classifier.json"] != nil) else {
+            throw bad(
+                "classifier", m.classifier == nil ? "is missing but classifier.json is listed in 'files'" : "is set but no classifier.json is listed in 'files'"
+            )
+        }
+        for needed in ["embeddings.npy", "cells.tsv", "genes.txt"] where m.files[needed] == nil {
+            throw bad("files", "does not list \(needed)")
+        }
+        do { _ = try GeneTableSource(bundleDescription: m.geneEmbeddingSource) } catch { throw bad("geneEmbeddingSource", "\(error)") }
     }
 
     /// Loads and verifies a bundle: format and version, and every file's digest.
@@ -112,17 +150,31 @@ public struct ReferenceBundle: Sendable {
         guard FileManager.default.fileExists(atPath: manifestPath) else {
             throw LexicellError("not a Lexicell reference bundle (no manifest.json)", file: directory)
         }
+        let manifestBytes = try FileData.readRaw(manifestPath)
         let m: Manifest
-        do { m = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath))) } catch {
+        do { m = try JSONDecoder().decode(Manifest.self, from: Data(manifestBytes)) } catch {
             throw LexicellError("manifest.json is not a valid reference manifest (\(error.localizedDescription))", file: manifestPath)
         }
         guard m.format == "lexicell-reference" else { throw LexicellError("manifest format is '\(m.format)', not lexicell-reference", file: manifestPath) }
         guard (1...formatVersion).contains(m.formatVersion) else {
             throw LexicellError("bundle format version \(m.formatVersion); this Lexicell reads versions 1–\(formatVersion)", file: manifestPath)
         }
+        if m.formatVersion >= 3 {
+            let digestPath = directory + "/manifest.fnv1a"
+            guard FileManager.default.fileExists(atPath: digestPath) else {
+                throw LexicellError("manifest.fnv1a is missing (corrupted bundle)", file: directory)
+            }
+            let recorded = String(decoding: try FileData.readRaw(digestPath), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard recorded == Digest.fnv1aHex(manifestBytes) else {
+                throw LexicellError("manifest.json does not match its checksum in manifest.fnv1a (edited or corrupted bundle)", file: directory)
+            }
+        }
+        try validate(m, path: manifestPath)
         for (name, digest) in m.files.sorted(by: { $0.key < $1.key }) {
             let path = directory + "/" + name
-            guard FileManager.default.fileExists(atPath: path) else { throw LexicellError("bundle file \(name) is missing (corrupted bundle)", file: directory) }
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw LexicellError("bundle file \(name) is missing (corrupted bundle)", file: directory)
+            }
             guard Digest.fnv1aHex(try FileData.readRaw(path)) == digest else {
                 throw LexicellError("bundle file \(name) does not match its checksum in manifest.json (corrupted bundle)", file: directory)
             }
@@ -139,8 +191,12 @@ public struct ReferenceBundle: Sendable {
         guard x.rows == names.count, names.count == m.cells else {
             throw LexicellError("embeddings.npy has \(x.rows) rows but cells.tsv \(names.count) and the manifest \(m.cells)", file: directory)
         }
+        guard x.cols >= 1 else { throw LexicellError("embeddings.npy has no columns", file: directory) }
         let genes = LineSplitter(try FileData.read(directory + "/genes.txt")).strings().filter { !$0.isEmpty }
         let refiner = m.refined ? try Refiner.load(from: directory + "/refiner.lxr") : nil
+        if let refiner, refiner.outputDim != x.cols {
+            throw LexicellError("refiner.lxr gives \(refiner.outputDim)-d vectors but embeddings.npy has \(x.cols) columns", file: directory)
+        }
         var classifier: ExpressionClassifier?
         if m.classifier != nil {
             let path = directory + "/classifier.json"
@@ -149,8 +205,9 @@ public struct ReferenceBundle: Sendable {
             }
             try classifier!.validate(classCount: m.classNames.count, referenceFeatures: x, file: path)
         }
-        return ReferenceBundle(manifest: m, embeddings: x, cellNames: names, labels: labels, genes: genes, refiner: refiner,
-                               classifier: classifier)
+        return ReferenceBundle(
+            manifest: m, embeddings: x, cellNames: names, labels: labels, genes: genes, refiner: refiner,
+            classifier: classifier)
     }
 }
 

@@ -52,37 +52,13 @@ public struct PathwayAnalysis: Sendable {
         species == .mouse ? ["go_bp", "reactome", "hallmark", "wikipathways"] : ["go_bp", "reactome", "hallmark"]
     }
 
-    /// Symbol matching for a species: the bundled mouse alias table, or exact / unique case-insensitive for human.
-    public static func resolver(species: Species) throws -> GeneSymbolResolver {
-        species == .mouse ? try GeneSymbolResolver.loadAliases(path: BundledData.path("genes/mouse_gene_symbols_aliases.tsv.gz"))
-            : GeneSymbolResolver()
-    }
-
-    /// Mouse symbols are capitalised (Gad1), human ones upper case (GAD1): the majority decides.
-    public static func guessSpecies(genes: [String]) -> Species {
-        genes.filter { $0.contains(where: \.isLowercase) }.count * 2 > genes.count ? .mouse : .human
-    }
-
-    /// Reads a subtype → group CSV/TSV with a header (e.g. `subtype,group`); the first two columns are used.
-    public static func readGroups(path: String) throws -> [String: String] {
-        let lines = LineSplitter(try FileData.read(path)).strings()
-        var out = [String: String]()
-        for (i, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            let f = line.split(whereSeparator: { $0 == "," || $0 == "\t" }).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard f.count >= 2, !f[0].isEmpty, !f[1].isEmpty else {
-                throw LexicellError("expected subtype,group", file: path, line: i + 1)
-            }
-            out[f[0]] = f[1]
-        }
-        guard !out.isEmpty else { throw LexicellError("no subtype,group rows", file: path) }
-        return out
-    }
-
     /// Runs the reading. Raw counts (non-negative integers) are log-normalised first (log1p of counts per 10⁴).
     /// Dataset genes are matched to each collection's symbols through `resolver`.
-    public static func run(expression input: ExpressionMatrix, labels: [String], groups: [String: String]?,
-                           collections: [GeneSetCollection], resolver: GeneSymbolResolver, settings: PathwaySettings = .init(),
-                           log: (String) -> Void = { _ in }) throws -> PathwayAnalysis {
+    public static func run(
+        expression input: ExpressionMatrix, labels: [String], groups: [String: String]?,
+        collections: [GeneSetCollection], resolver: GeneSymbolResolver, settings: PathwaySettings = .init(),
+        log: (String) -> Void = { _ in }
+    ) throws -> PathwayAnalysis {
         var x = input.values
         if input.looksLikeCounts {
             x = LogNormalization.log1pPerTarget(x)
@@ -116,13 +92,19 @@ public struct PathwayAnalysis: Sendable {
         for job in jobs {
             let t = job.table
             let up = t.upMarkers(maxAdjustedP: settings.maxAdjustedP, minLogFoldChange: settings.minLogFoldChange).map(Int32.init)
-            let options = PrerankedGSEA.Options(permutations: settings.permutations, seed: settings.seed,
-                                                minSize: settings.minSetSize, maxSize: settings.maxSetSize)
+            let options = PrerankedGSEA.Options(
+                permutations: settings.permutations, seed: settings.seed,
+                minSize: settings.minSetSize, maxSize: settings.maxSetSize)
             var ora = [(String, OverRepresentationReport)](), gsea = [(String, GSEAReport)]()
             for m in matched {
                 ora.append((m.collection, OverRepresentation.test(selected: up, universe: universe, sets: m.sets, minSetSize: settings.minSetSize)))
-                gsea.append((m.collection, PrerankedGSEA.run(genes: universe, scores: universe.map { t.scores[Int($0)] },
-                                                             sets: m.sets, options: options)))
+                gsea.append(
+                    (
+                        m.collection,
+                        PrerankedGSEA.run(
+                            genes: universe, scores: universe.map { t.scores[Int($0)] },
+                            sets: m.sets, options: options)
+                    ))
             }
             log("\(job.group) vs \(job.comparison): \(t.groupSize) cells, \(up.count) up-markers")
             comparisons.append(PathwayComparison(group: job.group, comparison: job.comparison, markers: t, ora: ora, gsea: gsea))
@@ -136,8 +118,11 @@ public struct PathwayAnalysis: Sendable {
         for c in comparisons {
             let t = c.markers
             for j in t.ranking() where t.adjustedPValues[j] <= settings.maxAdjustedP {
-                s += [q(c.group), q(c.comparison), q(genes[j]), f(t.scores[j]), f(t.logFoldChanges[j]), f(t.pValues[j]),
-                      f(t.adjustedPValues[j]), f(t.fractionInGroup[j]), f(t.fractionInReference[j])].joined(separator: ",") + "\n"
+                s +=
+                    [
+                        q(c.group), q(c.comparison), q(genes[j]), f(t.scores[j]), f(t.logFoldChanges[j]), f(t.pValues[j]),
+                        f(t.adjustedPValues[j]), f(t.fractionInGroup[j]), f(t.fractionInReference[j]),
+                    ].joined(separator: ",") + "\n"
             }
         }
         return s
@@ -151,27 +136,33 @@ public struct PathwayAnalysis: Sendable {
             var rows = [(Double, String)]()
             for (name, r) in c.ora {
                 for x in r.results where x.pValue <= settings.reportP {
-                    rows.append((x.pValue, [q(c.group), q(c.comparison), q(name), "ora", q(x.id), q(x.name), "\(x.sizeInUniverse)",
-                                            "\(x.overlap)", f(Double(x.overlap) / x.expected), "", f(x.pValue), f(x.fdr),
-                                            q(x.overlapGenes.map { genes[Int($0)] }.joined(separator: ";"))].joined(separator: ",")))
+                    rows.append(
+                        (
+                            x.pValue,
+                            [
+                                q(c.group), q(c.comparison), q(name), "ora", q(x.id), q(x.name), "\(x.sizeInUniverse)",
+                                "\(x.overlap)", f(Double(x.overlap) / x.expected), "", f(x.pValue), f(x.fdr),
+                                q(x.overlapGenes.map { genes[Int($0)] }.joined(separator: ";")),
+                            ].joined(separator: ",")
+                        ))
                 }
             }
             for (name, r) in c.gsea {
                 for x in r.results where x.pValue <= settings.reportP {
-                    rows.append((x.pValue, [q(c.group), q(c.comparison), q(name), "gsea", q(x.id), q(x.name), "\(x.sizeInRanking)",
-                                            "\(x.leadingEdge.count)", f(x.enrichmentScore), f(x.normalizedEnrichmentScore), f(x.pValue),
-                                            f(x.fdr), q(x.leadingEdge.map { genes[Int($0)] }.joined(separator: ";"))].joined(separator: ",")))
+                    rows.append(
+                        (
+                            x.pValue,
+                            [
+                                q(c.group), q(c.comparison), q(name), "gsea", q(x.id), q(x.name), "\(x.sizeInRanking)",
+                                "\(x.leadingEdge.count)", f(x.enrichmentScore), f(x.normalizedEnrichmentScore), f(x.pValue),
+                                f(x.fdr), q(x.leadingEdge.map { genes[Int($0)] }.joined(separator: ";")),
+                            ].joined(separator: ",")
+                        ))
                 }
             }
             for r in rows.sorted(by: { $0.0 < $1.0 }) { s += r.1 + "\n" }
         }
         return s
-    }
-
-    /// Writes `markers.csv` and `pathways.csv` into `directory` (each atomically).
-    public func write(to directory: String) throws {
-        try AtomicFile.write(markersCSV(), to: (directory as NSString).appendingPathComponent("markers.csv"))
-        try AtomicFile.write(pathwaysCSV(), to: (directory as NSString).appendingPathComponent("pathways.csv"))
     }
 
     private func q(_ s: String) -> String { EmbeddingTableCSV.quote(s) }

@@ -7,18 +7,25 @@ public struct ExpressionBaselineConfiguration: Sendable, Equatable, Codable {
     public var flavor: ExpressionHVGFlavor = .auto
     /// Scaled values are clipped to ±maxValue.
     public var maxValue: Float = 10
+    /// PCs kept: at most this many, and at most min(cells, genes) − 1 of the training cells.
     public var components = 30
     /// Span of the seurat_v3 LOESS trend and its surface (`.interpolate` is what scanpy computes).
     public var loessSpan = 0.3
     public var loessSurface: ExpressionLoess.Surface = .interpolate
+    /// What the input values are (`--input-scale`); nil detects it from the training matrix
+    /// (`InputScale.detect`).
+    public var inputScale: InputScale?
 
-    public init(targetSum: Float = 1e4, nTopGenes: Int = 2000, flavor: ExpressionHVGFlavor = .auto,
-                maxValue: Float = 10, components: Int = 30) {
+    public init(
+        targetSum: Float = 1e4, nTopGenes: Int = 2000, flavor: ExpressionHVGFlavor = .auto,
+        maxValue: Float = 10, components: Int = 30, inputScale: InputScale? = nil
+    ) {
         self.targetSum = targetSum
         self.nTopGenes = nTopGenes
         self.flavor = flavor
         self.maxValue = maxValue
         self.components = components
+        self.inputScale = inputScale
     }
 }
 
@@ -30,8 +37,13 @@ public struct ExpressionBaseline: Sendable, Codable {
     public let configuration: ExpressionBaselineConfiguration
     /// The flavour actually used (`.auto` resolved by whether the training data are integer counts).
     public let flavorUsed: ExpressionHVGFlavor
-    /// Whether inputs are raw counts (normalised + log1p here) or already log-normalised (used as is).
-    public let inputIsCounts: Bool
+    /// What the training values were (given or detected): counts and linear values are normalised per cell
+    /// and log1p here, log values are used as is. New cells are taken to be on the same scale.
+    public let inputScale: InputScale
+    /// Why that scale (the detection's reason, or that it was given).
+    public let inputScaleReason: String
+    /// Whether inputs are raw counts.
+    public var inputIsCounts: Bool { inputScale == .counts }
     /// Selected genes, in the training matrix's gene order (as scanpy's subset).
     public let selectedGenes: [String]
     public let scaler: ExpressionScaler
@@ -39,17 +51,34 @@ public struct ExpressionBaseline: Sendable, Codable {
 
     public var explainedVarianceRatio: [Float] { pca.explainedVarianceRatio }
 
-    public static func fit(_ train: ExpressionMatrix,
-                           configuration: ExpressionBaselineConfiguration = ExpressionBaselineConfiguration()) throws -> ExpressionBaseline {
+    public static func fit(
+        _ train: ExpressionMatrix,
+        configuration: ExpressionBaselineConfiguration = ExpressionBaselineConfiguration()
+    ) throws -> ExpressionBaseline {
         guard train.cellCount >= 2 else { throw LexicellError("baseline: need at least 2 training cells, got \(train.cellCount)") }
         guard configuration.nTopGenes >= 1 else { throw LexicellError("baseline: nTopGenes must be at least 1") }
-        let isCounts = train.looksLikeCounts
+        let scale: InputScale, reason: String
+        if let given = configuration.inputScale {
+            // Still refuse NaN, infinities and negative (scaled) values.
+            let detected = try InputScale.detect(train.values)
+            if given == .counts && detected.scale != .counts {
+                throw LexicellError(
+                    "baseline: the input scale was given as counts, but the training matrix has non-integer values (\(detected.reason)); give --input-scale linear or log, or auto"
+                )
+            }
+            (scale, reason) = (given, "given (detection would say: \(detected.scale.rawValue))")
+        } else {
+            let detected = try InputScale.detect(train.values)
+            (scale, reason) = (detected.scale, detected.reason)
+        }
+        let isCounts = scale == .counts
         var flavor = configuration.flavor
         if flavor == .auto { flavor = isCounts ? .seuratV3 : .dispersion }
         if flavor == .seuratV3 && !isCounts {
-            throw LexicellError("baseline: seurat_v3 genes need raw integer counts, but the training matrix has non-integer values; use the dispersion flavour")
+            throw LexicellError(
+                "baseline: seurat_v3 genes need raw integer counts, but the training matrix is \(scale.rawValue)-scale; use the dispersion flavour")
         }
-        let logNormalized = try Self.logNormalize(train.values, isCounts: isCounts, targetSum: configuration.targetSum)
+        let logNormalized = try Self.logNormalize(train.values, scale: scale, targetSum: configuration.targetSum)
         let ranked: [Int]
         switch flavor {
         case .seuratV3, .auto:
@@ -63,16 +92,67 @@ public struct ExpressionBaseline: Sendable, Codable {
         let columns = ranked.sorted()
         let dense = ExpressionPreprocessing.denseColumns(logNormalized, columns: columns)
         let scaler = ExpressionScaler.fit(dense, maxValue: configuration.maxValue)
-        let pca = try ExpressionPCA.fit(scaler.apply(dense), components: configuration.components)
-        return ExpressionBaseline(configuration: configuration, flavorUsed: flavor, inputIsCounts: isCounts,
-                                  selectedGenes: columns.map { train.genes[$0] }, scaler: scaler, pca: pca)
+        // As scanpy: no more components than min(cells, genes) − 1 allows (small datasets, CV folds).
+        let components = max(1, min(configuration.components, dense.rows - 1, dense.cols - 1))
+        let pca = try ExpressionPCA.fit(scaler.apply(dense), components: components)
+        return ExpressionBaseline(
+            configuration: configuration, flavorUsed: flavor, inputScale: scale, inputScaleReason: reason,
+            selectedGenes: columns.map { train.genes[$0] }, scaler: scaler, pca: pca)
+    }
+
+    init(
+        configuration: ExpressionBaselineConfiguration, flavorUsed: ExpressionHVGFlavor, inputScale: InputScale,
+        inputScaleReason: String, selectedGenes: [String], scaler: ExpressionScaler, pca: ExpressionPCA
+    ) {
+        self.configuration = configuration
+        self.flavorUsed = flavorUsed
+        self.inputScale = inputScale
+        self.inputScaleReason = inputScaleReason
+        self.selectedGenes = selectedGenes
+        self.scaler = scaler
+        self.pca = pca
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case configuration, flavorUsed, inputIsCounts, inputScale, inputScaleReason, selectedGenes, scaler, pca
+    }
+
+    /// Models saved before input scales existed have only `inputIsCounts` (false meant log).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        configuration = try c.decode(ExpressionBaselineConfiguration.self, forKey: .configuration)
+        flavorUsed = try c.decode(ExpressionHVGFlavor.self, forKey: .flavorUsed)
+        if let scale = try c.decodeIfPresent(InputScale.self, forKey: .inputScale) {
+            inputScale = scale
+        } else {
+            inputScale = try c.decode(Bool.self, forKey: .inputIsCounts) ? .counts : .log
+        }
+        inputScaleReason = try c.decodeIfPresent(String.self, forKey: .inputScaleReason) ?? "saved by an earlier version"
+        selectedGenes = try c.decode([String].self, forKey: .selectedGenes)
+        scaler = try c.decode(ExpressionScaler.self, forKey: .scaler)
+        pca = try c.decode(ExpressionPCA.self, forKey: .pca)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(configuration, forKey: .configuration)
+        try c.encode(flavorUsed, forKey: .flavorUsed)
+        try c.encode(inputIsCounts, forKey: .inputIsCounts)
+        try c.encode(inputScale, forKey: .inputScale)
+        try c.encode(inputScaleReason, forKey: .inputScaleReason)
+        try c.encode(selectedGenes, forKey: .selectedGenes)
+        try c.encode(scaler, forKey: .scaler)
+        try c.encode(pca, forKey: .pca)
     }
 
     /// Fits on the `trainingCells` rows of `cells` only and returns the model with the scores of all cells
     /// (same row order). Rows outside `trainingCells` are only transformed, never fitted on.
-    public static func fitTransform(_ cells: ExpressionMatrix, trainingCells: [Int],
-                                    configuration: ExpressionBaselineConfiguration = ExpressionBaselineConfiguration())
-        throws -> (baseline: ExpressionBaseline, scores: DenseMatrix) {
+    public static func fitTransform(
+        _ cells: ExpressionMatrix, trainingCells: [Int],
+        configuration: ExpressionBaselineConfiguration = ExpressionBaselineConfiguration()
+    )
+        throws -> (baseline: ExpressionBaseline, scores: DenseMatrix)
+    {
         guard trainingCells.allSatisfy({ $0 >= 0 && $0 < cells.cellCount }) else {
             throw LexicellError("baseline: training cell index out of range 0..<\(cells.cellCount)")
         }
@@ -96,7 +176,17 @@ public struct ExpressionBaseline: Sendable, Codable {
         guard present.count * 2 >= selectedGenes.count else {
             throw LexicellError("baseline: only \(present.count) of the \(selectedGenes.count) selected genes are among the cells' genes")
         }
-        let logNormalized = try Self.logNormalize(cells.values, isCounts: inputIsCounts, targetSum: configuration.targetSum)
+        if configuration.inputScale == nil && !cells.values.values.isEmpty {
+            // New cells on another kind of scale would be prepared wrongly in silence (counts taken as log,
+            // or log values normalised again): refuse them.
+            let detected = try InputScale.detect(cells.values)
+            if detected.scale.needsNormalising != inputScale.needsNormalising {
+                throw LexicellError(
+                    "baseline: the model was fitted on \(inputScale.rawValue)-scale data, but these cells look \(detected.scale.rawValue)-scale (\(detected.reason)); give cells on the training scale or set the input scale explicitly"
+                )
+            }
+        }
+        let logNormalized = try Self.logNormalize(cells.values, scale: inputScale, targetSum: configuration.targetSum)
         var dense = ExpressionPreprocessing.denseColumns(logNormalized, columns: present)
         if present.count < selectedGenes.count {
             // Re-spread the present columns into the training layout; missing genes stay 0.
@@ -108,75 +198,18 @@ public struct ExpressionBaseline: Sendable, Codable {
         return scaler.apply(dense)
     }
 
-    static func logNormalize(_ m: SparseMatrix, isCounts: Bool, targetSum: Float) throws -> SparseMatrix {
-        if isCounts {
-            // normalize_total then log1p, fused into one pass over one copy.
-            var out = m
-            out.values.withUnsafeMutableBufferPointer { v in
-                m.indptr.withUnsafeBufferPointer { ptr in
-                    for r in 0..<m.rows {
-                        let lo = ptr[r], hi = ptr[r + 1]
-                        var total = 0.0
-                        for k in lo..<hi { total += Double(v[k]) }
-                        guard total > 0 else { continue }
-                        let factor = Float(Double(targetSum) / total)
-                        for k in lo..<hi { v[k] = Foundation.log1p(v[k] * factor) }
-                    }
-                }
+    /// Values on `scale` normalised to `targetSum` per cell and log1p-transformed (counts and linear values);
+    /// log-scale input as is.
+    public static func logNormalize(_ m: SparseMatrix, scale: InputScale, targetSum: Float) throws -> SparseMatrix {
+        if scale.needsNormalising {
+            guard m.values.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                throw LexicellError("baseline: \(scale.rawValue) values must be finite and non-negative")
             }
-            return out
+            return LogNormalization.log1pPerTarget(m, target: Double(targetSum))
         }
         guard m.values.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
             throw LexicellError("baseline: expression values must be finite and non-negative")
         }
         return m
-    }
-}
-
-/// Timing of the baseline's stages, for `lexicell bench`.
-public enum ExpressionBaselineBenchmark {
-    public struct Result: Sendable, CustomStringConvertible {
-        public var cells: Int
-        public var genes: Int
-        /// Best-of-`repeats` seconds per stage.
-        public var normalizeSeconds: Double
-        public var hvgSeconds: Double
-        public var scaleSeconds: Double
-        public var pcaSeconds: Double
-        public var totalSeconds: Double { normalizeSeconds + hvgSeconds + scaleSeconds + pcaSeconds }
-
-        public var description: String {
-            String(format: "expression baseline on %d cells × %d genes: normalise+log1p %.3f s, HVG %.3f s, scale %.3f s, PCA %.3f s, total %.3f s",
-                   cells, genes, normalizeSeconds, hvgSeconds, scaleSeconds, pcaSeconds, totalSeconds)
-        }
-    }
-
-    /// Runs normalise + log1p, HVG, scale and PCA on `train` `repeats` times and keeps each stage's best time.
-    public static func run(train: ExpressionMatrix,
-                           configuration: ExpressionBaselineConfiguration = ExpressionBaselineConfiguration(),
-                           repeats: Int = 3) throws -> Result {
-        var best = [Double](repeating: .infinity, count: 4)
-        let isCounts = train.looksLikeCounts
-        for _ in 0..<max(1, repeats) {
-            var clock = DispatchTime.now().uptimeNanoseconds
-            func lap(_ i: Int) {
-                let now = DispatchTime.now().uptimeNanoseconds
-                best[i] = min(best[i], Double(now - clock) / 1e9)
-                clock = now
-            }
-            let logNormalized = try ExpressionBaseline.logNormalize(train.values, isCounts: isCounts, targetSum: configuration.targetSum)
-            lap(0)
-            let genes = isCounts && configuration.flavor != .dispersion
-                ? try ExpressionPreprocessing.highlyVariableGenesSeuratV3(counts: train.values, nTopGenes: configuration.nTopGenes)
-                : try ExpressionPreprocessing.highlyVariableGenesDispersion(logNormalized: logNormalized, nTopGenes: configuration.nTopGenes)
-            lap(1)
-            let dense = ExpressionPreprocessing.denseColumns(logNormalized, columns: genes.sorted())
-            let scaled = ExpressionScaler.fit(dense, maxValue: configuration.maxValue).apply(dense)
-            lap(2)
-            _ = try ExpressionPCA.fit(scaled, components: configuration.components)
-            lap(3)
-        }
-        return Result(cells: train.cellCount, genes: train.geneCount, normalizeSeconds: best[0], hvgSeconds: best[1],
-                      scaleSeconds: best[2], pcaSeconds: best[3])
     }
 }

@@ -16,15 +16,18 @@ public enum ExpressionHVGFlavor: String, Sendable, Equatable, Codable {
 extension ExpressionPreprocessing {
     /// Indices of the `nTopGenes` most variable genes, most variable first, as scanpy's
     /// `highly_variable_genes(flavor="seurat_v3")`. `counts` must be raw counts (cells × genes).
-    public static func highlyVariableGenesSeuratV3(counts: SparseMatrix, nTopGenes: Int = 2000, span: Double = 0.3,
-                                                   surface: ExpressionLoess.Surface = .interpolate) throws -> [Int] {
+    public static func highlyVariableGenesSeuratV3(
+        counts: SparseMatrix, nTopGenes: Int = 2000, span: Double = 0.3,
+        surface: ExpressionLoess.Surface = .interpolate
+    ) throws -> [Int] {
         guard counts.rows > 1 else { throw LexicellError("highly variable genes need at least 2 cells, got \(counts.rows)") }
         let n = Double(counts.rows)
         let (mean, variance) = geneMeanVariance(counts)
         let varying = (0..<counts.cols).filter { variance[$0] > 0 }
         guard varying.count > 3 else { throw LexicellError("only \(varying.count) genes vary across cells; cannot fit the mean–variance trend") }
-        let fitted = try ExpressionLoess.fit(x: varying.map { log10(mean[$0]) }, y: varying.map { log10(variance[$0]) },
-                                             span: span, degree: 2, surface: surface)
+        let fitted = try ExpressionLoess.fit(
+            x: varying.map { log10(mean[$0]) }, y: varying.map { log10(variance[$0]) },
+            span: span, degree: 2, surface: surface)
         // Genes without variance keep log10 expected variance 0, i.e. expected sd 1 (as scanpy).
         var regStd = [Double](repeating: 1, count: counts.cols)
         for (i, g) in varying.enumerated() { regStd[g] = pow(10, fitted[i]).squareRoot() }
@@ -50,8 +53,10 @@ extension ExpressionPreprocessing {
     /// `highly_variable_genes(flavor="seurat", n_top_genes:)` on log1p-normalised data: mean and variance
     /// of expm1(x); log dispersion standardised within 20 equal-width bins of log1p(mean). Ties at the
     /// cut-off are all kept (as scanpy), so slightly more than `nTopGenes` may come back.
-    public static func highlyVariableGenesDispersion(logNormalized: SparseMatrix, nTopGenes: Int = 2000,
-                                                     bins: Int = 20) throws -> [Int] {
+    public static func highlyVariableGenesDispersion(
+        logNormalized: SparseMatrix, nTopGenes: Int = 2000,
+        bins: Int = 20
+    ) throws -> [Int] {
         guard logNormalized.rows > 1 else { throw LexicellError("highly variable genes need at least 2 cells, got \(logNormalized.rows)") }
         var linear = logNormalized
         for k in 0..<linear.values.count { linear.values[k] = Float(Foundation.expm1(Double(linear.values[k]))) }
@@ -109,8 +114,9 @@ extension ExpressionPreprocessing {
         case .dispersion:
             return try highlyVariableGenesDispersion(logNormalized: m, nTopGenes: nTopGenes)
         case .auto:
-            return isCounts ? try highlyVariableGenesSeuratV3(counts: m, nTopGenes: nTopGenes)
-                            : try highlyVariableGenesDispersion(logNormalized: m, nTopGenes: nTopGenes)
+            return isCounts
+                ? try highlyVariableGenesSeuratV3(counts: m, nTopGenes: nTopGenes)
+                : try highlyVariableGenesDispersion(logNormalized: m, nTopGenes: nTopGenes)
         }
     }
 }

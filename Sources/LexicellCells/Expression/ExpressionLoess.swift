@@ -13,8 +13,10 @@ public enum ExpressionLoess {
     public enum Surface: String, Sendable, Equatable, Codable { case interpolate, direct }
 
     /// Fitted values at the data points `x` (same order). `degree` is 1 or 2.
-    public static func fit(x: [Double], y: [Double], span: Double = 0.3, degree: Int = 2,
-                           surface: Surface = .interpolate, cell: Double = 0.2) throws -> [Double] {
+    public static func fit(
+        x: [Double], y: [Double], span: Double = 0.3, degree: Int = 2,
+        surface: Surface = .interpolate, cell: Double = 0.2
+    ) throws -> [Double] {
         let n = x.count
         guard n == y.count else { throw LexicellError("LOESS: \(x.count) x values but \(y.count) y values") }
         guard degree == 1 || degree == 2 else { throw LexicellError("LOESS: degree must be 1 or 2, got \(degree)") }
@@ -49,7 +51,8 @@ public enum ExpressionLoess {
                 // Cubic Hermite basis on [x0, x1] from the two vertices' values and slopes.
                 let phi0 = (1 - h) * (1 - h) * (1 + 2 * h), phi1 = h * h * (3 - 2 * h)
                 let psi0 = h * (1 - h) * (1 - h), psi1 = h * h * (h - 1)
-                fittedSorted[i] = phi0 * vertexValue[lo] + phi1 * vertexValue[hi]
+                fittedSorted[i] =
+                    phi0 * vertexValue[lo] + phi1 * vertexValue[hi]
                     + (psi0 * vertexSlope[lo] + psi1 * vertexSlope[hi]) * width
             }
         }
@@ -176,7 +179,9 @@ public enum ExpressionLoess {
                 let value = xs[m]
                 if vertices[lowVertex[p]] == value || vertices[highVertex[p]] == value { continue }
                 let vertex: Int
-                if let existing = vertices.firstIndex(of: value) { vertex = existing } else {
+                if let existing = vertices.firstIndex(of: value) {
+                    vertex = existing
+                } else {
                     vertices.append(value); vertex = vertices.count - 1
                 }
                 split[p] = value

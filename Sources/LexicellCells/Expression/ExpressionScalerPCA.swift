@@ -90,8 +90,10 @@ public struct ExpressionPCA: Sendable, Equatable, Codable {
             }
         }
         let useCovariance = useGram.map { !$0 } ?? (p <= n)
-        let product = useCovariance ? LinearAlgebra.matmul(centred, centred, transposeA: true)
-                                    : LinearAlgebra.matmul(centred, centred, transposeB: true)
+        let product =
+            useCovariance
+            ? LinearAlgebra.matmul(centred, centred, transposeA: true)
+            : LinearAlgebra.matmul(centred, centred, transposeB: true)
         let size = useCovariance ? p : n
         let (eigenvalues, eigenvectors) = try ExpressionEigen.top(symmetric: product.values.map(Double.init), size: size, count: k)
         var loadings = DenseMatrix(rows: k, cols: p)
@@ -113,8 +115,9 @@ public struct ExpressionPCA: Sendable, Equatable, Codable {
         }
         let variance = eigenvalues.map { max(0, $0) / Double(n - 1) }
         let total = totalSS / Double(n - 1)
-        return ExpressionPCA(featureMeans: means, components: loadings, explainedVariance: variance.map(Float.init),
-                             explainedVarianceRatio: variance.map { Float(total > 0 ? $0 / total : 0) })
+        return ExpressionPCA(
+            featureMeans: means, components: loadings, explainedVariance: variance.map(Float.init),
+            explainedVarianceRatio: variance.map { Float(total > 0 ? $0 / total : 0) })
     }
 
     /// Scores (cells × components) of cells with the fitted features as columns: (x − mean) · componentsᵀ.
@@ -143,14 +146,16 @@ enum ExpressionEigen {
         var z = [Double](repeating: 0, count: n * k)
         var isuppz = [Int32](repeating: 0, count: 2 * max(1, k))
         var workSize = 0.0, iworkSize: Int32 = 0, query: Int32 = -1
-        dsyevr_(&jobz, &range, &uplo, &nn, &matrix, &lda, &vl, &vu, &il, &iu, &abstol, &found, &w, &z, &ldz,
-                &isuppz, &workSize, &query, &iworkSize, &query, &info)
+        dsyevr_(
+            &jobz, &range, &uplo, &nn, &matrix, &lda, &vl, &vu, &il, &iu, &abstol, &found, &w, &z, &ldz,
+            &isuppz, &workSize, &query, &iworkSize, &query, &info)
         guard info == 0 else { throw LexicellError("LAPACK dsyevr workspace query failed (info \(info))") }
         var lwork = Int32(workSize), liwork = iworkSize
         var work = [Double](repeating: 0, count: Int(lwork))
         var iwork = [Int32](repeating: 0, count: Int(liwork))
-        dsyevr_(&jobz, &range, &uplo, &nn, &matrix, &lda, &vl, &vu, &il, &iu, &abstol, &found, &w, &z, &ldz,
-                &isuppz, &work, &lwork, &iwork, &liwork, &info)
+        dsyevr_(
+            &jobz, &range, &uplo, &nn, &matrix, &lda, &vl, &vu, &il, &iu, &abstol, &found, &w, &z, &ldz,
+            &isuppz, &work, &lwork, &iwork, &liwork, &info)
         guard info == 0, Int(found) == k else {
             throw LexicellError("LAPACK dsyevr failed (info \(info), \(found) of \(k) eigenpairs)")
         }

@@ -1,0 +1,71 @@
+import Foundation
+import LexicellCore
+import LexicellIO
+import LexicellCells
+
+/// Where a run's cells and labels come from, as the user named them; `read` and `loadLabelled` turn it into data.
+public struct DatasetRequest: Sendable {
+    public var data: String
+    public var labels: String?
+    public var labelColumn = "Author_CellType"
+    public var barcodeColumn: String?
+    public var obsColumn: String?
+    public var orientation = MatrixOrientation.auto
+    public var raw = false
+    public var cellsFile: String?
+    public var classes: [String] = []
+    public var classesFile: String?
+    public var minCellsPerClass = 10
+    /// The scale of the expression values for the expression baselines (nil: detected from the training cells).
+    public var inputScale: InputScale?
+
+    public init(data: String) { self.data = data }
+
+    /// Whether labels were named (a file or an h5ad obs column).
+    public var hasLabels: Bool { labels != nil || obsColumn != nil }
+
+    /// The matrix (and obs) of `data`, restricted to `cellsFile`.
+    public func read(log: (String) -> Void) throws -> Dataset {
+        let t0 = Date()
+        var ds = try DatasetReader.read(path: data, orientation: orientation, h5adMatrix: raw ? .raw : .x)
+        if let cellsFile { ds = try ds.keepingCells(listedIn: cellsFile) }
+        log(
+            String(
+                format: "read %@: %d cells × %d genes, %d non-zeros (%.2f s)", data, ds.expression.cellCount,
+                ds.expression.geneCount, ds.expression.values.nonZeroCount, Date().timeIntervalSince(t0)))
+        return ds
+    }
+
+    /// Per cell of `dataset`, its label from the labels file or the obs column (nil where none).
+    public func labels(of dataset: Dataset, log: (String) -> Void) throws -> (labels: [String?], source: String) {
+        if let labels {
+            let table = try LabelTable.read(path: labels, barcodeColumn: barcodeColumn, labelColumn: labelColumn)
+            let join = try table.join(cells: dataset.expression.cells, file: data)
+            log(join.summary)
+            return (join.labels, labels)
+        }
+        if let obsColumn {
+            guard let col = dataset.obs[obsColumn] else {
+                throw LexicellError("no obs column '\(obsColumn)' (columns: \(dataset.obsColumns.joined(separator: ", ")))", file: data)
+            }
+            return (col.map { $0.isEmpty ? nil : $0 }, "\(data) obs/\(obsColumn)")
+        }
+        throw LexicellError("give --labels FILE (with --label-column) or --obs-column for an h5ad")
+    }
+
+    /// The labelled cells of the chosen classes.
+    public func loadLabelled(log: (String) -> Void) throws -> LabelledDataset {
+        let ds = try read(log: log)
+        let (perCell, source) = try labels(of: ds, log: log)
+        var chosen = classes
+        if let classesFile {
+            let bytes = try FileData.read(classesFile)
+            chosen += LineSplitter(bytes).strings().map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        let labelled = try LabelledDataset(
+            expression: ds.expression, labels: perCell, classes: chosen.isEmpty ? nil : chosen,
+            minCellsPerClass: minCellsPerClass, labelSource: source)
+        log("classes: \(labelled.classNames.count) (\(labelled.expression.cellCount) cells; sizes \(labelled.classSizes.min()!)–\(labelled.classSizes.max()!))")
+        return labelled
+    }
+}

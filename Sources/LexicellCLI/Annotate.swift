@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import Lexicell
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a reference bundle from labelled cells, to annotate other datasets with `lexicell annotate`.",
+        discussion: """
+            --method auto (the default) chooses by 5-fold cross-validation on the reference cells among expression PCs \
+            + KNN or logistic regression, scaled highly variable genes + logistic regression or linear SVM, and the \
+            paper's gene-text embedding + KNN, and stores the choice (with calibrated probabilities) in the bundle. \
+            --method paper stores the paper's method (gene texts + SupCon + KNN); --method text the unrefined one.
+            """)
+
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var geneOptions: GeneOptions
+    @OptionGroup var embeddingOptions: EmbeddingOptions
+    @OptionGroup var refineOptions: SupConOptions
+    @Flag(help: "Without --method: train the paper's method (gene texts + SupCon) instead of auto.")
+    var refine = false
+    @OptionGroup var methodOptions: MethodOptions
+    @Option(help: "Seed for the refiner and the cross-validation.") var seed: UInt64 = 0
+    @Option(help: "Bundle directory to write.") var out: String
+    @OptionGroup var outputOptions: OutputOptions
+
+    func validate() throws {
+        try dataOptions.requireLabels()
+        if let m = methodOptions.methods.first {
+            guard methodOptions.methods.count == 1 else { throw ValidationError("train stores one method: give --method once") }
+            do { try TrainingRun.checkMethod(m) } catch { throw ValidationError("\(error)") }
+        }
+    }
+
+    func run() throws {
+        var run = TrainingRun(dataset: dataOptions.request, output: outputOptions.request(out, inputs: dataOptions.inputPaths))
+        run.knowledge = geneOptions.request
+        run.embedding = embeddingOptions.request
+        run.method = methodOptions.methods.first ?? (refine ? "paper" : "auto")
+        run.selection = methodOptions.selection
+        run.refinement = refineOptions.settings
+        run.seed = seed
+        _ = try run.run(log: logLine)
+    }
+}
+
+struct Annotate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Label query cells with a reference bundle: per-cell confidence, Unassigned below a threshold, CSV + h5ad + report.",
+        discussion: """
+            The query is represented as the reference was (the same gene vectors, N, weighting and refiner; or, for \
+            bundles trained with --method auto that chose expression, the reference's genes, scaling, PCA and head) \
+            and labelled by the reference's classifier. Across species, query genes are renamed through the HCOP ortholog table. \
+            With --labels (or --obs-column) the predictions are also scored, including the fraction unassigned at \
+            several thresholds.
+            """)
+
+    @Option(help: "Reference bundle directory (from `lexicell train`).") var reference: String
+    /// The query; labels, if given, score the transfer.
+    @OptionGroup var query: InputOptions
+    @OptionGroup var queryLabels: LabelOptions
+    @Option(help: "Query species (auto: from the symbols' case).") var species: SpeciesChoice = .auto
+    @Option(help: "Cells whose confidence (vote fraction, or calibrated probability for expression bundles) is below this are Unassigned.") var minConfidence:
+        Double = 0.5
+    @Option(help: "Subtype → group mapping (CSV/TSV: subtype, group), e.g. susceptible / resilient.") var groups: String?
+    @Option(help: "SQLite cache of text embeddings.") var cache: String?
+    @Flag(inversion: .prefixedNo, help: "Write annotated.h5ad (the query with obs columns and obsm embeddings/UMAP).") var h5ad = true
+    @Flag(inversion: .prefixedNo, help: "Compute the report's UMAP (on at most --umap-cells cells).") var umap = true
+    @Option(help: "Largest number of query cells in the UMAP; a larger query is subsampled (seeded).") var umapCells = 50_000
+    @Option(help: "Output directory.") var out: String = "lexicell-annotate"
+    @OptionGroup var outputOptions: OutputOptions
+
+    func validate() throws {
+        guard (0...1).contains(minConfidence) else { throw ValidationError("--min-confidence must be between 0 and 1") }
+        guard umapCells >= 3 else { throw ValidationError("--umap-cells must be at least 3") }
+        try requireExisting(reference, "--reference")
+        try requireExisting(groups, "--groups")
+    }
+
+    func run() throws {
+        var request = query.request
+        queryLabels.apply(to: &request)
+        var run = AnnotationRun(
+            reference: reference, query: request,
+            output: outputOptions.request(out, inputs: [reference, query.data, query.cellsFile, queryLabels.labels, groups]))
+        run.species = species
+        run.minConfidence = minConfidence
+        run.groups = groups
+        run.cachePath = cache
+        run.h5ad = h5ad
+        run.umap = umap
+        run.umapCells = umapCells
+        print(try run.run(log: logLine))
+    }
+}

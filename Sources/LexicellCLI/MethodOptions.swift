@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import Lexicell
+
+/// Which methods run, and how the selecting ones choose, calibrate and abstain.
+struct MethodOptions: ParsableArguments {
+    @Option(
+        name: .customLong("method"),
+        help: ArgumentHelp(
+            "Method to run; repeat for several. auto (default: chooses representation × head by CV on training cells), paper (the paper's text + SupCon + KNN), or base[/weighting][+supcon][:head] with base pca, hvg, graph, text, random, hybrid, hybrid-random, crossview, crossview-random and head knn, lr, svm; hybrid@W fixes the knowledge weight.",
+            valueName: "spec"))
+    var methods: [String] = []
+
+    @Option(
+        help:
+            "Calibration of class probabilities on out-of-fold training scores: auto (temperature scaling for linear heads, Platt for KNN), temperature, platt, isotonic, none."
+    )
+    var calibration: CalibrationKind = .auto
+
+    @Option(help: "Calibrated probability below which a cell is reported Unassigned (0 assigns every cell).")
+    var minConfidence: Double = 0
+
+    @Option(help: "Class weights of the linear heads: none, or balanced (n / (classes · class size), for rare subtypes).")
+    var classWeight: ClassWeighting = .none
+
+    @Flag(help: "Also report predictions smoothed by majority voting over an over-clustering of the test cells (CellTypist-style).")
+    var overClusterVoting = false
+
+    func validate() throws {
+        for m in methods {
+            do { _ = try MethodSpec.parse(m) } catch { throw ValidationError("--method: \(error)") }
+        }
+        guard (0...1).contains(minConfidence) else { throw ValidationError("--min-confidence must be between 0 and 1") }
+    }
+
+    var selection: SelectionSettings {
+        var s = SelectionSettings()
+        s.calibration = calibration
+        s.classWeight = classWeight
+        s.minConfidence = minConfidence
+        s.overClusterVoting = overClusterVoting
+        return s
+    }
+}

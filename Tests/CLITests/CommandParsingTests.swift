@@ -1,0 +1,145 @@
+import ArgumentParser
+import Foundation
+import Lexicell
+@testable import LexicellCLI
+import LexicellTestSupport
+import XCTest
+
+/// The command line parsed and validated in-process, as swift-argument-parser's own end-to-end tests do: every
+/// check runs before any data is read (the data paths exist but are never opened here).
+final class CommandParsingTests: XCTestCase {
+    static let romanov = Repository.romanov
+    let base = ["--data", romanov, "--labels", romanov + "/cell_metadata.csv"]
+
+    func parse<T: ParsableCommand>(_ type: T.Type, _ args: [String]) throws -> T {
+        let command = try LexicellCommand.parseAsRoot(args)
+        return try XCTUnwrap(command as? T, "parsed \(Swift.type(of: command)), expected \(T.self)")
+    }
+
+    /// The parse error's message (what the tool prints), or a failure when the arguments were accepted.
+    func refusal(_ args: [String], file: StaticString = #filePath, line: UInt = #line) -> String {
+        do {
+            _ = try LexicellCommand.parseAsRoot(args)
+            XCTFail("accepted: \(args.joined(separator: " "))", file: file, line: line)
+            return ""
+        } catch {
+            return LexicellCommand.message(for: error)
+        }
+    }
+
+    func testEvaluateDefaultsComeFromTheLibrary() throws {
+        let e = try parse(Evaluate.self, ["evaluate"] + base)
+        let request = e.embeddingOptions.request
+        XCTAssertEqual(request.settings, CellEmbeddingSettings())
+        XCTAssertEqual(request.settings.topN, CellEmbeddingSettings.defaultTopN)
+        XCTAssertEqual(request.randomDimension, GeneTableSource.defaultRandomDimension)
+        XCTAssertEqual(e.protocolOptions.evaluation.kGrid, HeadGrids.defaultKGrid)
+        XCTAssertEqual(e.protocolOptions.seedList, [0, 1, 2, 3, 4])
+        XCTAssertEqual(e.dataOptions.request.data, Self.romanov)
+        XCTAssertEqual(e.dataOptions.request.minCellsPerClass, 10)
+        XCTAssertEqual(e.geneOptions.request.species, .auto)
+        XCTAssertEqual(e.geneOptions.request.housekeeping, .bundled(.hrt))
+        XCTAssertEqual(e.methodOptions.selection.calibration, .auto)
+        XCTAssertFalse(e.refine)
+    }
+
+    func testTypedOptionsReachTheLibrary() throws {
+        let e = try parse(
+            Evaluate.self,
+            ["evaluate"] + base + [
+                "--top-n", "7", "--weighting", "genept-w", "--species", "mouse", "--housekeeping", "none", "--orientation", "cells-by-genes",
+                "--calibration", "platt", "--class-weight", "balanced", "--min-confidence", "0.4", "--k-grid", "3,5", "--seeds", "2",
+                "--seed", "10", "--method", "hvg:svm", "--refine", "--max-epochs", "3",
+            ])
+        XCTAssertEqual(e.embeddingOptions.request.settings, CellEmbeddingSettings(topN: 7, weighting: .genePTw))
+        XCTAssertEqual(e.geneOptions.request.species, .mouse)
+        XCTAssertEqual(e.geneOptions.request.housekeeping, .bundled(.none))
+        XCTAssertEqual(e.dataOptions.request.orientation, .cellsByGenes)
+        let s = e.methodOptions.selection
+        XCTAssertEqual(s.calibration, .platt)
+        XCTAssertEqual(s.classWeight, .balanced)
+        XCTAssertEqual(s.minConfidence, 0.4)
+        XCTAssertEqual(e.protocolOptions.evaluation.kGrid, [3, 5])
+        XCTAssertEqual(e.protocolOptions.seedList, [10, 11])
+        XCTAssertEqual(e.methodOptions.methods, ["hvg:svm"])
+        XCTAssertTrue(e.refine)
+        XCTAssertEqual(e.refineOptions.settings.maxEpochs, 3)
+    }
+
+    func testNonPositiveSizesAreRefusedBeforeReading() {
+        XCTAssertTrue(refusal(["evaluate"] + base + ["--top-n", "0"]).contains("--top-n must be at least 1"))
+        XCTAssertTrue(refusal(["evaluate"] + base + ["--top-n", "-1"]).contains("--top-n"))
+        XCTAssertTrue(refusal(["evaluate"] + base + ["--random-dimension", "0"]).contains("--random-dimension must be between 1 and 65536"))
+        XCTAssertTrue(refusal(["evaluate"] + base + ["--random-dimension=-5"]).contains("--random-dimension"))
+        XCTAssertTrue(refusal(["evaluate"] + base + ["--k-grid", "0,4"]).contains("--k-grid must list positive integers"))
+        XCTAssertTrue(refusal(["evaluate"] + base + ["--folds", "1"]).contains("--folds must be at least 2"))
+        XCTAssertTrue(refusal(["evaluate"] + base + ["--seeds", "0"]).contains("--seeds must be between 1 and 10000"))
+        XCTAssertTrue(refusal(["evaluate"] + base + ["--min-cells-per-class", "0"]).contains("--min-cells-per-class"))
+        XCTAssertTrue(refusal(["evaluate"] + base + ["--batch-size", "1"]).contains("--batch-size must be at least 2"))
+        XCTAssertTrue(refusal(["evaluate"] + base + ["--temperature", "0"]).contains("--temperature must be a positive number"))
+        XCTAssertTrue(refusal(["embed-genes", "--species", "mouse", "--top-n", "0", "--out", "x.lxge"]).contains("--top-n"))
+    }
+
+    func testSeedRangeCannotOverflow() {
+        let message = refusal(["evaluate"] + base + ["--seed", "18446744073709551615", "--seeds", "2"])
+        XCTAssertTrue(message.contains("runs past the largest seed"), message)
+        XCTAssertNoThrow(try LexicellCommand.parseAsRoot(["evaluate"] + base + ["--seed", "18446744073709551615", "--seeds", "1"]))
+    }
+
+    func testEnumeratedValuesAreCheckedWhileParsing() {
+        // `annotate --species mose` used to guess silently.
+        let species = refusal(["annotate", "--reference", Self.romanov, "--data", Self.romanov, "--species", "mose"])
+        XCTAssertTrue(species.contains("mose"), species)
+        XCTAssertTrue(refusal(["evaluate"] + base + ["--weighting", "sum"]).contains("sum"))
+        XCTAssertTrue(refusal(["evaluate"] + base + ["--orientation", "sideways"]).contains("sideways"))
+        XCTAssertTrue(refusal(["evaluate"] + base + ["--calibration", "magic"]).contains("magic"))
+        XCTAssertTrue(refusal(["evaluate"] + base + ["--class-weight", "heavy"]).contains("heavy"))
+        XCTAssertTrue(refusal(["umap", "--input", Self.romanov + "/cell_metadata.csv", "--out", "y.csv", "--metric", "manhattan"]).contains("manhattan"))
+    }
+
+    func testMethodSpecsAreCheckedBeforeReading() {
+        let m = refusal(["evaluate"] + base + ["--method", "pcaa"])
+        XCTAssertTrue(m.contains("unknown method 'pcaa'"), m)
+        XCTAssertTrue(refusal(["benchmark"] + base + ["--method", "graph+supcon"]).contains("+supcon applies to"))
+    }
+
+    func testTrainTakesEverySpecABundleCanStore() throws {
+        for spec in ["auto", "paper", "text", "text/weighted", "text+supcon", "random", "hvg:lr", "hvg:svm", "pca:knn", "pca:lr", "hvg"] {
+            let t = try parse(Train.self, ["train"] + base + ["--method", spec, "--out", "/tmp/unused-bundle"])
+            XCTAssertEqual(t.methodOptions.methods, [spec])
+        }
+        for spec in ["graph", "hybrid", "crossview+supcon", "pca+supcon", "text:lr"] {
+            let m = refusal(["train"] + base + ["--method", spec, "--out", "/tmp/unused-bundle"])
+            XCTAssertTrue(m.contains("train stores"), "\(spec): \(m)")
+        }
+        XCTAssertTrue(refusal(["train"] + base + ["--method", "auto", "--method", "paper", "--out", "x"]).contains("one method"))
+    }
+
+    func testMissingInputsAreNamed() {
+        let m = refusal(["evaluate", "--data", "/nonexistent/cells.h5ad", "--obs-column", "type"])
+        XCTAssertTrue(m.contains("--data /nonexistent/cells.h5ad: no such file or directory"), m)
+        XCTAssertTrue(refusal(["evaluate", "--data", Self.romanov]).contains("give --labels FILE"))
+        XCTAssertTrue(refusal(["annotate", "--reference", "/nonexistent/bundle", "--data", Self.romanov]).contains("--reference /nonexistent/bundle"))
+        XCTAssertTrue(refusal(["annotate", "--reference", Self.romanov, "--data", Self.romanov, "--min-confidence", "2"]).contains("--min-confidence"))
+    }
+
+    func testRefineFlagOnlyWhereItMeansSomething() {
+        // `benchmark --refine` and `refine --refine` were accepted and ignored.
+        XCTAssertTrue(refusal(["benchmark"] + base + ["--refine"]).contains("--refine"))
+        XCTAssertTrue(refusal(["refine"] + base + ["--refine"]).contains("--refine"))
+    }
+
+    func testBenchmarkConfigExpandsIntoOptions() throws {
+        let dir = temporaryDirectory("cli")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let config = dir + "/bench.json"
+        try #"{"data": "\#(Self.romanov)", "labels": "\#(Self.romanov)/cell_metadata.csv", "method": ["pca", "hvg:lr"], "seeds": 2, "report": false}"#
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let args = try LexicellCommand.expandingConfig(["benchmark", "--config", config, "--top-n", "9"])
+        let b = try parse(Benchmark.self, args)
+        XCTAssertEqual(b.methodOptions.methods, ["pca", "hvg:lr"])
+        XCTAssertEqual(b.protocolOptions.seeds, 2)
+        XCTAssertFalse(b.report)
+        XCTAssertEqual(b.topN, 9)
+    }
+}
