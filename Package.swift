@@ -36,9 +36,10 @@ let package = Package(
         .target(name: "LexicellNeighbors", dependencies: ["LexicellCore", "CBLAS"]),
         .target(name: "LexicellClassify", dependencies: ["LexicellCore", "LexicellNeighbors", "CBLAS"]),
         .target(name: "LexicellReport", dependencies: ["LexicellCore", "LexicellNeighbors", "CBLAS"]),
+        .target(name: "LexicellPathways", dependencies: ["LexicellCore"]),
         .target(name: "Lexicell", dependencies: [
             "LexicellCore", "LexicellIO", "LexicellGenes", "LexicellText", "LexicellCells",
-            "LexicellLearn", "LexicellNeighbors", "LexicellClassify", "LexicellReport",
+            "LexicellLearn", "LexicellNeighbors", "LexicellClassify", "LexicellReport", "LexicellPathways",
         ]),
         // libFuzzer harness for the readers (`make fuzz`); an ordinary build is a replay tool.
         .executableTarget(name: "LexicellFuzz", dependencies: ["LexicellCore", "LexicellIO", "LexicellGenes"]),
@@ -60,6 +61,7 @@ let package = Package(
         .testTarget(name: "LearnTests", dependencies: ["LexicellLearn", "LexicellClassify"]),
         .testTarget(name: "ClassifyTests", dependencies: ["LexicellClassify", "LexicellBench"], exclude: ["Fixtures"]),
         .testTarget(name: "ReportTests", dependencies: ["LexicellReport", "LexicellNeighbors", "LexicellBench"]),
+        .testTarget(name: "PathwaysTests", dependencies: ["LexicellPathways", "LexicellIO"], exclude: ["Fixtures"]),
         .testTarget(name: "RemoteTests", dependencies: ["LexicellTestSupport", "LexicellRemote"]),
         .testTarget(name: "PipelineTests", dependencies: ["LexicellTestSupport", "Lexicell"]),
         .testTarget(name: "CLITests", dependencies: ["LexicellTestSupport", "LexicellCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -63,11 +63,14 @@ struct Annotate: ParsableCommand {
     @Option(help: "Subtype → group mapping (CSV/TSV: subtype, group), e.g. susceptible / resilient.") var groups: String?
     @Option(help: "SQLite cache of text embeddings.") var cache: String?
     @Flag(inversion: .prefixedNo, help: "Write annotated.h5ad (the query with obs columns and obsm embeddings/UMAP).") var h5ad = true
+    @Flag(inversion: .prefixedNo, help: "Compute the report's UMAP (on at most --umap-cells cells).") var umap = true
+    @Option(help: "Largest number of query cells in the UMAP; a larger query is subsampled (seeded).") var umapCells = 50_000
     @Option(help: "Output directory.") var out: String = "lexicell-annotate"
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
         guard (0...1).contains(minConfidence) else { throw ValidationError("--min-confidence must be between 0 and 1") }
+        guard umapCells >= 3 else { throw ValidationError("--umap-cells must be at least 3") }
         try requireExisting(reference, "--reference")
         try requireExisting(groups, "--groups")
     }
@@ -82,6 +85,8 @@ struct Annotate: ParsableCommand {
         run.groups = groups
         run.cachePath = cache
         run.h5ad = h5ad
+        run.umap = umap
+        run.umapCells = umapCells
         print(try run.run(log: logLine))
     }
 }

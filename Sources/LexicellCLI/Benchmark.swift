@@ -30,6 +30,8 @@ struct Benchmark: ParsableCommand {
     @Option(help: "Method the paired comparison is made against: a --method spec or a method name (default: the first).") var reference: String?
     @Option(help: "Subtype → group mapping (CSV/TSV: subtype, group) for group-level metrics, e.g. data/subsets/rgc_vulnerability_groups.csv.")
     var groups: String?
+    @Option(help: "Learning curve: comma-separated training cells per class, e.g. 1,2,3,5,10,20,all (test cells fixed; every method on the same subsamples).")
+    var trainPerClass: String?
     @Flag(inversion: .prefixedNo, help: "Write report.html with UMAPs.") var report = true
     @Option(help: "Output directory.") var out: String = "lexicell-benchmark"
     @OptionGroup var outputOptions: OutputOptions
@@ -37,7 +39,20 @@ struct Benchmark: ParsableCommand {
     func validate() throws {
         try dataOptions.requireLabels()
         guard topN >= 1 else { throw ValidationError("--top-n must be at least 1 (got \(topN))") }
-        if let r = reference, (try? MethodSpec.parse(r)) == nil, r.isEmpty { throw ValidationError("--reference is empty") }
+        if let r = reference, r.isEmpty { throw ValidationError("--reference is empty") }
+        if trainPerClass != nil, sizes == nil {
+            throw ValidationError("--train-per-class must list positive integers or 'all', e.g. 1,2,3,5,10,20,all (got \(trainPerClass!))")
+        }
+    }
+
+    /// The learning-curve sizes (nil entries: all cells), or nil when the list is malformed.
+    var sizes: [Int?]? {
+        guard let trainPerClass else { return [] }
+        var out = [Int?]()
+        for part in trainPerClass.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            if part == "all" { out.append(nil) } else if let n = Int(part), n >= 1 { out.append(n) } else { return nil }
+        }
+        return out.isEmpty ? nil : out
     }
 
     func run() throws {
@@ -54,6 +69,7 @@ struct Benchmark: ParsableCommand {
         run.refinement = refineOptions.settings
         run.reference = reference
         run.groups = groups
+        run.trainPerClass = sizes ?? []
         print(try run.run(log: logLine))
     }
 }

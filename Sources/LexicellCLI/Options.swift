@@ -3,7 +3,7 @@ import Foundation
 import Lexicell
 
 // Enumerated options parse into the library's own types; bad values are refused while parsing.
-extension MatrixOrientation: @retroactive ExpressibleByArgument, @retroactive CaseIterable {
+extension MatrixOrientation: ExpressibleByArgument, CaseIterable {
     public init?(argument: String) {
         switch argument {
         case "auto": self = .auto
@@ -22,11 +22,11 @@ extension MatrixOrientation: @retroactive ExpressibleByArgument, @retroactive Ca
     }
     public static var allValueStrings: [String] { allCases.map(\.defaultValueDescription) }
 }
-extension SpeciesChoice: @retroactive ExpressibleByArgument {}
-extension CellWeighting: @retroactive ExpressibleByArgument {}
-extension CalibrationKind: @retroactive ExpressibleByArgument {}
-extension DistanceMetric: @retroactive ExpressibleByArgument {}
-extension HousekeepingChoice: @retroactive ExpressibleByArgument {
+extension SpeciesChoice: ExpressibleByArgument {}
+extension CellWeighting: ExpressibleByArgument {}
+extension CalibrationKind: ExpressibleByArgument {}
+extension DistanceMetric: ExpressibleByArgument {}
+extension HousekeepingChoice: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
     public var defaultValueDescription: String {
         switch self {
@@ -35,7 +35,7 @@ extension HousekeepingChoice: @retroactive ExpressibleByArgument {
         }
     }
 }
-extension ClassWeighting: @retroactive ExpressibleByArgument {
+extension ClassWeighting: ExpressibleByArgument {
     public init?(argument: String) {
         switch argument {
         case "none": self = .none
@@ -67,7 +67,11 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Keep only the cells listed in this file (one barcode per line), e.g. one batch of a dataset.")
     var cellsFile: String?
 
+    @Option(help: "Scale of the expression values: auto (detected and reported), counts, linear (TPM/RPKM/FPKM: normalised and log1p-transformed), log (used as is).")
+    var inputScale: String = "auto"
+
     func validate() throws {
+        do { _ = try InputScale.argument(inputScale) } catch { throw ValidationError("--input-scale: \(error)") }
         try requireExisting(data, "--data")
         try requireExisting(cellsFile, "--cells-file")
     }
@@ -77,6 +81,7 @@ struct InputOptions: ParsableArguments {
         r.orientation = orientation
         r.raw = raw
         r.cellsFile = cellsFile
+        r.inputScale = (try? InputScale.argument(inputScale)) ?? nil
         return r
     }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import LexicellCore
 import LexicellGenes
 
@@ -40,25 +41,30 @@ public struct CellEmbedder: Sendable {
         let d = table.dimension
         var out = [Float](repeating: 0, count: x.rows * d)
         let allowed = TopGeneRule.mask(eligible: geneRows.map { $0 != nil }, excluding: exclude)
-        var selector = TopGeneSelector(capacity: topN)
+        // Each cell's row depends on that cell alone: the cells are split over both cores, one selector each.
+        let workers = x.rows >= 2048 ? 2 : 1
         table.vectors.values.withUnsafeBufferPointer { gv in
             out.withUnsafeMutableBufferPointer { ob in
-                for c in 0..<x.rows {
-                    let dst = ob.baseAddress! + c * d
-                    var total: Float = 0
-                    func add(_ g: Int, _ w: Float) {
-                        let src = gv.baseAddress! + geneRows[g]! * d
-                        for j in 0..<d { dst[j] += w * src[j] }
-                        total += w
+                let vectors = gv.baseAddress!, output = ob.baseAddress!
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    var selector = TopGeneSelector(capacity: topN)
+                    for c in (x.rows * w / workers)..<(x.rows * (w + 1) / workers) {
+                        let dst = output + c * d
+                        var total: Float = 0
+                        func add(_ g: Int, _ weight: Float) {
+                            let src = vectors + geneRows[g]! * d
+                            for j in 0..<d { dst[j] += weight * src[j] }
+                            total += weight
+                        }
+                        let lo = x.indptr[c], hi = x.indptr[c + 1]
+                        if weighting == .genePTw {
+                            for k in lo..<hi where allowed[Int(x.indices[k])] && x.values[k] > 0 { add(Int(x.indices[k]), x.values[k]) }
+                        } else {
+                            selector.select(indices: x.indices, values: x.values, range: lo..<hi, allowed: allowed, n: topN)
+                            for (g, v) in selector.selected { add(g, weighting == .mean ? 1 : v) }
+                        }
+                        if total > 0 { for j in 0..<d { dst[j] /= total } }
                     }
-                    let lo = x.indptr[c], hi = x.indptr[c + 1]
-                    if weighting == .genePTw {
-                        for k in lo..<hi where allowed[Int(x.indices[k])] && x.values[k] > 0 { add(Int(x.indices[k]), x.values[k]) }
-                    } else {
-                        selector.select(indices: x.indices, values: x.values, range: lo..<hi, allowed: allowed, n: topN)
-                        for (g, v) in selector.selected { add(g, weighting == .mean ? 1 : v) }
-                    }
-                    if total > 0 { for j in 0..<d { dst[j] /= total } }
                 }
             }
         }

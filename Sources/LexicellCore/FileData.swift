@@ -8,6 +8,12 @@ public enum FileData {
         guard FileManager.default.fileExists(atPath: path) else {
             throw LexicellError("file not found", file: path)
         }
+        // An empty regular file is empty (and Foundation's contents(atPath:) leaks a buffer on it);
+        // pipes and other special files report size 0 too, so only regular files take this path.
+        if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+           attributes[.type] as? FileAttributeType == .typeRegular, (attributes[.size] as? NSNumber)?.intValue == 0 {
+            return []
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LexicellError("cannot read file (permissions?)", file: path)
         }

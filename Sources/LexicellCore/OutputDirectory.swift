@@ -4,7 +4,8 @@ import Foundation
 /// which is then renamed into place, so a killed run leaves the old folder or the new one, never a mix.
 ///
 /// Rules (none of them ever deletes a file Lexicell did not write):
-/// - a folder Lexicell wrote carries the marker file `.lexicell-output`; such a folder is replaced by
+/// - a folder Lexicell wrote carries the marker file `.lexicell-output` listing the files written; such a
+///   folder (when nobody added files to it) is replaced by
 ///   renaming it aside (`.<name>.lexicell-old-<pid>`), renaming the new one in, then removing the old one;
 /// - a missing path or an empty folder is simply created;
 /// - an existing file, symbolic link, or non-empty folder without the marker is refused with an error that
@@ -58,7 +59,9 @@ public enum OutputDirectory {
         } else if (st.st_mode & S_IFMT) != S_IFDIR {
             existing = .foreign("a file")
         } else if fm.fileExists(atPath: target + "/" + marker) {
-            existing = .lexicellOutput
+            let added = filesNotWritten(in: target)
+            existing = added.isEmpty ? .lexicellOutput
+                : .foreign("a Lexicell output to which other files were added (\(added.prefix(3).joined(separator: ", "))\(added.count > 3 ? ", …" : ""))")
         } else if ((try? fm.contentsOfDirectory(atPath: target)) ?? ["?"]).isEmpty {
             existing = .emptyFolder
         } else {
@@ -80,7 +83,7 @@ public enum OutputDirectory {
         }
         do {
             try write(temp)
-            if !fm.fileExists(atPath: temp + "/" + marker) { try writeMarker(in: temp) }
+            try writeMarker(in: temp, manifest: relativeFiles(in: temp))
         } catch {
             try? fm.removeItem(atPath: temp)
             throw error
@@ -173,9 +176,28 @@ public enum OutputDirectory {
         return lstat(path, &st) == 0
     }
 
-    private static func writeMarker(in dir: String) throws {
-        let text = "This folder was written by Lexicell (pid \(getpid()), \(ISO8601DateFormatter().string(from: Date()))).\nLexicell replaces it as a whole when the same output path is used again.\n"
+    /// The marker: who wrote the folder and, once written, the files it holds (so files added later by
+    /// someone else are noticed and never deleted).
+    private static func writeMarker(in dir: String, manifest: [String]? = nil) throws {
+        var text = "This folder was written by Lexicell (pid \(getpid()), \(ISO8601DateFormatter().string(from: Date()))).\nLexicell replaces it as a whole when the same output path is used again.\n"
+        if let manifest { text += "files:\n" + manifest.map { $0 + "\n" }.joined() }
         try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/" + marker))
+    }
+
+    /// Files and folders below `dir` (relative paths, sorted), without the marker.
+    static func relativeFiles(in dir: String) -> [String] {
+        guard let e = FileManager.default.enumerator(atPath: dir) else { return [] }
+        var out = [String]()
+        while let p = e.nextObject() as? String { if p != marker { out.append(p) } }
+        return out.sorted()
+    }
+
+    /// Files in a Lexicell output that its marker's manifest does not list (added by someone else).
+    static func filesNotWritten(in dir: String) -> [String] {
+        guard let text = try? String(contentsOfFile: dir + "/" + marker, encoding: .utf8),
+              let start = text.range(of: "\nfiles:\n") else { return [] }
+        let listed = Set(text[start.upperBound...].split(separator: "\n").map(String.init))
+        return relativeFiles(in: dir).filter { !listed.contains($0) }
     }
 
     private static func move(_ from: String, to: String, shown: String, cleanup: String?) throws {

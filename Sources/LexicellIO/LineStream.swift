@@ -14,6 +14,10 @@ struct LineStream {
     /// Calls `body(line, lineNumber)` for each line (LF or CRLF ends removed, 1-based numbers).
     /// `body` returns false to stop early.
     func forEachLine(_ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Bool) throws {
+        // Small files get small buffers (a 100-byte label file needs no 8 MiB of zeroed memory).
+        let size = ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.intValue ?? self.chunkSize
+        var chunkSize = self.chunkSize
+        if size >= 0 && size < chunkSize { chunkSize = min(chunkSize, max(1 << 16, size + 1)) }
         var plain = try ByteSource(path: path, chunkSize: chunkSize)
         // Inflating takes about as long as parsing: for large gzip files it runs on its own thread.
         let prefetch = plain.isGzip && plain.fileSize > 1 << 20 ? Prefetcher(source: plain, chunkSize: chunkSize) : nil

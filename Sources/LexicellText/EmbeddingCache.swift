@@ -26,10 +26,13 @@ public final class EmbeddingCache: @unchecked Sendable {
                                     withIntermediateDirectories: true)
         }
         do {
-            db = try DatabasePool(path: path, configuration: Self.configuration())
+            // SQLite returns "database is locked" without waiting in a few cases (switching a new file to
+            // WAL while another connection does the same, WAL recovery): opening is retried until the timeout.
+            let pool = try Self.retrying { try DatabasePool(path: path, configuration: Self.configuration()) }
+            db = pool
             // One IMMEDIATE transaction: two processes creating the cache at once are serialised by SQLite's
             // write lock, and the second sees the first one's tables.
-            try db.write { db in
+            try Self.retrying { try pool.write { db in
                 let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
                 if tables.isEmpty {
                     try db.execute(sql: """
@@ -56,7 +59,7 @@ public final class EmbeddingCache: @unchecked Sendable {
                     throw LexicellError("embedding cache has schema version \(meta["version"] ?? "missing"), this Lexicell reads version \(Self.schemaVersion)",
                                         file: path)
                 }
-            }
+            } }
         } catch let e as LexicellError {
             throw e
         } catch {
@@ -77,9 +80,24 @@ public final class EmbeddingCache: @unchecked Sendable {
         return config
     }
 
+    /// Runs `body`, again after a short pause while SQLite reports the database busy or locked without
+    /// having waited itself, for at most `busyTimeout`.
+    static func retrying<T>(_ body: () throws -> T) throws -> T {
+        let deadline = Date().addingTimeInterval(busyTimeout)
+        var pause: UInt32 = 10_000
+        while true {
+            do {
+                return try body()
+            } catch let e as DatabaseError where (e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED) && Date() < deadline {
+                usleep(pause + UInt32.random(in: 0..<pause))
+                pause = min(pause * 2, 200_000)
+            }
+        }
+    }
+
     /// SQLite's own consistency check of the cache file ("ok" when sound).
     public func integrityCheck() throws -> String {
-        try db.read { try String.fetchAll($0, sql: "PRAGMA integrity_check").joined(separator: "; ") }
+        try Self.retrying { try db.read { try String.fetchAll($0, sql: "PRAGMA integrity_check").joined(separator: "; ") } }
     }
 
     static func describe(_ error: Error) -> String {
@@ -93,7 +111,7 @@ public final class EmbeddingCache: @unchecked Sendable {
     /// The cached vectors for `keys` under `model`; absent keys are missing from the result.
     public func lookup(model: String, keys: [[UInt8]]) throws -> [[UInt8]: [Float]] {
         do {
-            return try db.read { db in
+            return try Self.retrying { try db.read { db in
                 var found = [[UInt8]: [Float]]()
                 let statement = try db.cachedStatement(
                     sql: "SELECT dim, vector FROM embeddings WHERE model = ? AND text_sha256 = ?")
@@ -110,7 +128,7 @@ public final class EmbeddingCache: @unchecked Sendable {
                     }
                 }
                 return found
-            }
+            } }
         } catch let e as LexicellError {
             throw e
         } catch {
@@ -121,7 +139,7 @@ public final class EmbeddingCache: @unchecked Sendable {
     /// Stores vectors in one transaction (committed when this returns).
     public func store(model: String, entries: [(key: [UInt8], vector: [Float])]) throws {
         do {
-            try db.write { db in
+            try Self.retrying { try db.write { db in
                 let statement = try db.cachedStatement(
                     sql: "INSERT OR REPLACE INTO embeddings (model, text_sha256, dim, vector) VALUES (?, ?, ?, ?)")
                 for (key, vector) in entries {
@@ -131,7 +149,7 @@ public final class EmbeddingCache: @unchecked Sendable {
                     }
                     try statement.execute(arguments: [model, Data(key), vector.count, blob])
                 }
-            }
+            } }
         } catch {
             throw LexicellError("cannot write embedding cache (\(Self.describe(error)))", file: path)
         }
@@ -139,7 +157,7 @@ public final class EmbeddingCache: @unchecked Sendable {
 
     /// Number of vectors stored for `model`.
     public func count(model: String) throws -> Int {
-        try db.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM embeddings WHERE model = ?", arguments: [model]) ?? 0 }
+        try Self.retrying { try db.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM embeddings WHERE model = ?", arguments: [model]) ?? 0 } }
     }
 }
 

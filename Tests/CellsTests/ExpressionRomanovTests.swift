@@ -108,10 +108,12 @@ final class ExpressionRomanovTests: XCTestCase {
         for i in 0..<alone.values.count { XCTAssertEqual(alone.values[i], together.values[i], accuracy: 1e-4) }
     }
 
-    func testBadInputsAreErrors() {
+    func testBadInputsAreErrors() throws {
         let train = Self.train
         XCTAssertThrowsError(try ExpressionBaseline.fit(train.selectingCells([0])))
-        XCTAssertThrowsError(try ExpressionBaseline.fit(train, configuration: ExpressionBaselineConfiguration(components: 5000)))
+        // More components than the data have: as many as min(cells, HVGs) − 1 allows, as scanpy does.
+        let wide = try ExpressionBaseline.fit(train, configuration: ExpressionBaselineConfiguration(components: 5000))
+        XCTAssertEqual(wide.pca.components.rows, min(train.cellCount, wide.selectedGenes.count) - 1)
         var logged = train
         logged.values = ExpressionPreprocessing.log1p(train.values)
         XCTAssertThrowsError(try ExpressionBaseline.fit(logged, configuration: ExpressionBaselineConfiguration(flavor: .seuratV3)))

@@ -210,6 +210,26 @@ final class OutputDirectoryTests: XCTestCase {
         XCTAssertEqual(text(try XCTUnwrap(rf.keptAside)), "mine")
     }
 
+    /// Files a user added to a Lexicell output are never deleted: the folder is then treated as foreign.
+    func testFilesAddedToAnOutputAreKept() throws {
+        let out = dir + "/run"
+        try OutputDirectory.commit(to: out) { tmp in
+            try fm.createDirectory(atPath: tmp + "/plots", withIntermediateDirectories: false)
+            try put("p", tmp + "/plots/umap.svg")
+            try put("r", tmp + "/report.md")
+        }
+        let marker = text(out + "/" + OutputDirectory.marker) ?? ""
+        XCTAssertTrue(marker.contains("files:\nplots\nplots/umap.svg\nreport.md\n"), marker)
+        try put("my notes", out + "/plots/notes.txt")
+        assertLexicellError([out, "other files were added (plots/notes.txt)", "--force"]) {
+            try OutputDirectory.commit(to: out) { tmp in try put("new", tmp + "/report.md") }
+        }
+        XCTAssertEqual(text(out + "/plots/notes.txt"), "my notes")
+        let r = try OutputDirectory.commit(to: out, force: true) { tmp in try put("new", tmp + "/report.md") }
+        XCTAssertEqual(text(try XCTUnwrap(r.keptAside) + "/plots/notes.txt"), "my notes")
+        XCTAssertEqual(text(out + "/report.md"), "new")
+    }
+
     func testEmptyFolderIsUsed() throws {
         let out = dir + "/empty"
         try fm.createDirectory(atPath: out, withIntermediateDirectories: false)
@@ -294,5 +314,18 @@ final class GzipSlicingTests: XCTestCase {
             assertLexicellError(["cut.gz", "truncated"]) { _ = try FileData.gunzip(Array(whole.dropLast(9)), name: "cut.gz") }
         }
         assertLexicellError(["empty.gz", "empty"]) { _ = try FileData.gunzip([], name: "empty.gz") }
+    }
+}
+
+final class FileDataEdgeTests: XCTestCase {
+    func testEmptyAndMissingFiles() throws {
+        let dir = try makeTempDirectory("filedata")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Data().write(to: URL(fileURLWithPath: dir + "/empty.txt"))
+        XCTAssertEqual(try FileData.read(dir + "/empty.txt"), [])
+        assertLexicellError([dir + "/none.txt", "file not found"]) { _ = try FileData.read(dir + "/none.txt") }
+        // A gzip magic with nothing after it is a truncated stream, named.
+        try Data([0x1f, 0x8b]).write(to: URL(fileURLWithPath: dir + "/cut.gz"))
+        assertLexicellError(["cut.gz", "truncated"]) { _ = try FileData.read(dir + "/cut.gz") }
     }
 }

@@ -107,6 +107,26 @@ final class CacheConcurrencyTests: XCTestCase {
         XCTAssertEqual(try cache.integrityCheck(), "ok")
     }
 
+    /// The opening race alone, many times: two handles creating the same new cache file at the same moment
+    /// (SQLite answers "database is locked" without waiting while a new file is switched to WAL).
+    func testSimultaneousCreationOfNewCaches() throws {
+        for round in 0..<30 {
+            let path = Fixtures.temporaryPath(".sqlite")
+            var errors = [String]()
+            let lock = NSLock()
+            DispatchQueue.concurrentPerform(iterations: 2) { t in
+                do {
+                    let cache = try EmbeddingCache(path: path)
+                    try cache.store(model: model, entries: [(key(t), vector(t))])
+                } catch {
+                    lock.lock(); errors.append("round \(round), handle \(t): \(error)"); lock.unlock()
+                }
+            }
+            XCTAssertEqual(errors, [])
+            XCTAssertEqual(try EmbeddingCache(path: path).count(model: model), 2, "round \(round)")
+        }
+    }
+
     func testConfigurationWaitsInsteadOfFailing() {
         let c = EmbeddingCache.configuration()
         guard case .timeout(let seconds) = c.busyMode else { return XCTFail("busy mode is not a timeout") }

@@ -39,7 +39,7 @@ public struct GraphClusterMethod: EvaluationMethod {
     public func evaluate(labels: [Int], classNames: [String], seed: UInt64, protocol p: EvaluationProtocol) throws
         -> (result: SplitResult, vectors: DenseMatrix) {
         let t0 = Date()
-        let (train, test) = StratifiedSplit.trainTest(labels: labels, testFraction: p.testFraction, seed: seed)
+        let (train, test) = p.split(labels: labels, seed: seed)
         let trainLabels = train.map { labels[$0] }
         let (xTrain, xTest) = try representation.vectors(train: train, trainLabels: trainLabels, test: test, seed: seed)
         // Points: training rows first, then test rows.

@@ -9,7 +9,17 @@ public struct EvaluationProtocol: Sendable {
     public var kGrid: [Int] = HeadGrids.defaultKGrid
     public var folds = 5
     public var testFraction = 0.2
+    /// Learning curves: at most this many training cells per class (drawn with the split's seed); the test
+    /// cells of the split stay the same whatever the size. nil: every training cell.
+    public var trainPerClass: Int?
     public init() {}
+
+    /// The split of `seed`: stratified train/test, then the per-class training subsample. Every method uses it.
+    public func split(labels: [Int], seed: UInt64) -> (train: [Int], test: [Int]) {
+        let (train, test) = StratifiedSplit.trainTest(labels: labels, testFraction: testFraction, seed: seed)
+        guard let n = trainPerClass else { return (train, test) }
+        return (StratifiedSplit.subsample(train, labels: labels, perClass: n, seed: seed &+ 0x5B5A), test)
+    }
 
     /// A split's training and test rows put back in dataset order (cells × dimensions), for plotting.
     public static func datasetOrder(cells: Int, train: [Int], _ xTrain: DenseMatrix, test: [Int], _ xTest: DenseMatrix) -> DenseMatrix {
@@ -45,7 +55,7 @@ public struct EvaluationProtocol: Sendable {
     public func runKeepingVectors(_ representation: CellRepresentation, labels: [Int], classNames: [String],
                                   seed: UInt64) throws -> (result: SplitResult, vectors: DenseMatrix) {
         let t0 = Date()
-        let (train, test) = StratifiedSplit.trainTest(labels: labels, testFraction: testFraction, seed: seed)
+        let (train, test) = split(labels: labels, seed: seed)
         let trainLabels = train.map { labels[$0] }
         let (xTrain, xTest) = try representation.vectors(train: train, trainLabels: trainLabels, test: test, seed: seed)
         let cv = crossValidate(xTrain, labels: trainLabels, classCount: classNames.count, seed: seed)

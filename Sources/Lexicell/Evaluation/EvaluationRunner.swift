@@ -36,7 +36,8 @@ public struct EvaluationRunner {
                                                        protocol: protocolSettings)
                 Self.markCellsWithoutSignal(&r, expression: dataset.expression, vectors: vectors)
                 if first == nil { first = vectors }
-                let k = r.chosenK.map { "k = \($0), " } ?? ""
+                var k = ""
+                if let selection = r.kSelection { k = "k = \(selection.chosenK), " }
                 log(String(format: "%@ seed %llu: accuracy %.3f (%@%.1f s)", method.name, seed, r.metrics.accuracy, k, r.seconds))
                 return r
             }

@@ -26,6 +26,8 @@ public struct MethodPlan {
     public var cellEmbedding = CellEmbeddingSettings()
     public var refinement = RefinementSettings()
     public var cachePath: String?
+    /// The expression baseline (normalisation, HVGs, scaling, PCA; the input scale).
+    public var expressionConfiguration = ExpressionBaselineConfiguration()
     public var randomDimension = GeneTableSource.defaultRandomDimension
     /// Settings of the selecting methods (heads, calibration, voting).
     public var selection = SelectionSettings()
@@ -57,7 +59,7 @@ public struct MethodPlan {
         var tables = [String: GeneEmbeddingTable]()
         var embeddings = [String: TextCellEmbeddings]()
         var out = [EvaluationMethod]()
-        let features = ExpressionFeatures(expression: dataset.expression)
+        let features = ExpressionFeatures(expression: dataset.expression, configuration: expressionConfiguration)
         let pca = ExpressionRepresentation(name: "expression PCA", kind: .pcs, features: features)
         let hvg = ExpressionRepresentation(name: "scaled HVG expression", kind: .scaledGenes, features: features)
         let allGenes = AllGenesRepresentation.pair(expression: dataset.expression, display: features)

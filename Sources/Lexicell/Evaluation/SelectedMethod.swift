@@ -86,7 +86,8 @@ public struct SelectedMethod: EvaluationMethod {
 
     /// Out-of-fold predictions and scores (training cells × classes, each cell scored by a model fitted without
     /// its fold) of every candidate and setting on the training cells (dataset indices).
-    func crossValidate(train: [Int], trainLabels: [Int], classCount: Int, seed: UInt64) throws -> (predicted: [[[Int]]], scores: [[DenseMatrix]]) {
+    func crossValidate(train: [Int], trainLabels: [Int], classCount: Int, seed: UInt64,
+                       folds: Int) throws -> (predicted: [[[Int]]], scores: [[DenseMatrix]]) {
         var predicted = candidates.map { c in grids.values(c.head).map { _ in [Int](repeating: 0, count: trainLabels.count) } }
         var oof = candidates.map { c in grids.values(c.head).map { _ in DenseMatrix(rows: trainLabels.count, cols: classCount) } }
         // The fold number seeds each fold's representation fit, as before the shared helper.
@@ -131,8 +132,19 @@ public struct SelectedMethod: EvaluationMethod {
     /// the `preferred` candidate unless beaten by more than the margin — or, when `ensembles` is on and its
     /// score is higher still, the mean of the temperature-scaled probabilities of the best 2 or 3 candidates.
     /// Calibrators are fitted on the out-of-fold scores (models that never saw the cell they score).
+    ///
+    /// Few cells: with two or more training cells per class no fold lacks a class (`CrossValidation`); with a
+    /// class of a single training cell there is no cross-validation, and the preferred (else the first) candidate
+    /// is kept with its middle setting, uncalibrated — the label says so.
     public func choose(train: [Int], trainLabels: [Int], classCount: Int, seed: UInt64) throws -> Choice {
-        let cv = try crossValidate(train: train, trainLabels: trainLabels, classCount: classCount, seed: seed)
+        guard CrossValidation.smallestClass(trainLabels) >= 2 else {
+            let i = preferred ?? 0, values = grids.values(candidates[i].head)
+            let v = values[values.count / 2]
+            return Choice(members: [(i, v)], scores: [],
+                          label: "\(candidates[i].label) (\(Self.settingText(candidates[i].head, v)); no cross-validation: a class has a single training cell)",
+                          calibrators: [nil], temperatures: [1])
+        }
+        let cv = try crossValidate(train: train, trainLabels: trainLabels, classCount: classCount, seed: seed, folds: folds)
         var scores = [SplitDetails.CandidateScore]()
         var best = [(setting: Int, score: SplitDetails.CandidateScore)]()
         for (i, c) in candidates.enumerated() {
@@ -200,7 +212,7 @@ public struct SelectedMethod: EvaluationMethod {
         -> (result: SplitResult, vectors: DenseMatrix) {
         let t0 = Date()
         let classCount = classNames.count
-        let (train, test) = StratifiedSplit.trainTest(labels: labels, testFraction: p.testFraction, seed: seed)
+        let (train, test) = p.split(labels: labels, seed: seed)
         let trainLabels = train.map { labels[$0] }, truth = test.map { labels[$0] }
         guard !candidates.isEmpty else { throw LexicellError("\(name): no candidate methods to choose from") }
 

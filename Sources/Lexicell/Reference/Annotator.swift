@@ -57,7 +57,8 @@ public struct Annotation: Sendable {
     public var geneTable: GeneEmbeddingTable?
     /// Why a cell is Unassigned ("" when it is labelled): no counts, no usable gene, or low confidence.
     public var reasons: [String] = []
-    public static let unassigned = "Unassigned"
+    /// The abstention marker (a training class of that name is refused when labels are read).
+    public static let unassigned = LabelTable.unassigned
 
     /// Applies the abstention rules: cells without signal (`noSignal[i]` names why) get `Unassigned` with
     /// confidence 0 — never a confident label from a zero vector — and cells below `minConfidence` get `Unassigned`.

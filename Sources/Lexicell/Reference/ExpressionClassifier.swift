@@ -78,7 +78,7 @@ extension ReferenceTrainer {
                           log: (String) -> Void) throws -> ReferenceBundle {
         let (cells, table) = try TextEmbeddingStage(knowledge: knowledge, settings: settings, cachePath: cachePath)
             .run(dataset.expression, labels: dataset.labelNames, source: source, log: log)
-        let features = ExpressionFeatures(expression: dataset.expression)
+        let features = ExpressionFeatures(expression: dataset.expression, configuration: expressionConfiguration)
         let pca = ExpressionRepresentation(name: "expression PCA", kind: .pcs, features: features)
         let hvg = ExpressionRepresentation(name: "scaled HVG expression", kind: .scaledGenes, features: features)
         let text = FixedRepresentation(name: "\(source.label) top-\(settings.topN) \(settings.weighting.rawValue)", matrix: cells.allGenes)

@@ -11,6 +11,8 @@ public struct ReferenceTrainer {
     public var kGrid = HeadGrids.defaultKGrid
     public var seed: UInt64 = 0
     public var cachePath: String?
+    /// The expression baseline of expression candidates (the input scale, …).
+    public var expressionConfiguration = ExpressionBaselineConfiguration()
     public init() {}
 
     public func train(_ dataset: LabelledDataset, knowledge: GeneKnowledge, source: GeneTableSource,

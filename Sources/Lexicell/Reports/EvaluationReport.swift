@@ -29,7 +29,7 @@ public struct EvaluationReport {
         }
     }
 
-    public func render(_ doc: EvaluationDocument, layouts: [Layout], labelNames: [String]) -> String {
+    public func render(_ doc: EvaluationDocument, layouts: [Layout], labelNames: [String], learningCurve: LearningCurve? = nil) -> String {
         var r = HTMLReport(title: "Lexicell evaluation — \((doc.dataset.source as NSString).lastPathComponent)")
         let ds = doc.dataset
 
@@ -67,6 +67,13 @@ public struct EvaluationReport {
                                         .map { ($0.summary.method, $0.summary.testAccuracyByK.map(\.mean)) },
                                      title: "k sweep", xLabel: "k", yLabel: "test accuracy"),
                  caption: "Test accuracy for each k of the grid (for reading only: k is chosen on training cells).")
+
+        if let curve = learningCurve {
+            r.section("Learning curve")
+            r.figurePair(left: curve.svg(macroF1: false), leftCaption: "Test accuracy, mean over splits, against training cells per class.",
+                         right: curve.svg(macroF1: true), rightCaption: "Macro F1, the same.")
+            r.paragraph("The test cells of each split are the same at every size; training cells are drawn per class with the split's seed (classes with fewer cells use what they have). Per-seed differences against \(curve.reference) are in benchmark.md and learning_curve.csv.")
+        }
 
         let choices = SelectionSummary.choices(doc.methods)
         if !choices.rows.isEmpty {

@@ -59,17 +59,26 @@ public struct TransferSummary {
         return s
     }
 
-    public func report(layout: DenseMatrix, source: String, reference: String, genes: [GeneReading] = []) -> String {
+    /// `layout`: UMAP coordinates of the query cells `layoutCells` (all of them, or a seeded subsample of a large
+    /// query); nil when the UMAP was switched off.
+    public func report(layout: DenseMatrix?, layoutCells: [Int], source: String, reference: String, genes: [GeneReading] = []) -> String {
         var r = HTMLReport(title: "Lexicell annotation — \((source as NSString).lastPathComponent)")
         r.section("Query and reference")
         r.keyValues([("query", source), ("reference", reference), ("cells", "\(annotation.cells.count)"), ("gene overlap", annotation.overlap.summary)])
         r.section("Labels")
-        r.figure(svg: Plot.scatter(points: layout, labels: annotation.labels, title: "Predicted labels"),
-                 caption: "UMAP of the query cells in the reference's space, coloured by predicted label (Unassigned below the confidence threshold).")
-        if let groups {
-            r.figure(svg: Plot.scatter(points: layout, labels: annotation.labels.map(groups.group), title: "Groups"),
-                     caption: "The same UMAP coloured by group.")
+        if let layout {
+            let labels = layoutCells.map { annotation.labels[$0] }
+            let shown = layoutCells.count == annotation.cells.count ? "" : " (a seeded subsample of \(layoutCells.count) of the \(annotation.cells.count) cells)"
+            r.figure(svg: Plot.scatter(points: layout, labels: labels, title: "Predicted labels"),
+                     caption: "UMAP of the query cells in the reference's space\(shown), coloured by predicted label (Unassigned below the confidence threshold or without signal).")
+            if let groups {
+                r.figure(svg: Plot.scatter(points: layout, labels: labels.map(groups.group), title: "Groups"),
+                         caption: "The same UMAP coloured by group.")
+            }
         }
+        var counts = [String: Int]()
+        for l in annotation.labels { counts[l, default: 0] += 1 }
+        r.table(headers: ["label", "cells"], rows: counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { [$0.key, "\($0.value)"] })
         let table = thresholdTable()
         if !table.isEmpty {
             r.section("Against the true labels")

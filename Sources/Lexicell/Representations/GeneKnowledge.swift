@@ -21,9 +21,7 @@ public struct GeneKnowledge: Sendable {
         let defaultTexts = species == .mouse ? "genes/mouse_gene_summaries_with_human_ortholog_fallback.tsv.gz"
             : "genes/refseq_summaries_human.tsv.gz"
         let texts = try GeneTexts.load(path: textsPath ?? BundledData.path(defaultTexts), textColumn: textColumn)
-        let resolver = species == .mouse
-            ? try GeneSymbolResolver.loadAliases(path: BundledData.path("genes/mouse_gene_symbols_aliases.tsv.gz"))
-            : GeneSymbolResolver()
+        let resolver = try resolver(species: species)
         var hk: HousekeepingSet?
         if let housekeepingPath {
             hk = try HousekeepingSet.list(path: housekeepingPath)
@@ -38,6 +36,13 @@ public struct GeneKnowledge: Sendable {
             }
         }
         return GeneKnowledge(species: species, texts: texts, resolver: resolver, housekeeping: hk)
+    }
+
+    /// Symbol matching for a species: the bundled mouse alias table (old symbols, synonyms), or exact and unique
+    /// case-insensitive matches for human.
+    public static func resolver(species: Species) throws -> GeneSymbolResolver {
+        species == .mouse ? try GeneSymbolResolver.loadAliases(path: BundledData.path("genes/mouse_gene_symbols_aliases.tsv.gz"))
+            : GeneSymbolResolver()
     }
 
     /// Dataset gene indices that are housekeeping genes (after symbol resolution).

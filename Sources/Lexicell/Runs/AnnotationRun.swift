@@ -12,6 +12,9 @@ public struct AnnotationRun {
     public var groups: String?
     public var cachePath: String?
     public var h5ad = true
+    /// The report's UMAP (and the h5ad's X_umap); on at most `umapCells` cells, a seeded subsample of a larger query.
+    public var umap = true
+    public var umapCells = 50_000
     public var output: OutputRequest
 
     public init(reference: String, query: DatasetRequest, output: OutputRequest) {
@@ -39,23 +42,38 @@ public struct AnnotationRun {
         let truth = query.hasLabels ? try query.labels(of: ds, log: log).labels : nil
         let summary = TransferSummary(annotation: a, truth: truth, classNames: m.classNames, groups: groupMap)
         let md = summary.markdown()
-        let layout = try UMAP.embed(a.embeddings, configuration: UMAPConfiguration(metric: .cosine))
+        let (layout, layoutCells) = try umapLayout(a.embeddings, log: log)
         var files: [(name: String, contents: Data)] = [("predictions.csv", Data(Self.predictionsCSV(a, groups: groupMap, truth: truth).utf8)),
                                                        ("summary.md", Data(md.utf8))]
         let readings = a.geneReadings(knowledge: knowledge, topN: m.topN, groups: groupMap)
         if !readings.isEmpty { files.append(("gene_reading.csv", Data(GeneReading.csv(readings).utf8))) }
-        files.append(("report.html", Data(summary.report(layout: layout, source: query.data, reference: reference, genes: readings).utf8)))
+        files.append(("report.html", Data(summary.report(layout: layout, layoutCells: layoutCells, source: query.data, reference: reference, genes: readings).utf8)))
         try OutputFiles.write(files, to: output, more: { dir in
             guard h5ad else { return [] }
             var obs: [(String, ObsColumn)] = [("lexicell_label", .categorical(a.labels)), ("lexicell_best_label", .categorical(a.bestLabels)),
                                               ("lexicell_confidence", .numbers(a.confidence)), ("lexicell_mean_similarity", .numbers(a.meanSimilarity)),
                                               ("lexicell_reason", .categorical(a.reasons.map { $0.isEmpty ? "assigned" : $0 }))]
             if let g = groupMap { obs.append(("lexicell_group", .categorical(a.labels.map(g.group)))) }
-            try H5ADWriter.write(path: dir + "/annotated.h5ad", expression: cells, cells: cells.cells, genes: cells.genes, obs: obs,
-                                 obsm: [("X_lexicell", a.embeddings), ("X_umap", layout)])
+            var obsm = [("X_lexicell", a.embeddings)]
+            if let layout, layoutCells.count == cells.cellCount { obsm.append(("X_umap", layout)) }
+            try H5ADWriter.write(path: dir + "/annotated.h5ad", expression: cells, cells: cells.cells, genes: cells.genes, obs: obs, obsm: obsm)
             return ["annotated.h5ad"]
         }, log: log)
         return md
+    }
+
+    /// The UMAP of the query's embeddings, on a seeded subsample of `umapCells` cells when the query is larger
+    /// (its cost, not the classification's, would otherwise dominate a large run); nil when switched off.
+    func umapLayout(_ x: DenseMatrix, log: (String) -> Void) throws -> (DenseMatrix?, [Int]) {
+        guard umap, x.rows >= 3 else { return (nil, []) }
+        var cells = Array(0..<x.rows)
+        if x.rows > umapCells {
+            var rng = SeededGenerator(seed: 42)
+            cells.shuffle(using: &rng)
+            cells = Array(cells.prefix(umapCells)).sorted()
+            log("UMAP on a seeded subsample of \(umapCells) of the \(x.rows) query cells")
+        }
+        return (try UMAP.embed(cells.count == x.rows ? x : x.selectingRows(cells), configuration: UMAPConfiguration(metric: .cosine)), cells)
     }
 
     /// One row per query cell: the call, the best label, confidence and similarity (and group, truth).

@@ -19,6 +19,8 @@ public struct BenchmarkRun {
     public var reference: String?
     /// Subtype → group mapping for group-level metrics.
     public var groups: String?
+    /// Learning curves: training cells per class at each step (nil: all); empty runs once on all training cells.
+    public var trainPerClass: [Int?] = []
     public var output: OutputRequest
 
     public init(dataset: DatasetRequest, output: OutputRequest) {
@@ -42,9 +44,19 @@ public struct BenchmarkRun {
         plan.cellEmbedding.topN = topN
         plan.refinement = refinement
         plan.cachePath = cachePath
+        plan.expressionConfiguration.inputScale = dataset.inputScale
         let methods = try plan.methods(dataset: data, knowledge: genes, log: log, timings: &timings)
         let refIndex = try referenceIndex(plan: plan, methods: methods)
-        let results = try EvaluationRunner(seeds: seeds, protocolSettings: evaluation).run(data, methods: methods, log: log)
+        var curveRuns = [(size: Int?, results: [EvaluationRunner.MethodResult])]()
+        for size in trainPerClass {
+            var e = evaluation
+            e.trainPerClass = size
+            log("learning curve: \(LearningCurve.sizeText(size)) training cells per class")
+            curveRuns.append((size, try EvaluationRunner(seeds: seeds, protocolSettings: e).run(data, methods: methods, log: log)))
+        }
+        let curve = curveRuns.isEmpty ? nil : LearningCurve(runs: curveRuns, reference: refIndex)
+        // The main tables: the last step of the curve (all cells when listed), or one run on all training cells.
+        let results = try curveRuns.last?.results ?? EvaluationRunner(seeds: seeds, protocolSettings: evaluation).run(data, methods: methods, log: log)
         for r in results { timings["method: \(r.summary.method) (all splits)"] = r.splits.map(\.seconds).reduce(0, +) }
         let ref = results[refIndex]
         let paired = results.filter { $0.summary.method != ref.summary.method }.map { PairedComparison(method: $0, reference: ref) }
@@ -59,11 +71,15 @@ public struct BenchmarkRun {
             let tr = Date()
             let builder = EvaluationReport()
             let layouts = try builder.layouts(doc, log: log)
-            files.append(("report.html", Data(builder.render(doc, layouts: layouts, labelNames: data.labelNames).utf8)))
+            files.append(("report.html", Data(builder.render(doc, layouts: layouts, labelNames: data.labelNames, learningCurve: curve).utf8)))
             timings["report (UMAPs, plots)"] = Date().timeIntervalSince(tr)
         }
         timings["total"] = Date().timeIntervalSince(t0)
         var md = doc.markdown() + "\n" + PairedComparison.markdown(paired)
+        if let curve {
+            md += "\n" + curve.markdown()
+            files.append(("learning_curve.csv", Data(curve.csv().utf8)))
+        }
         if let groups {
             md += "\n" + GroupSummary.markdown(results, classNames: data.classNames, groups: try GroupMap.load(path: groups))
         }

@@ -1,6 +1,7 @@
 import Foundation
 import LexicellCore
 import LexicellIO
+import LexicellCells
 
 /// Where a run's cells and labels come from, as the user named them; `read` and `loadLabelled` turn it into data.
 public struct DatasetRequest: Sendable {
@@ -15,6 +16,8 @@ public struct DatasetRequest: Sendable {
     public var classes: [String] = []
     public var classesFile: String?
     public var minCellsPerClass = 10
+    /// The scale of the expression values for the expression baselines (nil: detected from the training cells).
+    public var inputScale: InputScale?
 
     public init(data: String) { self.data = data }
 

@@ -60,6 +60,7 @@ public struct EvaluationRun {
         plan.cellEmbedding = embedding.settings
         plan.refinement = refinement
         plan.cachePath = embedding.cachePath
+        plan.expressionConfiguration.inputScale = dataset.inputScale
         plan.randomDimension = embedding.randomDimension
         plan.selection = selection
         plan.selection.grids.knnK = evaluation.kGrid

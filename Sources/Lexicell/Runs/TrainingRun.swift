@@ -40,6 +40,7 @@ public struct TrainingRun {
         trainer.settings = embedding.settings
         trainer.seed = seed
         trainer.cachePath = embedding.cachePath
+        trainer.expressionConfiguration.inputScale = dataset.inputScale
         var source = embedding.source
         let bundle: ReferenceBundle
         switch spec.base {

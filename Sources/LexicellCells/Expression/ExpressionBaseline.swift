@@ -7,6 +7,7 @@ public struct ExpressionBaselineConfiguration: Sendable, Equatable, Codable {
     public var flavor: ExpressionHVGFlavor = .auto
     /// Scaled values are clipped to ±maxValue.
     public var maxValue: Float = 10
+    /// PCs kept: at most this many, and at most min(cells, genes) − 1 of the training cells.
     public var components = 30
     /// Span of the seurat_v3 LOESS trend and its surface (`.interpolate` is what scanpy computes).
     public var loessSpan = 0.3
@@ -84,7 +85,9 @@ public struct ExpressionBaseline: Sendable, Codable {
         let columns = ranked.sorted()
         let dense = ExpressionPreprocessing.denseColumns(logNormalized, columns: columns)
         let scaler = ExpressionScaler.fit(dense, maxValue: configuration.maxValue)
-        let pca = try ExpressionPCA.fit(scaler.apply(dense), components: configuration.components)
+        // As scanpy: no more components than min(cells, genes) − 1 allows (small datasets, CV folds).
+        let components = max(1, min(configuration.components, dense.rows - 1, dense.cols - 1))
+        let pca = try ExpressionPCA.fit(scaler.apply(dense), components: components)
         return ExpressionBaseline(configuration: configuration, flavorUsed: flavor, inputScale: scale, inputScaleReason: reason,
                                   selectedGenes: columns.map { train.genes[$0] }, scaler: scaler, pca: pca)
     }
@@ -160,7 +163,7 @@ public struct ExpressionBaseline: Sendable, Codable {
         guard present.count * 2 >= selectedGenes.count else {
             throw LexicellError("baseline: only \(present.count) of the \(selectedGenes.count) selected genes are among the cells' genes")
         }
-        if configuration.inputScale == nil {
+        if configuration.inputScale == nil && !cells.values.values.isEmpty {
             // New cells on another kind of scale would be prepared wrongly in silence (counts taken as log,
             // or log values normalised again): refuse them.
             let detected = try InputScale.detect(cells.values)
@@ -187,21 +190,7 @@ public struct ExpressionBaseline: Sendable, Codable {
             guard m.values.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
                 throw LexicellError("baseline: \(scale.rawValue) values must be finite and non-negative")
             }
-            // normalize_total then log1p, fused into one pass over one copy.
-            var out = m
-            out.values.withUnsafeMutableBufferPointer { v in
-                m.indptr.withUnsafeBufferPointer { ptr in
-                    for r in 0..<m.rows {
-                        let lo = ptr[r], hi = ptr[r + 1]
-                        var total = 0.0
-                        for k in lo..<hi { total += Double(v[k]) }
-                        guard total > 0 else { continue }
-                        let factor = Float(Double(targetSum) / total)
-                        for k in lo..<hi { v[k] = Foundation.log1p(v[k] * factor) }
-                    }
-                }
-            }
-            return out
+            return LogNormalization.log1pPerTarget(m, target: Double(targetSum))
         }
         guard m.values.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
             throw LexicellError("baseline: expression values must be finite and non-negative")

@@ -14,4 +14,12 @@ public enum CrossValidation {
             try body(tr, va)
         }
     }
+
+    /// The size of the smallest class. Folds deal each class's cells round-robin, so with at least 2 cells per
+    /// class no fold's training part lacks a class; with a single-cell class cross-validation cannot score it.
+    public static func smallestClass(_ labels: [Int]) -> Int {
+        var counts = [Int: Int]()
+        for l in labels { counts[l, default: 0] += 1 }
+        return counts.values.min() ?? 0
+    }
 }

@@ -31,6 +31,21 @@ public enum StratifiedSplit {
         return fold
     }
 
+    /// At most `perClass` of `cells` (dataset indices) per class, drawn with `seed`; classes with fewer keep
+    /// all they have. The result is sorted; cells outside `cells` are never touched.
+    public static func subsample(_ cells: [Int], labels: [Int], perClass: Int, seed: UInt64) -> [Int] {
+        var rng = SeededGenerator(seed: seed)
+        var byClass = [Int: [Int]]()
+        for c in cells { byClass[labels[c], default: []].append(c) }
+        var kept = [Int]()
+        for label in byClass.keys.sorted() {
+            var members = byClass[label]!
+            members.shuffle(using: &rng)
+            kept += members.prefix(max(0, perClass))
+        }
+        return kept.sorted()
+    }
+
     static func byClass(_ labels: [Int]) -> [[Int]] {
         let c = (labels.max() ?? -1) + 1
         var groups = [[Int]](repeating: [], count: c)
