@@ -61,7 +61,7 @@ let package = Package(
 
         // Helpers shared by the test targets (repository paths, error assertions, temporary directories).
         .target(name: "LexicellTestSupport", dependencies: ["LexicellCore"], path: "Tests/LexicellTestSupport"),
-        .testTarget(name: "CoreTests", dependencies: ["LexicellCore"]),
+        .testTarget(name: "CoreTests", dependencies: ["LexicellTestSupport", "LexicellCore"]),
         .testTarget(name: "IOTests", dependencies: ["LexicellTestSupport", "LexicellIO"], exclude: ["Fixtures"]),
         .testTarget(name: "GenesTests", dependencies: ["LexicellGenes"]),
         .testTarget(name: "TextTests", dependencies: ["LexicellTestSupport", "LexicellText"], exclude: ["Fixtures"]),

@@ -1,23 +1,7 @@
 import Foundation
+import LexicellTestSupport
 import XCTest
 @testable import LexicellCore
-
-/// Asserts that `body` throws a LexicellError whose text contains every fragment.
-func assertLexicellError(
-    _ fragments: [String], file: StaticString = #filePath, line: UInt = #line,
-    _ body: () throws -> Void
-) {
-    do {
-        try body()
-        XCTFail("expected an error containing \(fragments)", file: file, line: line)
-    } catch let error as LexicellError {
-        for f in fragments {
-            XCTAssertTrue(error.description.contains(f), "\"\(error.description)\" lacks \"\(f)\"", file: file, line: line)
-        }
-    } catch {
-        XCTFail("expected a LexicellError, got \(error)", file: file, line: line)
-    }
-}
 
 func makeTempDirectory(_ tag: String) throws -> String {
     let dir = NSTemporaryDirectory() + "lexicell-\(tag)-" + UUID().uuidString
