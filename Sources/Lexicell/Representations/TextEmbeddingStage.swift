@@ -68,12 +68,6 @@ public struct TextEmbeddingStage {
         TextCellEmbeddings(expression: expression, labels: labels, table: table, knowledge: knowledge, settings: settings)
     }
 
-    /// View 1 only (all eligible top genes), for classifying query cells.
-    public func allGenesEmbedding(_ expression: ExpressionMatrix, table: GeneEmbeddingTable) -> DenseMatrix {
-        let rows = CellEmbedder.alignGenes(expression.genes, to: table, resolver: knowledge.resolver)
-        return CellEmbedder(settings).embed(expression, table: table, geneRows: rows)
-    }
-
     /// The whole stage: needed genes → gene table → cell embeddings.
     public func run(
         _ expression: ExpressionMatrix, labels: [String]?, source: GeneTableSource,
