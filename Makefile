@@ -62,7 +62,7 @@ clean:
 
 ## libFuzzer on each reader (ASan build in .build-fuzz): FUZZ_RUNS inputs or FUZZ_SECONDS per parser, seeds in Tests/Fuzz/corpus/<parser>.
 ## h5ad runs without leak detection: libhdf5 itself leaks on corrupt files.
-FUZZ_TARGETS ?= mtx csv labels npy lxge h5ad
+FUZZ_TARGETS ?= mtx csv labels npy lxge manifest h5ad
 FUZZ_RUNS    ?= 100000
 FUZZ_SECONDS ?= 300
 FUZZ_BIN     := .build-fuzz/debug/LexicellFuzz

@@ -48,7 +48,7 @@ let package = Package(
                 "LexicellLearn", "LexicellNeighbors", "LexicellClassify", "LexicellReport", "LexicellPathways",
             ]),
         // libFuzzer harness for the readers (`make fuzz`); an ordinary build is a replay tool.
-        .executableTarget(name: "LexicellFuzz", dependencies: ["LexicellCore", "LexicellIO", "LexicellGenes"]),
+        .executableTarget(name: "LexicellFuzz", dependencies: ["LexicellCore", "LexicellIO", "LexicellGenes", "Lexicell"]),
         // Timing harnesses behind `lexicell bench` (kept out of the stage modules).
         .target(name: "LexicellBench", dependencies: ["Lexicell"]),
         // The command line: typed options over the library's runs, in a library so tests parse it in-process.

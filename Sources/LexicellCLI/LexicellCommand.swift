@@ -24,6 +24,10 @@ public struct LexicellCommand: ParsableCommand {
 
     /// Runs the tool on the process's arguments; hosted models (openai:…, http://…) are accepted wherever a model is named.
     public static func runFromCommandLine() {
+        let arguments = CommandLine.arguments
+        if arguments.count == 3 && arguments[1] == H5ADProbe.argument { H5ADProbe.childMain(arguments[2]) }
+        // Every h5ad is first walked by a child `lexicell` (a libhdf5 crash then stays a clear error).
+        H5ADProbe.executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? arguments[0]
         HostedModels.register()
         do {
             main(try expandingConfig(Array(CommandLine.arguments.dropFirst())))

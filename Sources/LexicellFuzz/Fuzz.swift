@@ -2,9 +2,10 @@ import Foundation
 import LexicellCore
 import LexicellIO
 import LexicellGenes
+import Lexicell
 
 /// libFuzzer harness for the readers. The parser is chosen by `LEXICELL_FUZZ_TARGET`:
-/// `mtx` (10x MatrixMarket), `csv` (delimited expression table), `labels` (label table), `npy`, `lxge`,
+/// `mtx` (10x MatrixMarket), `csv` (delimited expression table), `labels` (label table), `npy`, `lxge`, `manifest` (a reference bundle's manifest.json),
 /// `h5ad`. Every input must end in a value or a `LexicellError`; anything else (a trap, a sanitizer report,
 /// another error type) is a finding.
 ///
@@ -48,6 +49,8 @@ enum Harness {
                 _ = try t.join(cells: ["a", "b", "X1.1"], file: "cells")
             case "npy":
                 _ = try NPY.decode(Array(bytes), path: "input.npy")
+            case "manifest":
+                _ = try ReferenceBundle.parseManifest(Array(bytes), path: "manifest.json")
             case "lxge":
                 _ = try GeneEmbeddingTable.load(path: write(bytes, "genes.lxge"))
             case "h5ad":
@@ -55,7 +58,7 @@ enum Harness {
                 _ = try DatasetReader.readH5AD(path: path)
                 _ = try? LabelTable.readH5AD(path: path, column: "type")
             default:
-                fatalError("unknown LEXICELL_FUZZ_TARGET \(target); use mtx, csv, labels, npy, lxge or h5ad")
+                fatalError("unknown LEXICELL_FUZZ_TARGET \(target); use mtx, csv, labels, npy, lxge, manifest or h5ad")
             }
             return true
         } catch is LexicellError {
@@ -92,11 +95,22 @@ enum Harness {
     @main
     struct Replay {
         static func main() {
-            let args = Array(CommandLine.arguments.dropFirst())
+            var args = Array(CommandLine.arguments.dropFirst())
+            if args.count == 2 && args[0] == H5ADProbe.argument { H5ADProbe.childMain(args[1]) }
+            var mutations = 0
+            var seed: UInt64 = 0
+            while let i = args.firstIndex(where: { $0 == "--mutations" || $0 == "--seed" }), i + 1 < args.count {
+                if args[i] == "--mutations" { mutations = Int(args[i + 1]) ?? 0 } else { seed = UInt64(args[i + 1]) ?? 0 }
+                args.removeSubrange(i...(i + 1))
+            }
             guard args.count >= 2 else {
-                print("usage: LexicellFuzz <mtx|csv|labels|npy|lxge|h5ad> <file or folder>…  (replays inputs through the fuzz harness)")
+                print("usage: LexicellFuzz <mtx|csv|labels|npy|lxge|manifest|h5ad> [--mutations N --seed S] <file or folder>…")
+                print("  replays inputs through the fuzz harness; with --mutations, also N seeded mutations of each input")
                 exit(2)
             }
+            // A libhdf5 crash on a mutated h5ad is caught by the probe (a child of this tool), as in `lexicell`.
+            H5ADProbe.executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+            H5ADProbe.timeout = 10
             var files = [String]()
             for a in args.dropFirst() {
                 var isDir: ObjCBool = false
@@ -106,12 +120,46 @@ enum Harness {
                     files.append(a)
                 }
             }
-            var parsed = 0
+            var rng = SeededGenerator(seed: seed)
+            var runs = 0, parsed = 0
             for f in files {
-                let bytes = [UInt8]((try? Data(contentsOf: URL(fileURLWithPath: f))) ?? Data())
-                if bytes.withUnsafeBufferPointer({ Harness.run(args[0], $0) }) { parsed += 1 }
+                let original = [UInt8]((try? Data(contentsOf: URL(fileURLWithPath: f))) ?? Data())
+                for m in 0...mutations {
+                    let bytes = m == 0 ? original : Mutator.mutate(original, using: &rng)
+                    if bytes.withUnsafeBufferPointer({ Harness.run(args[0], $0) }) { parsed += 1 }
+                    runs += 1
+                }
             }
-            print("\(files.count) inputs, \(parsed) parsed, \(files.count - parsed) refused with a LexicellError, no crash")
+            print("\(runs) inputs, \(parsed) parsed, \(runs - parsed) refused with a LexicellError, no crash")
+        }
+    }
+
+    /// libFuzzer-like edits for the replay tool's smoke runs: flips, inserts, deletions, truncation, copied
+    /// blocks and digit runs replaced by extreme numbers (the sizes that files declare).
+    enum Mutator {
+        static let numbers: [[UInt8]] = ["0", "-1", "18446744073709551616", "9223372036854775807", "4294967296", "1e309", "inf", "nan", "-0"]
+            .map { Array($0.utf8) }
+
+        static func mutate(_ input: [UInt8], using rng: inout SeededGenerator) -> [UInt8] {
+            var b = input
+            for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                let at = b.isEmpty ? 0 : Int.random(in: 0..<b.count, using: &rng)
+                switch Int.random(in: 0..<6, using: &rng) {
+                case 0 where !b.isEmpty: b[at] ^= UInt8(1 << Int.random(in: 0..<8, using: &rng))
+                case 1: b.insert(UInt8.random(in: 0...255, using: &rng), at: at)
+                case 2 where !b.isEmpty: b.remove(at: at)
+                case 3 where !b.isEmpty: b.removeSubrange(at...)
+                case 4 where !b.isEmpty:
+                    let end = min(b.count, at + Int.random(in: 1...64, using: &rng))
+                    b.insert(contentsOf: Array(b[at..<end]), at: Int.random(in: 0...b.count, using: &rng))
+                default:
+                    // Replace the digit run at or after `at` with an extreme number.
+                    guard let start = b[at...].firstIndex(where: { (48...57).contains($0) }) else { continue }
+                    let end = b[start...].firstIndex(where: { !(48...57).contains($0) }) ?? b.count
+                    b.replaceSubrange(start..<end, with: numbers[Int.random(in: 0..<numbers.count, using: &rng)])
+                }
+            }
+            return b
         }
     }
 #endif

@@ -144,6 +144,21 @@ public struct ReferenceBundle: Sendable {
         do { _ = try GeneTableSource(bundleDescription: m.geneEmbeddingSource) } catch { throw bad("geneEmbeddingSource", "\(error)") }
     }
 
+    /// A manifest's bytes decoded and checked field by field (format, version, sizes, the files it must list).
+    /// `validating: false` decodes only (the loader checks the manifest's checksum before its fields).
+    public static func parseManifest(_ bytes: [UInt8], path: String, validating: Bool = true) throws -> Manifest {
+        let m: Manifest
+        do { m = try JSONDecoder().decode(Manifest.self, from: Data(bytes)) } catch {
+            throw LexicellError("manifest.json is not a valid reference manifest (\(error.localizedDescription))", file: path)
+        }
+        guard m.format == "lexicell-reference" else { throw LexicellError("manifest format is '\(m.format)', not lexicell-reference", file: path) }
+        guard (1...formatVersion).contains(m.formatVersion) else {
+            throw LexicellError("bundle format version \(m.formatVersion); this Lexicell reads versions 1–\(formatVersion)", file: path)
+        }
+        if validating { try validate(m, path: path) }
+        return m
+    }
+
     /// Loads and verifies a bundle: format and version, and every file's digest.
     public static func load(from directory: String) throws -> ReferenceBundle {
         let manifestPath = directory + "/manifest.json"
@@ -151,14 +166,7 @@ public struct ReferenceBundle: Sendable {
             throw LexicellError("not a Lexicell reference bundle (no manifest.json)", file: directory)
         }
         let manifestBytes = try FileData.readRaw(manifestPath)
-        let m: Manifest
-        do { m = try JSONDecoder().decode(Manifest.self, from: Data(manifestBytes)) } catch {
-            throw LexicellError("manifest.json is not a valid reference manifest (\(error.localizedDescription))", file: manifestPath)
-        }
-        guard m.format == "lexicell-reference" else { throw LexicellError("manifest format is '\(m.format)', not lexicell-reference", file: manifestPath) }
-        guard (1...formatVersion).contains(m.formatVersion) else {
-            throw LexicellError("bundle format version \(m.formatVersion); this Lexicell reads versions 1–\(formatVersion)", file: manifestPath)
-        }
+        let m = try parseManifest(manifestBytes, path: manifestPath, validating: false)
         if m.formatVersion >= 3 {
             let digestPath = directory + "/manifest.fnv1a"
             guard FileManager.default.fileExists(atPath: digestPath) else {
