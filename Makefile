@@ -60,22 +60,25 @@ bench: deps build models
 clean:
 	rm -rf .build $(WHEELS) $(VENV)
 
-## libFuzzer on each reader (ASan build in .build-fuzz): FUZZ_RUNS inputs or FUZZ_SECONDS per parser, seeds in Tests/Fuzz/corpus/<parser>.
+## libFuzzer on each reader (ASan build in .build-fuzz): FUZZ_RUNS inputs or FUZZ_SECONDS per parser (an input over 10 s is a hang), seeds in Tests/Fuzz/corpus/<parser>.
 ## h5ad runs without leak detection: libhdf5 itself leaks on corrupt files.
 FUZZ_TARGETS ?= mtx csv labels npy lxge manifest h5ad
-FUZZ_RUNS    ?= 100000
-FUZZ_SECONDS ?= 300
+FUZZ_RUNS    ?= 1000000
+FUZZ_SECONDS ?= 900
 FUZZ_BIN     := .build-fuzz/debug/LexicellFuzz
+# h5ad inputs first go through the product's child-process probe, answered by the replay build.
+FUZZ_PROBE   := $(CURDIR)/.build/debug/LexicellFuzz
 .PHONY: fuzz
 fuzz: deps
+	$(SWIFT) build -c debug --product LexicellFuzz
 	$(SWIFT) build -c debug --scratch-path .build-fuzz --product LexicellFuzz \
 	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING
 	@failed=""; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p .build-fuzz/corpus/$$t .build-fuzz/crashes/$$t; \
 	  echo "== fuzzing $$t"; len=4096; leaks=1; \
 	  if [ $$t = h5ad ]; then len=16384; leaks=0; fi; \
-	  LEXICELL_FUZZ_TARGET=$$t $(FUZZ_BIN) -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) -max_len=$$len \
-	    -detect_leaks=$$leaks -rss_limit_mb=4096 \
+	  LEXICELL_FUZZ_TARGET=$$t LEXICELL_FUZZ_PROBE=$(FUZZ_PROBE) $(FUZZ_BIN) -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) -max_len=$$len \
+	    -detect_leaks=$$leaks -rss_limit_mb=4096 -timeout=10 \
 	    -artifact_prefix=.build-fuzz/crashes/$$t/ .build-fuzz/corpus/$$t Tests/Fuzz/corpus/$$t > .build-fuzz/$$t.log 2>&1 \
 	    || failed="$$failed $$t"; \
 	  grep -E "^Done|ERROR|SUMMARY|Fatal error" .build-fuzz/$$t.log | head -3; \

@@ -19,9 +19,10 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CHDF5", path: "Sources/CHDF5"),
         .systemLibrary(name: "CLexZlib", path: "Sources/CLexZlib"),
+        .systemLibrary(name: "CLexSys", path: "Sources/CLexSys"),
 
-        .target(name: "LexicellCore", dependencies: ["CBLAS", "CLexZlib"]),
-        .target(name: "LexicellIO", dependencies: ["LexicellCore", "CHDF5", "CLexZlib"]),
+        .target(name: "LexicellCore", dependencies: ["CBLAS", "CLexZlib", "CLexSys"]),
+        .target(name: "LexicellIO", dependencies: ["LexicellCore", "CHDF5", "CLexZlib", "CLexSys"]),
         .target(name: "LexicellGenes", dependencies: ["LexicellCore"]),
         .target(
             name: "LexicellText",
@@ -61,7 +62,7 @@ let package = Package(
 
         // Helpers shared by the test targets (repository paths, error assertions, temporary directories).
         .target(name: "LexicellTestSupport", dependencies: ["LexicellCore"], path: "Tests/LexicellTestSupport"),
-        .testTarget(name: "CoreTests", dependencies: ["LexicellTestSupport", "LexicellCore"]),
+        .testTarget(name: "CoreTests", dependencies: ["LexicellTestSupport", "LexicellCore", "CLexSys"]),
         .testTarget(name: "IOTests", dependencies: ["LexicellTestSupport", "LexicellIO"], exclude: ["Fixtures"]),
         .testTarget(name: "GenesTests", dependencies: ["LexicellGenes"]),
         .testTarget(name: "TextTests", dependencies: ["LexicellTestSupport", "LexicellText"], exclude: ["Fixtures"]),

@@ -1,3 +1,4 @@
+import CLexSys
 import Foundation
 
 /// Writes an output folder all at once: everything goes into a hidden sibling `.<name>.lexicell-tmp-<pid>`,
@@ -5,8 +6,9 @@ import Foundation
 ///
 /// Rules (none of them ever deletes a file Lexicell did not write):
 /// - a folder Lexicell wrote carries the marker file `.lexicell-output` listing the files written; such a
-///   folder (when nobody added files to it) is replaced by
-///   renaming it aside (`.<name>.lexicell-old-<pid>`), renaming the new one in, then removing the old one;
+///   folder (when nobody added files to it) is swapped with the new one in one `renameat2(RENAME_EXCHANGE)`
+///   and then removed; where the filesystem cannot swap, it is renamed aside (`.<name>.lexicell-old-<pid>`),
+///   the new one renamed in, then the old one removed;
 /// - a missing path or an empty folder is simply created;
 /// - an existing file, symbolic link, or non-empty folder without the marker is refused with an error that
 ///   names the path and `--force`; with `force` it is not deleted but renamed to `<name>.replaced-<time>`
@@ -101,6 +103,12 @@ public enum OutputDirectory {
             // rename(2) atomically replaces an empty folder.
             try move(temp, to: target, shown: path, cleanup: temp)
         case .lexicellOutput:
+            // One atomic swap where the filesystem can: the path always holds the old output or the new one.
+            if lex_rename_exchange(temp, target) == 0 {
+                try? fm.removeItem(atPath: temp)  // now the old output
+                result.replacedLexicellOutput = true
+                break
+            }
             let old = (parent as NSString).appendingPathComponent(".\(name).lexicell-old-\(getpid())")
             if lexists(old) { try removeOurs(old, shown: path) }
             try move(target, to: old, shown: path, cleanup: temp)

@@ -1,3 +1,4 @@
+import CLexSys
 import Foundation
 import LexicellCore
 
@@ -68,6 +69,10 @@ public enum H5ADProbe {
 
     /// The child's side: walks the structure, exits 0 if it is readable, or 1 with the error on stderr.
     public static func childMain(_ path: String) -> Never {
+        // A probe stuck in libhdf5 must not outlive a parent that was killed or timed out.
+        let parent = getppid()
+        lex_die_with_parent()
+        if getppid() != parent { exit(1) }
         do {
             try walk(path)
             exit(0)
@@ -107,7 +112,11 @@ private final class LockedData: @unchecked Sendable {
     private let lock = NSLock()
     private var bytes = Data()
     private var done = false
-    func append(_ d: Data) { lock.withLock { bytes.append(d); done = true } }
+    func append(_ d: Data) {
+        lock.withLock {
+            bytes.append(d); done = true
+        }
+    }
     var isComplete: Bool { lock.withLock { done } }
     var data: Data { lock.withLock { bytes } }
 }

@@ -95,10 +95,11 @@ public enum NearestNeighbors {
         _ values: UnsafePointer<Float>, n: Int, k: Int, largest: Bool = false,
         indices: UnsafeMutablePointer<Int32>, distances: UnsafeMutablePointer<Float>
     ) {
+        guard k > 0 else { return }
         var filled = 0
-        for j in 0..<n {
+        @inline(__always) func offer(_ j: Int) {
             let v = largest ? -values[j] : values[j]
-            if filled == k && v >= distances[k - 1] { continue }
+            if filled == k && v >= distances[k - 1] { return }
             var pos = filled == k ? k - 1 : filled
             if filled < k { filled += 1 }
             while pos > 0 && distances[pos - 1] > v {
@@ -108,6 +109,26 @@ public enum NearestNeighbors {
             }
             distances[pos] = v
             indices[pos] = Int32(j)
+        }
+        // Once k are held, a block of 16 whose best value cannot enter is skipped with one SIMD reduction:
+        // most blocks, so the scan runs near memory speed instead of one compare-and-branch per value.
+        var j = 0
+        while j < n && filled < k {
+            offer(j)
+            j += 1
+        }
+        let raw = UnsafeRawPointer(values)
+        while j + 16 <= n {
+            let block = raw.loadUnaligned(fromByteOffset: j * MemoryLayout<Float>.stride, as: SIMD16<Float>.self)
+            let best = largest ? -block.max() : block.min()
+            if best < distances[k - 1] {
+                for t in j..<(j + 16) { offer(t) }
+            }
+            j += 16
+        }
+        while j < n {
+            offer(j)
+            j += 1
         }
         if largest { for c in 0..<filled { distances[c] = -distances[c] } }
     }

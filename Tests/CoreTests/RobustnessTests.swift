@@ -1,3 +1,4 @@
+import CLexSys
 import Foundation
 import LexicellTestSupport
 import XCTest
@@ -160,6 +161,19 @@ final class OutputDirectoryTests: XCTestCase {
         XCTAssertEqual(text(out + "/a.txt"), "two")
         XCTAssertFalse(fm.fileExists(atPath: out + "/stale.txt"), "old and new are never mixed")
         XCTAssertEqual(contents(dir), ["run"], "no temporary or set-aside folder is left")
+    }
+
+    /// The replacement's primitive: both names swap in one call, so the output path is never missing.
+    func testRenameExchangeSwapsTwoFolders() throws {
+        let a = dir + "/a", b = dir + "/b"
+        try fm.createDirectory(atPath: a, withIntermediateDirectories: false)
+        try fm.createDirectory(atPath: b, withIntermediateDirectories: false)
+        try put("in a", a + "/file.txt")
+        try put("in b", b + "/file.txt")
+        XCTAssertEqual(lex_rename_exchange(a, b), 0, String(cString: strerror(errno)))
+        XCTAssertEqual(text(a + "/file.txt"), "in b")
+        XCTAssertEqual(text(b + "/file.txt"), "in a")
+        XCTAssertNotEqual(lex_rename_exchange(a, dir + "/missing"), 0, "exchange needs both names to exist")
     }
 
     func testFailedWriteLeavesTheOldOutput() throws {

@@ -125,6 +125,29 @@ final class NearestNeighborTests: XCTestCase {
         }
     }
 
+    /// The blocked (SIMD-skipping) selection equals a full sort by (value, index), for lengths on and off the
+    /// 16-wide blocks, every k, smallest and largest, with many ties.
+    func testSelectSmallestEqualsSortWithTheTieRule() {
+        var rng = SeededGenerator(seed: 5)
+        for n in [1, 7, 16, 17, 33, 100, 257] {
+            for largest in [false, true] {
+                // Few distinct values: ties everywhere.
+                let values = (0..<n).map { _ in Float(Int.random(in: 0..<9, using: &rng)) * 0.25 }
+                let order = (0..<n).sorted { a, b in
+                    values[a] != values[b] ? (largest ? values[a] > values[b] : values[a] < values[b]) : a < b
+                }
+                for k in Set([1, 2, 5, 16, n / 2, n].filter { $0 >= 1 && $0 <= n }) {
+                    var idx = [Int32](repeating: -1, count: k), dist = [Float](repeating: .nan, count: k)
+                    values.withUnsafeBufferPointer { v in
+                        NearestNeighbors.selectSmallest(v.baseAddress!, n: n, k: k, largest: largest, indices: &idx, distances: &dist)
+                    }
+                    XCTAssertEqual(idx.map(Int.init), Array(order.prefix(k)), "n \(n), k \(k), largest \(largest)")
+                    XCTAssertEqual(dist, order.prefix(k).map { values[$0] }, "n \(n), k \(k), largest \(largest)")
+                }
+            }
+        }
+    }
+
     func testNNDescentRecallOn5000x50Uniform() {
         let x = uniformData(rows: 5000, cols: 50, seed: 11)
         let exact = NearestNeighbors.exact(x, k: 15, metric: .euclidean)
