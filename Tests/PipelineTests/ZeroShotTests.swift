@@ -125,6 +125,7 @@ final class ZeroShotTests: XCTestCase {
         var lines = [String]()
         var annotator = ZeroShotAnnotator()
         annotator.settings = CellEmbeddingSettings(topN: 2, weighting: .mean)
+        annotator.topFraction = 0.5  // R = 2 of 4 genes: each cell's top gene counts
         let s = try annotator.score(x, markers: file, knowledge: Self.knowledge(genes), source: .random(dimension: 8, seed: 1), log: { lines.append($0) })
         XCTAssertEqual(s.absentTypes.map(\.type.name), ["Ghost"])
         XCTAssertEqual(s.candidateNames, ["TA", "TB"])

@@ -4,7 +4,8 @@ import LexicellIO
 
 /// `lexicell annotate --markers FILE`: query cells labelled from marker genes and descriptions, with no
 /// reference (zero-shot); writes what `annotate` writes (predictions.csv, summary.md, report.html,
-/// gene_reading.csv, annotated.h5ad) and zeroshot.json (types found, weight, and with labels every mode's metrics).
+/// gene_reading.csv, annotated.h5ad), zeroshot.json (types found, weight, and with labels every mode's metrics) and
+/// zeroshot_modes.csv (every mode's label per cell).
 public struct MarkerAnnotationRun {
     public var markers: String
     public var query: DatasetRequest
@@ -77,6 +78,7 @@ public struct MarkerAnnotationRun {
             ("predictions.csv", Data(AnnotationRun.predictionsCSV(a, groups: groupMap, truth: truth).utf8)),
             ("summary.md", Data(md.utf8)),
             ("zeroshot.json", try report.json()),
+            ("zeroshot_modes.csv", Data(report.modesCSV(cells: a.cells).utf8)),
         ]
         let readings = a.geneReadings(knowledge: knowledge, topN: embedding.settings.topN, groups: groupMap)
         if !readings.isEmpty { files.append(("gene_reading.csv", Data(GeneReading.csv(readings).utf8))) }

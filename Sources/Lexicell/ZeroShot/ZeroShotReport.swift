@@ -115,6 +115,22 @@ public struct ZeroShotReport {
         return s
     }
 
+    /// Per cell the best label of every mode (marker-only, knowledge-only, combined, and the random control's),
+    /// so that a comparison can score the modes on any subset of cells (e.g. a benchmark's test cells).
+    public func modesCSV(cells: [String]) -> String {
+        var calls = [("marker_only", scores.call(weight: 0).labels), ("knowledge_only", scores.call(weight: 1).labels), ("combined", scores.call(weight: weight).labels)]
+        if scores.randomKnowledgeZ != nil {
+            calls += [("random_knowledge_only", scores.call(weight: 1, random: true).labels), ("random_combined", scores.call(weight: weight, random: true).labels)]
+        }
+        var csv = "cell," + calls.map(\.0).joined(separator: ",") + (truth != nil ? ",true_label" : "") + "\n"
+        for c in cells.indices {
+            csv += ([cells[c]] + calls.map { $0.1[c] }).map(EmbeddingTableCSV.quote).joined(separator: ",")
+            if let truth { csv += "," + EmbeddingTableCSV.quote(truth[c] ?? "") }
+            csv += "\n"
+        }
+        return csv
+    }
+
     public func json() throws -> Data {
         let curve = truth.map { scores.curve(truth: $0) } ?? []
         let doc = Document(
