@@ -53,7 +53,9 @@ final class AnnotateMarkersTests: XCTestCase {
         for f in ["predictions.csv", "summary.md", "report.html", "annotated.h5ad", "zeroshot.json"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + f), f)
         }
-        let rows = try String(contentsOfFile: out + "/predictions.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let rows = try String(contentsOfFile: out + "/predictions.csv", encoding: .utf8).split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false)
+        }
         XCTAssertEqual(rows[0].joined(separator: ","), "cell,predicted_label,best_label,confidence,mean_similarity,reason,true_label,correct")
         XCTAssertEqual(rows.count, 701)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/zeroshot.json"))) as! [String: Any]
@@ -62,7 +64,8 @@ final class AnnotateMarkersTests: XCTestCase {
         XCTAssertEqual(combined["cells"] as? Int, 700)
         let accuracy = try XCTUnwrap(combined["accuracy"] as? Double)
         XCTAssertGreaterThan(accuracy, 0.42, "combined zero-shot accuracy on pbmc68k")
-        XCTAssertEqual(modes.map { $0["mode"] as! String }, ["marker-only", "knowledge-only", "combined", "random-vector knowledge-only", "random-vector combined"])
+        XCTAssertEqual(
+            modes.map { $0["mode"] as! String }, ["marker-only", "knowledge-only", "combined", "random-vector knowledge-only", "random-vector combined"])
         let summary = try String(contentsOfFile: out + "/summary.md", encoding: .utf8)
         XCTAssertTrue(summary.contains("## Zero-shot scoring") && summary.contains("| CD34+ |"), summary)
     }

@@ -100,7 +100,8 @@ public struct ZeroShotReport {
             100 * topFraction, scores.descriptionsEmbedded > 0 ? " + description" : "")
         s += "| type | positive found | positive missing | negative found | status |\n|---|---|---|---|---|\n"
         for r in typeRows {
-            s += "| \(r.type) | \(r.positiveFound.joined(separator: ", ")) | \(r.positiveMissing.joined(separator: ", ")) | \(r.negativeFound.joined(separator: ", ")) | \(r.status) |\n"
+            s +=
+                "| \(r.type) | \(r.positiveFound.joined(separator: ", ")) | \(r.positiveMissing.joined(separator: ", ")) | \(r.negativeFound.joined(separator: ", ")) | \(r.status) |\n"
         }
         let absent = scores.absentTypes
         if !absent.isEmpty {
@@ -118,9 +119,13 @@ public struct ZeroShotReport {
     /// Per cell the best label of every mode (marker-only, knowledge-only, combined, and the random control's),
     /// so that a comparison can score the modes on any subset of cells (e.g. a benchmark's test cells).
     public func modesCSV(cells: [String]) -> String {
-        var calls = [("marker_only", scores.call(weight: 0).labels), ("knowledge_only", scores.call(weight: 1).labels), ("combined", scores.call(weight: weight).labels)]
+        var calls = [
+            ("marker_only", scores.call(weight: 0).labels), ("knowledge_only", scores.call(weight: 1).labels), ("combined", scores.call(weight: weight).labels),
+        ]
         if scores.randomKnowledgeZ != nil {
-            calls += [("random_knowledge_only", scores.call(weight: 1, random: true).labels), ("random_combined", scores.call(weight: weight, random: true).labels)]
+            calls += [
+                ("random_knowledge_only", scores.call(weight: 1, random: true).labels), ("random_combined", scores.call(weight: weight, random: true).labels),
+            ]
         }
         var csv = "cell," + calls.map(\.0).joined(separator: ",") + (truth != nil ? ",true_label" : "") + "\n"
         for c in cells.indices {
