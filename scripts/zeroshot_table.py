@@ -14,12 +14,12 @@ NAMES = {"marker_only": "marker-only (w = 0)", "knowledge_only": "knowledge-only
          "random_knowledge_only": "random vectors, knowledge-only", "random_combined": f"random vectors, combined (w = {W})"}
 
 
-def metrics(truth, pred, classes):
-    """Accuracy and macro F1 as ClassificationMetrics: macro over classes in truth or prediction."""
+def metrics(truth, pred):
+    """Accuracy and macro F1 as ClassificationMetrics: macro over the classes in truth or prediction."""
     n = len(truth)
     acc = sum(t == p for t, p in zip(truth, pred)) / n
     f1s = []
-    for c in classes:
+    for c in sorted(set(truth) | set(pred)):
         tp = sum(t == c and p == c for t, p in zip(truth, pred))
         npred = sum(p == c for p in pred)
         ntrue = sum(t == c for t in truth)
@@ -74,7 +74,7 @@ for key, zs in [("pbmc", "pbmc"), ("romanov33", "romanov33"), ("gaba6", "gaba6")
         truth = [classes[t] for t in s["truth"]]
         assert truth == [cells[i][1] for i in s["test"]], "benchmark cell order differs from the data order"
         for m in MODES:
-            a, f = metrics(truth, [rows[c][m] for c in test], classes)
+            a, f = metrics(truth, [rows[c][m] for c in test])
             per_mode[m][0].append(a)
             per_mode[m][1].append(f)
     curve = list(csv.DictReader(open(f"{OUT}/sup-{key}/learning_curve.csv")))
