@@ -52,7 +52,7 @@ romanov() { echo --data "$R" --labels "$R/cell_metadata.csv" --cells-file "$OUT/
 # 1. The weight, on GABA-6 only.
 zs gaba6-select $(romanov gaba6)
 W=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['weightChosenHere'])" "$OUT/zs-gaba6-select/zeroshot.json")
-echo "knowledge weight chosen on GABA-6: w = $W"
+echo "knowledge weight chosen on GABA-6: w = $W; softmax temperature fitted there: $(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['temperatureFittedHere'])" "$OUT/zs-gaba6-select/zeroshot.json")"
 
 # 2. Evaluation at that weight.
 zs pbmc --knowledge-weight "$W" --data "$P" --raw --obs-column bulk_labels --markers "$M/pbmc68k_reduced.csv"

@@ -193,6 +193,8 @@ final class ZeroShotTests: XCTestCase {
         let curve = s.curve(truth: selection.map { truth[$0] })
         XCTAssertEqual(curve.count, KnowledgeWeight.grid.count)
         XCTAssertEqual(KnowledgeWeight.choose(curve), KnowledgeWeight.chosenOnGABA6, "GABA-6 curve: \(curve)")
+        let t = try XCTUnwrap(s.fittedTemperature(weight: KnowledgeWeight.chosenOnGABA6, truth: selection.map { truth[$0] }))
+        XCTAssertEqual(t, KnowledgeWeight.temperatureOnGABA6, accuracy: 1e-3 * t, "temperature fitted on GABA-6")
     }
 
     static func knowledge(_ genes: [String]) -> GeneKnowledge {

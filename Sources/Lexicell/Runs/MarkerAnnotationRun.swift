@@ -13,6 +13,8 @@ public struct MarkerAnnotationRun {
     public var minConfidence = 0.5
     /// w in (1 − w) · z_marker + w · z_knowledge.
     public var knowledgeWeight = KnowledgeWeight.chosenOnGABA6
+    /// Softmax temperature of the confidence.
+    public var temperature = KnowledgeWeight.temperatureOnGABA6
     /// The gene vectors (model, file or random) and the cell embedding's N; the random control is computed beside
     /// them unless `embedding.control` is off.
     public var embedding = EmbeddingRequest()
@@ -44,7 +46,7 @@ public struct MarkerAnnotationRun {
         annotator.cachePath = embedding.cachePath
         annotator.control = embedding.control
         let scores = try annotator.score(cells, markers: file, knowledge: knowledge, source: embedding.source, log: log)
-        let (labels, confidence, _) = scores.call(weight: knowledgeWeight)
+        let (labels, confidence, _) = scores.call(weight: knowledgeWeight, temperature: temperature)
         let candidateIndex = Dictionary(uniqueKeysWithValues: scores.candidateNames.enumerated().map { ($1, $0) })
         let similarity = labels.indices.map { c in Double(scores.knowledge.values[c * scores.knowledge.cols + candidateIndex[labels[c]]!]) }
         let markerGenes = Set(scores.types.flatMap { $0.positive + $0.negative })
@@ -67,7 +69,8 @@ public struct MarkerAnnotationRun {
         let (scores, a, truth, file, knowledge) = try annotate(log: log)
         let groupMap = try groups.map { try GroupMap.load(path: $0) }
         let classNames = file.types.map(\.name)
-        let report = ZeroShotReport(scores: scores, truth: truth, weight: knowledgeWeight, topFraction: topFraction, markers: markers)
+        var report = ZeroShotReport(scores: scores, truth: truth, weight: knowledgeWeight, topFraction: topFraction, markers: markers)
+        report.temperature = temperature
         let summary = TransferSummary(annotation: a, truth: truth, classNames: classNames, groups: groupMap)
         let md = summary.markdown() + "\n" + report.markdown()
         var shell = AnnotationRun(reference: markers, query: query, output: output)

@@ -118,11 +118,11 @@ public struct ZeroShotAnnotator {
 }
 
 extension ZeroShotScores {
-    /// The best type per cell at knowledge weight `w` (names), with the softmax confidence.
-    public func call(weight w: Double, random: Bool = false) -> (labels: [String], confidence: [Double], scores: DenseMatrix) {
+    /// The best type per cell at knowledge weight `w` (names), with the softmax confidence at `temperature`.
+    public func call(weight w: Double, random: Bool = false, temperature: Double = 1) -> (labels: [String], confidence: [Double], scores: DenseMatrix) {
         let k = random ? (randomKnowledgeZ ?? knowledgeZ) : knowledgeZ
         let s = ZeroShotCombination.combined(marker: markerZ, knowledge: k, weight: w)
-        let (best, conf) = ZeroShotCombination.call(s)
+        let (best, conf) = ZeroShotCombination.call(s, temperature: temperature)
         let names = candidateNames
         return (best.map { names[$0] }, conf, s)
     }
@@ -136,6 +136,16 @@ extension ZeroShotScores {
         guard !cells.isEmpty else { return nil }
         return ClassificationMetrics(
             truth: cells.map { index[truth[$0]!]! }, predicted: cells.map { index[labels[$0]]! }, classNames: names)
+    }
+
+    /// The temperature that fits the combined scores at `w` to `truth` best (least log-loss over the cells whose
+    /// true type is scored); nil without such cells.
+    public func fittedTemperature(weight w: Double, truth: [String?]) -> Double? {
+        let index = Dictionary(uniqueKeysWithValues: candidateNames.enumerated().map { ($1, $0) })
+        let cells = truth.indices.filter { truth[$0].flatMap { index[$0] } != nil }
+        guard !cells.isEmpty else { return nil }
+        let s = call(weight: w).scores.selectingRows(cells)
+        return TemperatureScaling.fit(scores: s, labels: cells.map { index[truth[$0]!]! })
     }
 
     /// Accuracy and macro F1 at each weight of `grid` (on the labelled cells given: the selection set's, when

@@ -10,6 +10,7 @@ public struct ZeroShotReport {
     public var weight: Double
     public var topFraction: Double
     public var markers: String
+    public var temperature = KnowledgeWeight.temperatureOnGABA6
 
     /// One labelled comparison of the scoring modes on this query.
     public struct Mode: Codable, Sendable {
@@ -45,6 +46,9 @@ public struct ZeroShotReport {
         /// The weight this query's own labels would choose: used by scripts/zeroshot_compare.sh on the selection
         /// set only.
         var weightChosenHere: Double?
+        var temperature: Double
+        /// The temperature this query's labels would fit at the run's weight (for the selection set).
+        var temperatureFittedHere: Double?
     }
 
     public init(scores: ZeroShotScores, truth: [String?]?, weight: Double, topFraction: Double, markers: String) {
@@ -96,8 +100,8 @@ public struct ZeroShotReport {
         s += "Markers: \(markers). Score per type = (1 − w) · z(marker) + w · z(knowledge), z-scored per type over the cells; \(weightRule). "
         s += String(
             format:
-                "Marker score: AUC of the positive markers in each cell's gene ranking (top %.0f %% of genes) minus that of the negatives. Knowledge: cosine of the cell's text embedding and the type's (mean marker gene vector%@), centred on the mean cell. Confidence: softmax over the types.\n\n",
-            100 * topFraction, scores.descriptionsEmbedded > 0 ? " + description" : "")
+                "Marker score: AUC of the positive markers in each cell's gene ranking (top %.0f %% of genes) minus that of the negatives. Knowledge: cosine of the cell's text embedding and the type's (mean marker gene vector%@), centred on the mean cell. Confidence: softmax over the types at temperature %.3g (fitted on GABA-6).\n\n",
+            100 * topFraction, scores.descriptionsEmbedded > 0 ? " + description" : "", temperature)
         s += "| type | positive found | positive missing | negative found | status |\n|---|---|---|---|---|\n"
         for r in typeRows {
             s +=
@@ -142,7 +146,8 @@ public struct ZeroShotReport {
             markers: markers, knowledgeWeight: weight, weightRule: weightRule, markerTopFraction: topFraction,
             geneVectors: scores.table.modelIdentity, descriptionsEmbedded: scores.descriptionsEmbedded, types: typeRows, modes: modes(),
             curve: curve, randomCurve: truth.flatMap { t in scores.randomKnowledgeZ.map { _ in scores.curve(truth: t, random: true) } } ?? [],
-            weightChosenHere: KnowledgeWeight.choose(curve))
+            weightChosenHere: KnowledgeWeight.choose(curve), temperature: temperature,
+            temperatureFittedHere: truth.flatMap { scores.fittedTemperature(weight: weight, truth: $0) })
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
         return try e.encode(doc)

@@ -125,14 +125,14 @@ public enum ZeroShotCombination {
         return out
     }
 
-    /// Per cell the best type (lower index on ties) and its softmax probability over the types.
-    public static func call(_ s: DenseMatrix) -> (best: [Int], confidence: [Double]) {
+    /// Per cell the best type (lower index on ties) and its probability under softmax(scores / temperature).
+    public static func call(_ s: DenseMatrix, temperature: Double = 1) -> (best: [Int], confidence: [Double]) {
         var best = [Int](repeating: 0, count: s.rows), conf = [Double](repeating: 0, count: s.rows)
         for c in 0..<s.rows {
             let row = s.row(c)
             guard let top = row.indices.max(by: { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) }) else { continue }
             let m = Double(row[top])
-            let z = row.reduce(0.0) { $0 + exp(Double($1) - m) }
+            let z = row.reduce(0.0) { $0 + exp((Double($1) - m) / temperature) }
             best[c] = top - row.startIndex
             conf[c] = 1 / z
         }
@@ -150,6 +150,11 @@ public enum KnowledgeWeight {
     /// types; `data/markers/romanov2017_hypothalamus.csv`), all-MiniLM-L6-v2 gene vectors. The evaluation
     /// (pbmc68k and Romanov's other 27 types) never enters this choice.
     public static let chosenOnGABA6 = 0.3
+
+    /// The softmax temperature of the confidence, fitted on the same GABA-6 cells at `chosenOnGABA6`
+    /// (`TemperatureScaling`: least log-loss of the true types), so that `--min-confidence` means roughly what it
+    /// says there; on queries with more types the confidences are lower.
+    public static let temperatureOnGABA6 = 0.4644
 
     /// One point of a weight curve: accuracy and macro F1 of the best labels at weight `weight`.
     public struct Point: Codable, Equatable, Sendable {
