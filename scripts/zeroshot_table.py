@@ -9,8 +9,8 @@ import csv, gzip, json, os, statistics, sys
 OUT, W = sys.argv[1], sys.argv[2]
 ROMANOV = "data/datasets/romanov2017_hypothalamus_neurons"
 PBMC_OBS = "data/datasets/pbmc68k_reduced/pbmc68k_reduced_obs.csv"
-MODES = ["marker_only", "knowledge_only", "combined", "random_knowledge_only", "random_combined"]
-NAMES = {"marker_only": "marker-only (w = 0)", "knowledge_only": "knowledge-only (w = 1)", "combined": f"combined (w = {W})",
+MODES = ["marker_only", "marker_raw_auc", "knowledge_only", "combined", "random_knowledge_only", "random_combined"]
+NAMES = {"marker_only": "marker-only (w = 0)", "marker_raw_auc": "marker-only, raw AUC (no z)", "knowledge_only": "knowledge-only (w = 1)", "combined": f"combined (w = {W})",
          "random_knowledge_only": "random vectors, knowledge-only", "random_combined": f"random vectors, combined (w = {W})"}
 
 
@@ -55,7 +55,7 @@ for key, label in runs:
     if not os.path.exists(path):
         continue
     modes = {m["mode"]: m for m in json.load(open(path))["modes"]}
-    order = ["marker-only", "knowledge-only", "combined", "random-vector knowledge-only", "random-vector combined"]
+    order = ["marker-only", "marker-only, raw AUC", "knowledge-only", "combined", "random-vector knowledge-only", "random-vector combined"]
     print(f"| {label} | " + " | ".join(f"{modes[o]['accuracy']:.3f} / {modes[o]['macroF1']:.3f}" for o in order) + " |")
 
 for key, zs in [("pbmc", "pbmc"), ("romanov33", "romanov33"), ("gaba6", "gaba6")]:
@@ -85,6 +85,7 @@ for key, zs in [("pbmc", "pbmc"), ("romanov33", "romanov33"), ("gaba6", "gaba6")
     for r in curve:
         print(f"| {r['method']} | {r['cells_per_class']} | {float(r['accuracy_mean']):.3f} ± {float(r['accuracy_sd']):.3f} | "
               f"{float(r['macro_f1_mean']):.3f} ± {float(r['macro_f1_sd']):.3f} |")
-    c, mo = per_mode["combined"], per_mode["marker_only"]
-    d = [x - y for x, y in zip(c[0], mo[0])]
-    print(f"\ncombined − marker-only per seed (accuracy): {', '.join(f'{x:+.3f}' for x in d)}")
+    for ref in ["marker_only", "marker_raw_auc"]:
+        for i, what in [(0, "accuracy"), (1, "macro F1")]:
+            d = [x - y for x, y in zip(per_mode["combined"][i], per_mode[ref][i])]
+            print(f"\ncombined − {NAMES[ref]} per seed ({what}): {', '.join(f'{x:+.3f}' for x in d)}")

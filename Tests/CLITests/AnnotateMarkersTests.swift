@@ -65,7 +65,8 @@ final class AnnotateMarkersTests: XCTestCase {
         let accuracy = try XCTUnwrap(combined["accuracy"] as? Double)
         XCTAssertGreaterThan(accuracy, 0.42, "combined zero-shot accuracy on pbmc68k")
         XCTAssertEqual(
-            modes.map { $0["mode"] as! String }, ["marker-only", "knowledge-only", "combined", "random-vector knowledge-only", "random-vector combined"])
+            modes.map { $0["mode"] as! String },
+            ["marker-only", "marker-only, raw AUC", "knowledge-only", "combined", "random-vector knowledge-only", "random-vector combined"])
         let summary = try String(contentsOfFile: out + "/summary.md", encoding: .utf8)
         XCTAssertTrue(summary.contains("## Zero-shot scoring") && summary.contains("| CD34+ |"), summary)
     }

@@ -138,6 +138,13 @@ extension ZeroShotScores {
             truth: cells.map { index[truth[$0]!]! }, predicted: cells.map { index[labels[$0]]! }, classNames: names)
     }
 
+    /// The best type by the raw marker score (AUC positive − AUC negative, not z-scored): the plain AUCell call,
+    /// kept beside the z-scored marker-only mode so that the combination is compared with both.
+    public func rawMarkerLabels() -> [String] {
+        let names = candidateNames
+        return ZeroShotCombination.call(marker).best.map { names[$0] }
+    }
+
     /// The temperature that fits the combined scores at `w` to `truth` best (least log-loss over the cells whose
     /// true type is scored); nil without such cells.
     public func fittedTemperature(weight w: Double, truth: [String?]) -> Double? {

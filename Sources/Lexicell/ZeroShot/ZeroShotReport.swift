@@ -70,8 +70,9 @@ public struct ZeroShotReport {
         }
     }
 
-    /// Marker-only (w = 0), knowledge-only (w = 1), combined (w), and the random-vector control's knowledge-only
-    /// and combined, on the labelled cells (best labels, no threshold).
+    /// Marker-only (w = 0; and without z-scoring, the best raw marker score, as AUCell would), knowledge-only
+    /// (w = 1), combined (w), and the random-vector control's knowledge-only and combined, on the labelled cells
+    /// (best labels, no threshold).
     public func modes() -> [Mode] {
         guard let truth else { return [] }
         var out = [Mode]()
@@ -80,6 +81,10 @@ public struct ZeroShotReport {
             out.append(Mode(mode: name, weight: w, accuracy: m.accuracy, macroF1: m.macroF1, cells: m.confusion.reduce(0) { $0 + $1.reduce(0, +) }))
         }
         add("marker-only", 0, random: false)
+        if let m = scores.metrics(labels: scores.rawMarkerLabels(), truth: truth) {
+            out.append(
+                Mode(mode: "marker-only, raw AUC", weight: 0, accuracy: m.accuracy, macroF1: m.macroF1, cells: m.confusion.reduce(0) { $0 + $1.reduce(0, +) }))
+        }
         add("knowledge-only", 1, random: false)
         add("combined", weight, random: false)
         if scores.randomKnowledgeZ != nil {
@@ -124,7 +129,8 @@ public struct ZeroShotReport {
     /// so that a comparison can score the modes on any subset of cells (e.g. a benchmark's test cells).
     public func modesCSV(cells: [String]) -> String {
         var calls = [
-            ("marker_only", scores.call(weight: 0).labels), ("knowledge_only", scores.call(weight: 1).labels), ("combined", scores.call(weight: weight).labels),
+            ("marker_only", scores.call(weight: 0).labels), ("marker_raw_auc", scores.rawMarkerLabels()), ("knowledge_only", scores.call(weight: 1).labels),
+            ("combined", scores.call(weight: weight).labels),
         ]
         if scores.randomKnowledgeZ != nil {
             calls += [
