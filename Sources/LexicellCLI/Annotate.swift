@@ -54,7 +54,10 @@ struct Annotate: ParsableCommand {
             several thresholds.
             """)
 
-    @Option(help: "Reference bundle directory (from `lexicell train`).") var reference: String
+    @Option(help: "Reference bundle directory (from `lexicell train`); or give --markers.") var reference: String?
+    @Option(help: "Zero-shot instead of a reference: marker file (type, positive, negative, description; docs/markers.md).") var markers: String?
+    @Option(help: "With --markers: weight of knowledge in (1 - w) z(marker) + w z(knowledge) (default: chosen on Romanov GABA-6).")
+    var knowledgeWeight = KnowledgeWeight.chosenOnGABA6
     /// The query; labels, if given, score the transfer.
     @OptionGroup var query: InputOptions
     @OptionGroup var queryLabels: LabelOptions
@@ -72,20 +75,39 @@ struct Annotate: ParsableCommand {
     func validate() throws {
         guard (0...1).contains(minConfidence) else { throw ValidationError("--min-confidence must be between 0 and 1") }
         guard umapCells >= 3 else { throw ValidationError("--umap-cells must be at least 3") }
+        guard (reference == nil) != (markers == nil) else { throw ValidationError("give exactly one of --reference DIR and --markers FILE") }
+        guard (0...1).contains(knowledgeWeight) else { throw ValidationError("--knowledge-weight must be between 0 and 1") }
         try requireExisting(reference, "--reference")
+        try requireExisting(markers, "--markers")
         try requireExisting(groups, "--groups")
     }
 
     func run() throws {
         var request = query.request
         queryLabels.apply(to: &request)
-        var run = AnnotationRun(
-            reference: reference, query: request,
-            output: outputOptions.request(out, inputs: [reference, query.data, query.cellsFile, queryLabels.labels, groups]))
+        let output = outputOptions.request(out, inputs: [reference, markers, query.data, query.cellsFile, queryLabels.labels, groups])
+        guard let reference else { return try runMarkers(request, output: output) }
+        var run = AnnotationRun(reference: reference, query: request, output: output)
         run.species = species
         run.minConfidence = minConfidence
         run.groups = groups
         run.cachePath = cache
+        run.h5ad = h5ad
+        run.umap = umap
+        run.umapCells = umapCells
+        print(try run.run(log: logLine))
+    }
+}
+
+extension Annotate {
+    /// `--markers`: zero-shot annotation (`MarkerAnnotationRun`).
+    func runMarkers(_ request: DatasetRequest, output: OutputRequest) throws {
+        var run = MarkerAnnotationRun(markers: markers!, query: request, output: output)
+        run.species = species
+        run.minConfidence = minConfidence
+        run.knowledgeWeight = knowledgeWeight
+        run.embedding.cachePath = cache
+        run.groups = groups
         run.h5ad = h5ad
         run.umap = umap
         run.umapCells = umapCells
