@@ -153,6 +153,13 @@ public struct MatchedGeneSet: Equatable, Sendable {
     public var size: Int
     /// Sorted, unique gene indices into `MatchedGeneSets.universe`; never empty.
     public var genes: [Int32]
+
+    public init(id: String, name: String, size: Int, genes: [Int32]) {
+        self.id = id
+        self.name = name
+        self.size = size
+        self.genes = genes
+    }
 }
 
 /// A set left out by matching, and why.
