@@ -218,6 +218,70 @@ final class PathwayReportTests: XCTestCase {
         XCTAssertEqual(scores.count, 1 + kept.values.reduce(0, +))
     }
 
+    /// What annotate gets to call: the reading of an annotation's predicted labels, scores for every query cell
+    /// (equal when computed chunk by chunk, as a streaming run would), obs columns that round-trip through an
+    /// h5ad, and an annotation report that opens with the answer and paints the scores on the UMAP.
+    func testAnnotationPathwaysScoresH5ADAndReport() throws {
+        let dir = repoData + "/datasets/romanov2017_hypothalamus_neurons"
+        let ds = try DatasetReader.read(path: dir)
+        let labels = try LabelTable.read(path: dir + "/cell_metadata.csv", labelColumn: "Author_CellType").join(cells: ds.expression.cells, file: dir)
+        let samples = try LabelTable.read(path: dir + "/cell_metadata.csv", labelColumn: "Sample_ID").join(cells: ds.expression.cells, file: dir)
+        let ids = Array(Set(samples.labels.compactMap { $0 })).sorted()
+        let refSamples = Set(ids.enumerated().filter { $0.offset % 2 == 0 }.map(\.element))
+        let refCells = (0..<ds.expression.cellCount).filter { refSamples.contains(samples.labels[$0]!) }
+        let queryCells = (0..<ds.expression.cellCount).filter { !refSamples.contains(samples.labels[$0]!) }
+        let reference = try LabelledDataset(
+            expression: ds.expression.selectingCells(refCells), labels: refCells.map { labels.labels[$0] }, minCellsPerClass: 5)
+        let query = ds.expression.selectingCells(queryCells)
+        let knowledge = try GeneKnowledge.load(species: .mouse)
+        let bundle = try ReferenceTrainer().train(reference, knowledge: knowledge, source: .random(dimension: 128, seed: 0), log: { _ in })
+        var annotator = Annotator()
+        annotator.minConfidence = 0.3
+        let a = try annotator.annotate(query, querySpecies: .mouse, with: bundle, knowledge: knowledge, orthologs: nil, log: { _ in })
+
+        var settings = PathwaySettings()
+        settings.permutations = 100
+        let pathways = try PathwayReport.annotation(
+            expression: query, labels: a.labels, groups: nil, species: .mouse, geneSets: ["hallmark"], settings: settings, maxScoreSets: 4)
+        let sets = try XCTUnwrap(pathways.scoreSets)
+        let scores = try XCTUnwrap(pathways.scores)
+        XCTAssertEqual(scores.rows, query.cellCount)
+        XCTAssertEqual(scores.cols, sets.entries.count)
+        XCTAssertLessThanOrEqual(sets.entries.count, 4)
+        XCTAssertEqual(pathways.unassignedCells, a.labels.filter { $0 == Annotation.unassigned }.count)
+        XCTAssertFalse(pathways.analysis.comparisons.contains { $0.group == Annotation.unassigned })
+        let scorer = sets.scorer(genes: query.genes)
+        var stacked = [Float]()
+        for start in stride(from: 0, to: query.cellCount, by: 50) {
+            stacked += scorer.scores(query.values.selectingRows(start..<min(start + 50, query.cellCount))).values
+        }
+        XCTAssertEqual(stacked, scores.values)
+
+        let (obs, obsm) = sets.h5adColumns(scores: scores)
+        let path = temporaryDirectory("pathway-h5ad") + "/annotated.h5ad"
+        try H5ADWriter.write(path: path, expression: query, cells: query.cells, genes: query.genes, obs: obs, obsm: [obsm])
+        let back = try DatasetReader.read(path: path)
+        for (j, name) in sets.obsNames.enumerated() {
+            let column = try XCTUnwrap(back.obs[name], name)
+            XCTAssertEqual(column.map { Float($0)! }, (0..<scores.rows).map { scores[$0, j] })
+        }
+
+        // The report: the answer (with the pathway lines) first, then the key figures with the score panels.
+        let layout = DenseMatrix(rowArrays: (0..<a.embeddings.rows).map { [a.embeddings[$0, 0], a.embeddings[$0, 1]] })
+        let summary = TransferSummary(annotation: a, truth: queryCells.map { labels.labels[$0] }, classNames: reference.classNames, groups: nil)
+        let html = summary.report(
+            layout: layout, layoutCells: Array(0..<query.cellCount), source: "query", reference: "reference", pathways: pathways)
+        XCTAssertNil(XMLCheck.parse(html))
+        let answer = offset(of: "<div class=\"answer\"", in: html)
+        XCTAssertLessThan(offset(of: ">Summary</h2>", in: html), answer)
+        XCTAssertLessThan(answer, dataTables(html).first!.offset)
+        XCTAssertLessThan(answer, offset(of: "subtypes have a set enriched at FDR", in: html), "the pathway lines are in the answer")
+        XCTAssertLessThan(offset(of: "subtypes have a set enriched at FDR", in: html), offset(of: "</div>", in: html))
+        XCTAssertLessThan(offset(of: ">Top pathways per subtype</h2>", in: html), offset(of: ">Labels</h2>", in: html))
+        XCTAssertTrue(html.contains("Pathway scores on the UMAP"))
+        XCTAssertTrue(dataTables(html).filter { $0.rows >= 10 && $0.offset > offset(of: ">Labels</h2>", in: html) }.allSatisfy(\.folded))
+    }
+
     // MARK: The paper's reading
 
     /// scripts/rgc_vulnerability.sh in-process on the GEO-layout test file (`RGCTestFile`): the six clusters

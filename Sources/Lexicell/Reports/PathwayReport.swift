@@ -325,3 +325,43 @@ public struct PathwayReport {
         return r.render()
     }
 }
+
+extension PathwayReport {
+    /// The pathway reading of an annotation, for `annotate` to call: markers, ORA and GSEA per predicted
+    /// subtype (Unassigned cells left out) and per group, then the per-cell scores of the top sets for every
+    /// query cell (Unassigned ones too: they go to annotated.h5ad; the report's by-label plot leaves them out).
+    ///
+    /// The reading needs the assigned cells together (rank sums compare whole groups); the scores do not: a
+    /// streaming run can pass `scoreCells: false`, score each chunk with `scoreSets!.scorer(genes:)`, and set
+    /// `scores` (all cells × sets, in query order) before rendering.
+    public static func annotation(
+        expression: ExpressionMatrix, labels: [String], groups: GroupMap?, species: Species, geneSets: [String] = [],
+        settings: PathwaySettings = .init(), maxScoreSets: Int = 20, minCellsPerLabel: Int = 10, scoreCells: Bool = true,
+        log: (String) -> Void = { _ in }
+    ) throws -> PathwayReport {
+        precondition(labels.count == expression.cellCount, "one label per query cell")
+        let names = geneSets.isEmpty ? PathwayAnalysis.defaultCollections(species: species) : geneSets
+        // Subtypes predicted for fewer than `minCellsPerLabel` cells are left out, as `lexicell pathways` does.
+        var counts = [String: Int]()
+        for l in labels { counts[l, default: 0] += 1 }
+        let perCell = PathwayAnalysis.excludingUnassigned(labels).map { $0.flatMap { counts[$0]! >= minCellsPerLabel ? $0 : nil } }
+        guard Set(perCell.compactMap { $0 }).count >= 2 else {
+            throw LexicellError("pathways: fewer than two predicted subtypes with at least \(minCellsPerLabel) assigned cells")
+        }
+        let analysis = try PathwayAnalysis.run(
+            expression: expression, labels: perCell, groups: groups?.groupOf,
+            collections: try names.map { try PathwayAnalysis.collection($0, species: species) },
+            resolver: try GeneKnowledge.resolver(species: species), settings: settings, log: log)
+        var report = PathwayReport(analysis: analysis)
+        report.unassignedCells = labels.filter { $0 == Annotation.unassigned }.count
+        report.scoreLabels = perCell
+        if maxScoreSets > 0 {
+            let sets = PathwayScoreSets.top(analysis, maxSets: maxScoreSets)
+            if !sets.entries.isEmpty {
+                report.scoreSets = sets
+                if scoreCells { report.scores = sets.scorer(genes: expression.genes).scores(expression) }
+            }
+        }
+        return report
+    }
+}
