@@ -53,6 +53,17 @@ public struct DotPlot {
         self.sizeLabel = sizeLabel
     }
 
+    /// Approximate width in px of `s` at 11 px Helvetica (capitals and digits wider than lower case), for margins.
+    static func textWidth(_ s: String, size: Double = 11) -> Double {
+        s.unicodeScalars.reduce(0) { w, c in
+            let k: Double =
+                CharacterSet.uppercaseLetters.contains(c) || CharacterSet.decimalDigits.contains(c)
+                ? 0.68
+                : c == " " ? 0.28 : CharacterSet.lowercaseLetters.contains(c) ? 0.53 : 0.6
+            return w + k * size
+        }
+    }
+
     /// Radius of a dot of fraction `f`: area ∝ f; a present dot is never smaller than 1 px.
     static func radius(_ f: Double) -> Double {
         let v = f.isFinite ? max(0, min(1, f)) : 0
@@ -93,9 +104,9 @@ public struct DotPlot {
 
     public func svg() -> String {
         let f = Plot.f
-        let longestRow = Double(rows.map { min($0.count, 56) }.max() ?? 1)
-        let longestColumn = Double(columns.map { min($0.count, 24) }.max() ?? 1)
-        let left = 16 + longestRow * 6.7, top = 44 + longestColumn * 5.6
+        let longestRow = rows.map { Self.textWidth(String($0.prefix(56))) }.max() ?? 10
+        let longestColumn = columns.map { Self.textWidth(String($0.prefix(24))) }.max() ?? 10
+        let left = 20 + longestRow, top = 44 + longestColumn * 0.87
         let gridW = Self.cell * Double(columns.count), gridH = Self.cell * Double(rows.count)
         let legendX = left + gridW + 28
         let width = legendX + 190

@@ -44,7 +44,9 @@ extension Plot {
             let ox = 12 + Double(p % cols) * (panelSize + gap)
             let oy = titleSpace + Double(p / cols) * (panelSize + panelTitle + gap)
             let top = Float(cells.map { scores[$0, p] }.filter(\.isFinite).max() ?? 0)
-            let name = names[p].count > 40 ? String(names[p].prefix(39)) + "…" : names[p]
+            // Room for the title left of the "max" label (bold capitals are ~7.5 px wide at 11 px).
+            let room = max(8, Int((panelSize - 64) / 7.5))
+            let name = names[p].count > room ? String(names[p].prefix(room - 1)) + "…" : names[p]
             svg +=
                 "<text x=\"\(f(ox))\" y=\"\(f(oy + 12))\" font-size=\"11\" font-weight=\"bold\"><title>\(escape(names[p]))</title>\(escape(name))</text>\n"
             svg +=

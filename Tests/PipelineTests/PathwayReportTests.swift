@@ -56,7 +56,9 @@ final class PathwayReportTests: XCTestCase {
         XCTAssertEqual(obs.map(\.0), sets.obsNames)
         XCTAssertEqual(obsm.0, "X_lexicell_pathways")
         XCTAssertEqual(obsm.1, s)
-        XCTAssertEqual(sets.csvHeader + sets.csvRows(cells: ["c,1"], scores: s), "cell,lexicell_pathway_S_1,lexicell_pathway_S_2,lexicell_pathway_S3\n\"c,1\",0.625,0.25,0\n")
+        XCTAssertEqual(
+            sets.csvHeader + sets.csvRows(cells: ["c,1"], scores: s),
+            "cell,lexicell_pathway_S_1,lexicell_pathway_S_2,lexicell_pathway_S3\n\"c,1\",0.625,0.25,0\n")
         // The same id in two collections: the collection tells them apart.
         let twice = PathwayScoreSets(entries: [
             .init(collection: "go_bp", id: "X", name: "x", group: "a", genes: []), .init(collection: "reactome", id: "X", name: "x", group: "a", genes: []),
@@ -77,7 +79,9 @@ final class PathwayReportTests: XCTestCase {
         for (g, s) in zip(counts.genes, resolved) { if let s { map[g] = s } }
         let matched = hallmark.matched(to: counts.genes, symbol: { map[$0] }, minSize: 15)
         let sets = PathwayScoreSets(
-            entries: matched.sets.prefix(10).map { .init(collection: "hallmark", id: $0.id, name: $0.name, group: "-", genes: $0.genes.map { counts.genes[Int($0)] }) })
+            entries: matched.sets.prefix(10).map {
+                .init(collection: "hallmark", id: $0.id, name: $0.name, group: "-", genes: $0.genes.map { counts.genes[Int($0)] })
+            })
         XCTAssertEqual(sets.entries.count, 10)
         let scorer = sets.scorer(genes: counts.genes)
         let whole = scorer.scores(counts)
@@ -97,7 +101,8 @@ final class PathwayReportTests: XCTestCase {
     func pbmcGroups() throws -> String {
         let dir = temporaryDirectory("pbmc-groups")
         let path = dir + "/groups.csv"
-        try "subtype,group\nCD19+ B,lymphoid\nCD56+ NK,lymphoid\nCD14+ Monocyte,myeloid\nDendritic,myeloid\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "subtype,group\nCD19+ B,lymphoid\nCD56+ NK,lymphoid\nCD14+ Monocyte,myeloid\nDendritic,myeloid\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 

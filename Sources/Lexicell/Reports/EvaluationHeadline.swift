@@ -28,7 +28,9 @@ public struct EvaluationHeadline {
 
     static func paired(_ m: EvaluationRunner.MethodResult, _ ref: EvaluationRunner.MethodResult) -> String {
         let p = PairedComparison(method: m, reference: ref)
-        return String(format: "%+.3f accuracy, %+.3f macro F1; higher in %d of %d splits", p.accuracyDifference.mean, p.macroF1Difference.mean, p.wins, p.accuracyDifferences.count)
+        return String(
+            format: "%+.3f accuracy, %+.3f macro F1; higher in %d of %d splits", p.accuracyDifference.mean, p.macroF1Difference.mean, p.wins,
+            p.accuracyDifferences.count)
     }
 
     static func score(_ m: EvaluationRunner.MethodResult) -> String {
@@ -51,7 +53,9 @@ public struct EvaluationHeadline {
             if control.summary.method == best.summary.method {
                 out.append("The random-gene control \(control.summary.method) is the best method here.")
             } else {
-                var c = "Against the random-gene control \(control.summary.method) (accuracy \(control.summary.accuracy)): \(best.summary.method) " + Self.paired(best, control)
+                var c =
+                    "Against the random-gene control \(control.summary.method) (accuracy \(control.summary.accuracy)): \(best.summary.method) "
+                    + Self.paired(best, control)
                 // The project's own question: do gene texts beat random gene vectors of the same pipeline?
                 let twin = control.summary.method.replacingOccurrences(of: "random", with: "")
                 if let text = doc.methods.first(where: { $0.summary.method != control.summary.method && $0.summary.method.hasSuffix(twin) && !twin.isEmpty }),

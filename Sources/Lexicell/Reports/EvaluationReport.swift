@@ -54,12 +54,14 @@ public struct EvaluationReport {
             caption: "How the methods compare: test accuracy and macro F1, mean ± s.d. over splits.")
         if let best {
             r.figure(
-                svg: Plot.confusionMatrix(counts: pooledConfusion(best, classes: ds.classes), labels: ds.classes, title: "Confusion matrix: \(best.summary.method)"),
+                svg: Plot.confusionMatrix(
+                    counts: pooledConfusion(best, classes: ds.classes), labels: ds.classes, title: "Confusion matrix: \(best.summary.method)"),
                 caption: "The best method's row-normalised confusion matrix (rows: true class), test cells of all splits pooled; numbers are counts.")
             if let l = layouts.first(where: { $0.method == best.summary.method }) ?? layouts.first {
                 r.figure(
                     svg: Plot.scatter(points: l.points, labels: labelNames, title: l.method),
-                    caption: String(format: "UMAP of every cell in %@'s space (first split), coloured by true class; trustworthiness %.3f.", l.method, l.trustworthiness))
+                    caption: String(
+                        format: "UMAP of every cell in %@'s space (first split), coloured by true class; trustworthiness %.3f.", l.method, l.trustworthiness))
             }
         }
         if let curve = learningCurve {
@@ -139,7 +141,8 @@ public struct EvaluationReport {
                         "On average %.1f %% of each cell's top %@ genes have a text (genes without one are skipped, not zero-filled); %.1f %% of them are housekeeping genes, removed in the second view. %d cells have no gene with a text.",
                     100 * c.meanFraction, "\(doc.parameters.cellEmbedding.topN)", 100 * c.meanExcludedFraction, c.cellsWithoutGenes))
             r.folded("Coverage per class") { r in
-                r.table(headers: ["class", "coverage"], rows: c.perClass.sorted { $0.key < $1.key }.map { [$0.key, String(format: "%.1f %%", 100 * $0.value)] })
+                r.table(
+                    headers: ["class", "coverage"], rows: c.perClass.sorted { $0.key < $1.key }.map { [$0.key, String(format: "%.1f %%", 100 * $0.value)] })
             }
         }
 

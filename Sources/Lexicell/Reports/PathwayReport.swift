@@ -81,7 +81,8 @@ public struct PathwayReport {
             let cells = subs.first.map { $0.markers.groupSize + $0.markers.referenceSize } ?? 0
             var s = "\(subs.count) subtypes, each against the other subtypes (\(cells) cells"
             if unassignedCells > 0 { s += "; \(unassignedCells) Unassigned cells left out" }
-            s += "); Wilcoxon markers, over-representation of the up-markers and preranked GSEA on \(analysis.matched.map(\.collection).joined(separator: ", "))."
+            s +=
+                "); Wilcoxon markers, over-representation of the up-markers and preranked GSEA on \(analysis.matched.map(\.collection).joined(separator: ", "))."
             lines.append(s)
         }
         for c in focusGroupComparisons {
@@ -150,7 +151,8 @@ public struct PathwayReport {
                 mr.append(r.fdr <= 0.05)
                 tr.append(
                     String(
-                        format: "%@ — %@: NES %.2f, p %.3g, FDR %@, leading edge %d of %d genes", Self.displayName(r.id, r.name), c.group, r.normalizedEnrichmentScore,
+                        format: "%@ — %@: NES %.2f, p %.3g, FDR %@, leading edge %d of %d genes", Self.displayName(r.id, r.name), c.group,
+                        r.normalizedEnrichmentScore,
                         r.pValue, Self.fdrText(r.fdr), r.leadingEdge.count, r.sizeInRanking))
             }
             color.append(cr); size.append(sr); marked.append(mr); tips.append(tr)
@@ -279,7 +281,8 @@ public struct PathwayReport {
     /// Every comparison's top sets (GSEA up and down, ORA), each folded; then coverage and settings.
     public func addDetails(to r: inout HTMLReport) {
         r.section("Every comparison")
-        r.paragraph("Per comparison, the 10 sets of smallest FDR of each test (all rows with p ≤ \(analysis.settings.reportP) are in pathways.csv). Click to open.")
+        r.paragraph(
+            "Per comparison, the 10 sets of smallest FDR of each test (all rows with p ≤ \(analysis.settings.reportP) are in pathways.csv). Click to open.")
         for c in analysis.comparisons {
             let other = c.comparison.replacingOccurrences(of: "+", with: " + ")
             r.folded("\(c.group) vs \(other) — \(c.markers.groupSize) cells") { r in
@@ -288,7 +291,8 @@ public struct PathwayReport {
                     headers: ["test", "set", "collection", "id", "NES / overlap ÷ expected", "p", "FDR", "genes"],
                     rows: g.map { x in
                         [
-                            "GSEA", .text(Self.displayName(x.result.id, x.result.name)), .text(x.collection), .text(x.result.id), .number(x.result.normalizedEnrichmentScore, digits: 2),
+                            "GSEA", .text(Self.displayName(x.result.id, x.result.name)), .text(x.collection), .text(x.result.id),
+                            .number(x.result.normalizedEnrichmentScore, digits: 2),
                             .text(String(format: "%.3g", x.result.pValue)), .text(Self.fdrText(x.result.fdr)),
                             geneCell(x.result.leadingEdge, of: x.result.sizeInRanking),
                         ]
@@ -308,7 +312,10 @@ public struct PathwayReport {
             for line in analysis.coverage { r.paragraph(line) }
             let s = analysis.settings
             r.keyValues([
-                ("markers", "Wilcoxon rank-sum as scanpy, tie correction \(s.tieCorrect ? "on" : "off"); up-markers: adjusted p ≤ \(s.maxAdjustedP), log2 FC ≥ \(s.minLogFoldChange)"),
+                (
+                    "markers",
+                    "Wilcoxon rank-sum as scanpy, tie correction \(s.tieCorrect ? "on" : "off"); up-markers: adjusted p ≤ \(s.maxAdjustedP), log2 FC ≥ \(s.minLogFoldChange)"
+                ),
                 ("GSEA", "preranked on the z-scores, weight 1, \(s.permutations) permutations, seed \(s.seed)"),
                 ("set sizes", "\(s.minSetSize)–\(s.maxSetSize) genes"),
             ])

@@ -48,7 +48,10 @@ public struct PathwayScoreSets: Sendable {
                 let key = "\(collection)\t\(r.id)"
                 guard !seen.contains(key), let members = genesOf[key] else { continue }
                 seen.insert(key)
-                entries.append(Entry(collection: collection, id: r.id, name: PathwayReport.displayName(r.id, r.name), group: c.group, genes: members.map { analysis.genes[Int($0)] }))
+                entries.append(
+                    Entry(
+                        collection: collection, id: r.id, name: PathwayReport.displayName(r.id, r.name), group: c.group,
+                        genes: members.map { analysis.genes[Int($0)] }))
             }
         }
         return PathwayScoreSets(entries: entries)

@@ -75,13 +75,15 @@ public struct TransferSummary {
             let best = idx.filter { annotation.bestLabels[$0] == truth[$0] }.count
             out.append(
                 String(
-                    format: "Against the true labels (%d cells whose type the reference has): %.1f %% of the assigned cells are right (%d of %d); the best label before the threshold is right for %.1f %% of all.",
+                    format:
+                        "Against the true labels (%d cells whose type the reference has): %.1f %% of the assigned cells are right (%d of %d); the best label before the threshold is right for %.1f %% of all.",
                     idx.count, 100 * Double(right) / Double(max(assigned.count, 1)), right, assigned.count, 100 * Double(best) / Double(max(idx.count, 1))))
             if let g = groupMetrics() {
                 out.append(String(format: "Groups (%@): accuracy %.3f, macro F1 %.3f.", g.classNames.joined(separator: ", "), g.accuracy, g.macroF1))
             }
         }
-        out.append("Gene overlap with the reference: \(annotation.overlap.summary).")
+        let overlap = annotation.overlap.summary
+        out.append(overlap.prefix(1).uppercased() + overlap.dropFirst() + ".")
         if let pathways { out += pathways.summaryLines() }
         return out
     }
@@ -131,7 +133,8 @@ public struct TransferSummary {
         }
         let g = groupMetrics()
         if let g {
-            r.figure(svg: Plot.confusionMatrix(counts: g.confusion, labels: g.classNames, title: "Groups"), caption: "Group confusion matrix (rows: true group).")
+            r.figure(
+                svg: Plot.confusionMatrix(counts: g.confusion, labels: g.classNames, title: "Groups"), caption: "Group confusion matrix (rows: true group).")
         }
         pathways?.addKeyFigures(to: &r, layout: layout, layoutCells: layoutCells)
 
@@ -140,7 +143,7 @@ public struct TransferSummary {
         var counts = [String: Int]()
         for l in annotation.labels { counts[l, default: 0] += 1 }
         r.section("Labels")
-        r.folded("Cells per predicted label (\(counts.count) labels)") { r in
+        r.folded("Cells per predicted label (\(counts.keys.filter { $0 != Annotation.unassigned }.count) labels and Unassigned)") { r in
             r.table(
                 headers: ["label", "cells"],
                 rows: counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { [$0.key, "\($0.value)"] })
