@@ -7,7 +7,7 @@ struct Pathways: ParsableCommand {
         commandName: "pathways",
         abstract: "What each subtype (and each vulnerability group) does: Wilcoxon markers, over-representation and preranked GSEA.",
         discussion:
-            "Writes markers.csv, pathways.csv, pathway_scores.csv and pathways.html into --out. Bundled gene sets: go_bp, reactome, hallmark, wikipathways (mouse). On an annotate output: --data OUT/annotated.h5ad --obs-column lexicell_label (Unassigned cells are left out)."
+            "Writes markers.csv, pathways.csv (with --groups also group_pathways.csv), pathway_scores.csv and pathways.html into --out. Bundled gene sets: go_bp, reactome, hallmark, wikipathways (mouse). On an annotate output: --data OUT/annotated.h5ad --obs-column lexicell_label (Unassigned cells are left out)."
     )
 
     @OptionGroup var dataOptions: DataOptions
