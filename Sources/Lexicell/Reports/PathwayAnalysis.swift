@@ -136,18 +136,18 @@ public struct PathwayAnalysis: Sendable {
         return s
     }
 
-    /// `pathways.csv`: one row per comparison, collection, test and set with p ≤ `reportP`, by p.
+    /// `pathways.csv`: one row per comparison, collection, test and set with p ≤ `reportP`, by p (then FDR).
     /// statistic = overlap / expected for ORA, ES for GSEA; nes empty for ORA. `groupsOnly`: only the
     /// group-vs-group comparisons (`group_pathways.csv`, e.g. susceptible vs resilient).
     public func pathwaysCSV(groupsOnly: Bool = false) -> String {
         var s = "group,comparison,collection,test,set_id,name,set_size,overlap,statistic,nes,p,fdr,leading_genes\n"
         for c in comparisons where !groupsOnly || c.comparison != "rest" {
-            var rows = [(Double, String)]()
+            var rows = [(p: Double, fdr: Double, row: String)]()
             for (name, r) in c.ora {
                 for x in r.results where x.pValue <= settings.reportP {
                     rows.append(
                         (
-                            x.pValue,
+                            x.pValue, x.fdr,
                             [
                                 q(c.group), q(c.comparison), q(name), "ora", q(x.id), q(x.name), "\(x.sizeInUniverse)",
                                 "\(x.overlap)", f(Double(x.overlap) / x.expected), "", f(x.pValue), f(x.fdr),
@@ -160,7 +160,7 @@ public struct PathwayAnalysis: Sendable {
                 for x in r.results where x.pValue <= settings.reportP {
                     rows.append(
                         (
-                            x.pValue,
+                            x.pValue, x.fdr,
                             [
                                 q(c.group), q(c.comparison), q(name), "gsea", q(x.id), q(x.name), "\(x.sizeInRanking)",
                                 "\(x.leadingEdge.count)", f(x.enrichmentScore), f(x.normalizedEnrichmentScore), f(x.pValue),
@@ -169,7 +169,10 @@ public struct PathwayAnalysis: Sendable {
                         ))
                 }
             }
-            for r in rows.sorted(by: { $0.0 < $1.0 }) { s += r.1 + "\n" }
+            // By p; equal p (e.g. 0 of the permutations beyond) by FDR. Stable, so ties keep ORA before GSEA.
+            for r in rows.enumerated().sorted(by: { ($0.element.p, $0.element.fdr, $0.offset) < ($1.element.p, $1.element.fdr, $1.offset) }) {
+                s += r.element.row + "\n"
+            }
         }
         return s
     }
