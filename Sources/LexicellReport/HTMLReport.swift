@@ -7,10 +7,30 @@ public enum TableCell: Equatable, Sendable, ExpressibleByStringLiteral {
     case number(Double, digits: Int)
     case integer(Int)
     case meanSD(MeanSD, digits: Int)
+    /// A short summary that opens to a list (e.g. "12 genes" → the genes), folded by default.
+    case expandable(summary: String, items: [String])
+    /// Text linking to an anchor of the same page (`id` without the `#`).
+    case link(String, anchor: String)
 
     public init(stringLiteral value: String) { self = .text(value) }
 
-    var isNumeric: Bool { if case .text = self { return false } else { return true } }
+    var isNumeric: Bool {
+        switch self {
+        case .number, .integer, .meanSD: return true
+        case .text, .expandable, .link: return false
+        }
+    }
+
+    /// The cell's HTML content, escaped.
+    var html: String {
+        switch self {
+        case .expandable(let summary, let items):
+            return "<details><summary>\(Plot.escape(summary))</summary>\(Plot.escape(items.joined(separator: ", ")))</details>"
+        case .link(let text, let anchor):
+            return "<a href=\"#\(Plot.escape(anchor))\">\(Plot.escape(text))</a>"
+        default: return Plot.escape(formatted)
+        }
+    }
 
     /// Fixed decimals, thousands separated integers, "—" for missing values.
     public var formatted: String {
@@ -20,6 +40,8 @@ public enum TableCell: Equatable, Sendable, ExpressibleByStringLiteral {
         case .integer(let v): return TableCell.grouped(v)
         case .meanSD(let m, let digits):
             return m.mean.isFinite ? String(format: "%.\(digits)f ± %.\(digits)f", m.mean, m.sd) : "—"
+        case .expandable(let summary, let items): return summary + ": " + items.joined(separator: ", ")
+        case .link(let text, _): return text
         }
     }
 
@@ -60,17 +82,31 @@ public struct HTMLReport {
         table(headers: headers, rows: rows.map { $0.map(TableCell.text) })
     }
 
-    /// Numeric cells are formatted and right-aligned.
-    public mutating func table(headers: [String], rows: [[TableCell]]) {
+    /// Numeric cells are formatted and right-aligned. `rowIDs` (one per row, nil for none) are anchors that
+    /// links on the page (e.g. from a figure) can point to.
+    public mutating func table(headers: [String], rows: [[TableCell]], rowIDs: [String?]? = nil) {
         var s = "<table class=\"data\"><thead><tr>"
         for h in headers { s += "<th>\(Plot.escape(h))</th>" }
         s += "</tr></thead><tbody>"
-        for row in rows {
-            s += "<tr>"
-            for cell in row { s += cell.isNumeric ? "<td class=\"num\">\(Plot.escape(cell.formatted))</td>" : "<td>\(Plot.escape(cell.formatted))</td>" }
+        for (i, row) in rows.enumerated() {
+            if let id = rowIDs?[i] { s += "<tr id=\"\(Plot.escape(id))\">" } else { s += "<tr>" }
+            for cell in row { s += cell.isNumeric ? "<td class=\"num\">\(cell.html)</td>" : "<td>\(cell.html)</td>" }
             s += "</tr>"
         }
         body.append(s + "</tbody></table>")
+    }
+
+    /// The answer first: a highlighted list of short statements that opens a report.
+    public mutating func answer(_ lines: [String]) {
+        guard !lines.isEmpty else { return }
+        body.append("<div class=\"answer\"><ul>" + lines.map { "<li>\(Plot.escape($0))</li>" }.joined() + "</ul></div>")
+    }
+
+    /// Content folded under a one-line summary (`<details>`), for long tables a reader opens on demand.
+    public mutating func folded(_ summary: String, open: Bool = false, _ build: (inout HTMLReport) -> Void) {
+        body.append("<details\(open ? " open=\"open\"" : "")><summary>\(Plot.escape(summary))</summary>")
+        build(&self)
+        body.append("</details>")
     }
 
     /// An SVG from `Plot` (any leading XML declaration is dropped) with a numbered caption.
@@ -128,5 +164,8 @@ public struct HTMLReport {
         figcaption{font-size:13px;color:#444;margin-top:4px}.pair .row{display:flex;flex-wrap:wrap;gap:16px}
         .pair .cell{flex:1 1 560px;min-width:0;overflow-x:auto}.pair svg{max-width:100%;height:auto}
         .sub{font-size:13px;text-align:center;color:#333}footer{margin-top:40px;font-size:12px;color:#888}
+        .answer{background:#f3f8fc;border-left:4px solid #1f77b4;padding:6px 16px;margin:12px 0 20px;font-size:15px}
+        .answer li{margin:4px 0}details{margin:8px 0 14px}details>summary{cursor:pointer;color:#1f4e79;font-weight:600}
+        td details>summary{font-weight:400}
         """
 }

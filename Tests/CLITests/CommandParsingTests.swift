@@ -66,6 +66,18 @@ final class CommandParsingTests: XCTestCase {
         XCTAssertEqual(e.refineOptions.settings.maxEpochs, 3)
     }
 
+    /// `pathways` on an annotate output: --data annotated.h5ad --obs-column lexicell_label; its own options
+    /// are checked before reading.
+    func testPathwaysOptions() throws {
+        let h5ad = Repository.pbmc + "/pbmc68k_reduced.h5ad"
+        let p = try parse(Pathways.self, ["pathways", "--data", h5ad, "--obs-column", "lexicell_label", "--score-sets", "5", "--no-report", "--out", "o"])
+        XCTAssertEqual(p.dataOptions.request.obsColumn, "lexicell_label")
+        XCTAssertEqual(p.scoreSets, 5)
+        XCTAssertFalse(p.report)
+        XCTAssertTrue(refusal(["pathways", "--data", h5ad, "--obs-column", "x", "--score-sets=-1", "--out", "o"]).contains("--score-sets must be at least 0"))
+        XCTAssertTrue(refusal(["pathways", "--data", h5ad, "--out", "o"]).contains("--obs-column"))
+    }
+
     func testNonPositiveSizesAreRefusedBeforeReading() {
         XCTAssertTrue(refusal(["evaluate"] + base + ["--top-n", "0"]).contains("--top-n must be at least 1"))
         XCTAssertTrue(refusal(["evaluate"] + base + ["--top-n", "-1"]).contains("--top-n"))

@@ -35,9 +35,27 @@ final class ReportAndPlanTests: XCTestCase {
         var builder = EvaluationReport()
         builder.umap.nEpochs = 50
         let html = builder.render(doc, layouts: try builder.layouts(doc), labelNames: d.labelNames)
-        for section in ["Dataset", "Gene-text coverage", "Parameters", "Metrics", "Per class: random", "UMAP"] {
+        for section in ["Summary", "Dataset", "Gene-text coverage", "Parameters", "Metrics", "Per class: random", "UMAP"] {
             XCTAssertTrue(html.contains(">\(section)</h2>"), "missing section \(section)")
         }
+        // The answer first: the summary opens the report, before any table; the key figures follow it; every
+        // per-class table (one row per class) is folded.
+        XCTAssertEqual(offset(of: "<h2", in: html), offset(of: "<h2 id=\"s1\">Summary</h2>", in: html))
+        let answer = offset(of: "<div class=\"answer\"", in: html)
+        let tables = dataTables(html)
+        XCTAssertLessThan(answer, tables[0].offset)
+        XCTAssertLessThan(answer, offset(of: "<figure", in: html))
+        XCTAssertLessThan(offset(of: "Confusion matrix: ", in: html), tables[0].offset, "the best method's confusion matrix is a key figure")
+        XCTAssertLessThan(offset(of: ">Summary</h2>", in: html), offset(of: ">Metrics</h2>", in: html))
+        let long = tables.filter { $0.rows >= d.classNames.count }
+        XCTAssertGreaterThanOrEqual(long.count, 4, "classes, coverage, 2 × per class")
+        XCTAssertTrue(long.allSatisfy(\.folded), "\(tables)")
+        let lines = EvaluationHeadline(doc).lines()
+        let best = results.max { $0.summary.accuracy.mean < $1.summary.accuracy.mean }!.summary.method
+        XCTAssertTrue(lines[1].hasPrefix("Best: \(best) (accuracy "), lines[1])
+        XCTAssertTrue(lines.contains { $0.contains("random-gene control random") }, "\(lines)")
+        XCTAssertTrue(lines.last!.contains("Unassigned"), lines.last!)
+        for l in lines.dropFirst() { XCTAssertTrue(doc.markdown().contains("- " + l), "summary.md opens with the answer too") }
         var rest = Substring(html)
         var count = 0
         while let start = rest.range(of: "<svg"), let end = rest.range(of: "</svg>", range: start.upperBound..<rest.endIndex) {

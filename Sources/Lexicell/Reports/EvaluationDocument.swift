@@ -96,6 +96,8 @@ public struct EvaluationDocument: Codable, Sendable {
 
     public func markdown() -> String {
         var s = "## Lexicell evaluation: \(dataset.source)\n\n"
+        // The answer first (as in report.html), then the tables.
+        s += EvaluationHeadline(self).lines().dropFirst().map { "- " + $0 + "\n" }.joined() + "\n"
         s += "\(dataset.cells) cells, \(dataset.genes) genes, \(dataset.classes.count) classes "
         s += "(sizes \(dataset.classSizes.min() ?? 0)–\(dataset.classSizes.max() ?? 0)); "
         s +=

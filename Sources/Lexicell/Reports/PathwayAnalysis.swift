@@ -1,6 +1,7 @@
 import Foundation
 import LexicellCore
 import LexicellGenes
+import LexicellIO
 import LexicellPathways
 
 /// Settings of a pathway reading (defaults: scanpy's Wilcoxon without tie correction, markers at adjusted
@@ -35,6 +36,8 @@ public struct PathwayAnalysis: Sendable {
     public var comparisons: [PathwayComparison]
     public var coverage: [String]
     public var settings: PathwaySettings
+    /// The collections as matched to `genes` (set members index into `genes`), for per-cell scores.
+    public var matched: [MatchedGeneSets] = []
 
     /// Bundled collection names (`go_bp`, `reactome`, `hallmark`, `wikipathways`) for a species, else a GMT path.
     public static func collection(_ nameOrPath: String, species: Species) throws -> GeneSetCollection {
@@ -55,7 +58,7 @@ public struct PathwayAnalysis: Sendable {
     /// Runs the reading. Raw counts (non-negative integers) are log-normalised first (log1p of counts per 10⁴).
     /// Dataset genes are matched to each collection's symbols through `resolver`.
     public static func run(
-        expression input: ExpressionMatrix, labels: [String], groups: [String: String]?,
+        expression input: ExpressionMatrix, labels: [String?], groups: [String: String]?,
         collections: [GeneSetCollection], resolver: GeneSymbolResolver, settings: PathwaySettings = .init(),
         log: (String) -> Void = { _ in }
     ) throws -> PathwayAnalysis {
@@ -81,7 +84,7 @@ public struct PathwayAnalysis: Sendable {
         var jobs = [(group: String, comparison: String, table: MarkerTable)]()
         for t in try RankSumMarkers.oneVsRest(x, labels: labels, tieCorrect: settings.tieCorrect) { jobs.append((t.group, "rest", t)) }
         if let groups {
-            let perCell: [String?] = labels.map { groups[$0] }
+            let perCell: [String?] = labels.map { $0.flatMap { groups[$0] } }
             let names = Set(perCell.compactMap { $0 }).sorted()
             guard names.count >= 2 else { throw LexicellError("--groups: fewer than two groups among the selected subtypes") }
             for t in try RankSumMarkers.oneVsRest(x, labels: perCell, tieCorrect: settings.tieCorrect) {
@@ -109,7 +112,12 @@ public struct PathwayAnalysis: Sendable {
             log("\(job.group) vs \(job.comparison): \(t.groupSize) cells, \(up.count) up-markers")
             comparisons.append(PathwayComparison(group: job.group, comparison: job.comparison, markers: t, ora: ora, gsea: gsea))
         }
-        return PathwayAnalysis(genes: input.genes, comparisons: comparisons, coverage: coverage, settings: settings)
+        return PathwayAnalysis(genes: input.genes, comparisons: comparisons, coverage: coverage, settings: settings, matched: matched)
+    }
+
+    /// Predicted labels as pathway labels: `Unassigned` cells take part in no comparison (nil).
+    public static func excludingUnassigned(_ labels: [String]) -> [String?] {
+        labels.map { $0 == LabelTable.unassigned || $0.isEmpty ? nil : $0 }
     }
 
     /// `markers.csv`: genes with adjusted p ≤ the marker threshold, by comparison and decreasing score.
@@ -128,17 +136,18 @@ public struct PathwayAnalysis: Sendable {
         return s
     }
 
-    /// `pathways.csv`: one row per comparison, collection, test and set with p ≤ `reportP`, by p.
-    /// statistic = overlap / expected for ORA, ES for GSEA; nes empty for ORA.
-    public func pathwaysCSV() -> String {
+    /// `pathways.csv`: one row per comparison, collection, test and set with p ≤ `reportP`, by p (then FDR).
+    /// statistic = overlap / expected for ORA, ES for GSEA; nes empty for ORA. `groupsOnly`: only the
+    /// group-vs-group comparisons (`group_pathways.csv`, e.g. susceptible vs resilient).
+    public func pathwaysCSV(groupsOnly: Bool = false) -> String {
         var s = "group,comparison,collection,test,set_id,name,set_size,overlap,statistic,nes,p,fdr,leading_genes\n"
-        for c in comparisons {
-            var rows = [(Double, String)]()
+        for c in comparisons where !groupsOnly || c.comparison != "rest" {
+            var rows = [(p: Double, fdr: Double, row: String)]()
             for (name, r) in c.ora {
                 for x in r.results where x.pValue <= settings.reportP {
                     rows.append(
                         (
-                            x.pValue,
+                            x.pValue, x.fdr,
                             [
                                 q(c.group), q(c.comparison), q(name), "ora", q(x.id), q(x.name), "\(x.sizeInUniverse)",
                                 "\(x.overlap)", f(Double(x.overlap) / x.expected), "", f(x.pValue), f(x.fdr),
@@ -151,7 +160,7 @@ public struct PathwayAnalysis: Sendable {
                 for x in r.results where x.pValue <= settings.reportP {
                     rows.append(
                         (
-                            x.pValue,
+                            x.pValue, x.fdr,
                             [
                                 q(c.group), q(c.comparison), q(name), "gsea", q(x.id), q(x.name), "\(x.sizeInRanking)",
                                 "\(x.leadingEdge.count)", f(x.enrichmentScore), f(x.normalizedEnrichmentScore), f(x.pValue),
@@ -160,7 +169,10 @@ public struct PathwayAnalysis: Sendable {
                         ))
                 }
             }
-            for r in rows.sorted(by: { $0.0 < $1.0 }) { s += r.1 + "\n" }
+            // By p; equal p (e.g. 0 of the permutations beyond) by FDR. Stable, so ties keep ORA before GSEA.
+            for r in rows.enumerated().sorted(by: { ($0.element.p, $0.element.fdr, $0.offset) < ($1.element.p, $1.element.fdr, $1.offset) }) {
+                s += r.element.row + "\n"
+            }
         }
         return s
     }

@@ -18,6 +18,8 @@ public struct DatasetRequest: Sendable {
     public var minCellsPerClass = 10
     /// The scale of the expression values for the expression baselines (nil: detected from the training cells).
     public var inputScale: InputScale?
+    /// Labels that take part in nothing (e.g. `Unassigned` when reading an annotate output's predicted labels).
+    public var excludedLabels: Set<String> = []
 
     public init(data: String) { self.data = data }
 
@@ -54,9 +56,20 @@ public struct DatasetRequest: Sendable {
     }
 
     /// The labelled cells of the chosen classes.
-    public func loadLabelled(log: (String) -> Void) throws -> LabelledDataset {
+    public func loadLabelled(log: (String) -> Void) throws -> LabelledDataset { try loadLabelledCountingExcluded(log: log).dataset }
+
+    /// The labelled cells of the chosen classes, and how many cells carried an `excludedLabels` label.
+    public func loadLabelledCountingExcluded(log: (String) -> Void) throws -> (dataset: LabelledDataset, excluded: Int) {
         let ds = try read(log: log)
-        let (perCell, source) = try labels(of: ds, log: log)
+        let (given, source) = try labels(of: ds, log: log)
+        var perCell = given
+        var excluded = 0
+        if !excludedLabels.isEmpty {
+            let before = perCell.compactMap { $0 }.count
+            perCell = perCell.map { $0.flatMap { excludedLabels.contains($0) ? nil : $0 } }
+            excluded = before - perCell.compactMap { $0 }.count
+            if excluded > 0 { log("left out \(excluded) cells labelled \(excludedLabels.sorted().joined(separator: ", "))") }
+        }
         var chosen = classes
         if let classesFile {
             let bytes = try FileData.read(classesFile)
@@ -66,6 +79,6 @@ public struct DatasetRequest: Sendable {
             expression: ds.expression, labels: perCell, classes: chosen.isEmpty ? nil : chosen,
             minCellsPerClass: minCellsPerClass, labelSource: source)
         log("classes: \(labelled.classNames.count) (\(labelled.expression.cellCount) cells; sizes \(labelled.classSizes.min()!)–\(labelled.classSizes.max()!))")
-        return labelled
+        return (labelled, excluded)
     }
 }
