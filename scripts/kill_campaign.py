@@ -8,7 +8,7 @@ random fraction of the complete run's time, then checks
   2. --out holds the old output or the new one, whole (same file names, same bytes), never a mix,
   3. a rerun with the same cache finishes and gives exactly the expected output, and leaves no temporary or
      set-aside sibling folders behind.
-embed-genes starts every trial from an empty cache (the kills land while vectors are being written; top 5 genes
+embed-genes starts every trial from an empty cache (the kills land while vectors are being written; the top 2 genes
 per cell keep a trial short); evaluate, train and annotate start from a copy of a warm cache (--warm-cache, by
 default the user's cache, taken with SQLite's backup API), so their kills land in reading, computing and writing
 the outputs. Deterministic files are compared byte for byte; files carrying times (report.html, result.json, the bundle
@@ -61,8 +61,8 @@ def commands(bin_, work):
     bundle = os.path.join(work, "bundle-for-annotate")
     return {
         "embed-genes": (
-            [bin_, "embed-genes", "--data", DATA[1], "--top-n", "5", "--cache", "{cache}", "--out", "{out}"],
             [bin_, "embed-genes", "--data", DATA[1], "--top-n", "2", "--cache", "{cache}", "--out", "{out}"],
+            [bin_, "embed-genes", "--data", DATA[1], "--top-n", "1", "--cache", "{cache}", "--out", "{out}"],
             "genes.lxge",
         ),
         "evaluate": (

@@ -116,7 +116,10 @@ public struct GeneEmbeddingTable: Sendable {
     /// {count, dimension, modelIdentity, symbols}, then count × dimension little-endian Float32 values.
     public func write(to path: String) throws {
         var data = Data(Self.magic)
-        let header = try JSONEncoder().encode(Header(count: count, dimension: dimension, modelIdentity: modelIdentity, symbols: symbols))
+        // Sorted keys: the same table gives the same bytes in every process (dictionary order is seeded per process).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let header = try encoder.encode(Header(count: count, dimension: dimension, modelIdentity: modelIdentity, symbols: symbols))
         var len = UInt64(header.count).littleEndian
         data.append(Data(bytes: &len, count: 8))
         data.append(header)

@@ -4,12 +4,6 @@ import LexicellTestSupport
 import XCTest
 @testable import LexicellCore
 
-func makeTempDirectory(_ tag: String) throws -> String {
-    let dir = NSTemporaryDirectory() + "lexicell-\(tag)-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-}
-
 final class NumberParserTests: XCTestCase {
     private func int(_ s: String) -> Int? { Array(s.utf8).withUnsafeBufferPointer { NumberParser.int($0, 0..<$0.count) } }
     private func double(_ s: String) -> Double? { Array(s.utf8).withUnsafeBufferPointer { NumberParser.double($0, 0..<$0.count) } }
@@ -45,7 +39,7 @@ final class NumberParserTests: XCTestCase {
 
 final class NPYHardeningTests: XCTestCase {
     var dir = ""
-    override func setUpWithError() throws { dir = try makeTempDirectory("npy") }
+    override func setUpWithError() throws { dir = temporaryDirectory("npy") }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
 
     /// A v1 .npy file with `header` (padded as numpy does) and `data`.
@@ -130,7 +124,7 @@ final class NPYHardeningTests: XCTestCase {
 final class OutputDirectoryTests: XCTestCase {
     var dir = ""
     let fm = FileManager.default
-    override func setUpWithError() throws { dir = try makeTempDirectory("out") }
+    override func setUpWithError() throws { dir = temporaryDirectory("out") }
     override func tearDownWithError() throws { try? fm.removeItem(atPath: dir) }
 
     private func contents(_ path: String) -> [String] { ((try? fm.contentsOfDirectory(atPath: path)) ?? []).sorted() }
@@ -321,7 +315,7 @@ final class GzipSlicingTests: XCTestCase {
 
 final class FileDataEdgeTests: XCTestCase {
     func testEmptyAndMissingFiles() throws {
-        let dir = try makeTempDirectory("filedata")
+        let dir = temporaryDirectory("filedata")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Data().write(to: URL(fileURLWithPath: dir + "/empty.txt"))
         XCTAssertEqual(try FileData.read(dir + "/empty.txt"), [])

@@ -75,6 +75,10 @@ final class GenesTests: XCTestCase {
         XCTAssertEqual(back.symbols, t.symbols)
         XCTAssertEqual(back.vectors, t.vectors)
         XCTAssertEqual(back.modelIdentity, t.modelIdentity)
+        // The header's keys in sorted order, so every process writes the same bytes (a rerun is byte-identical).
+        let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: bin)), as: UTF8.self)
+        let keys = ["\"count\"", "\"dimension\"", "\"modelIdentity\"", "\"symbols\""].map { text.range(of: $0)!.lowerBound }
+        XCTAssertEqual(keys, keys.sorted())
     }
 
     func testMixedDimensionsAreAnError() throws {

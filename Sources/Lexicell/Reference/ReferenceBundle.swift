@@ -102,7 +102,11 @@ public struct ReferenceBundle: Sendable {
         try AtomicFile.write(cellsTSV, to: directory + "/cells.tsv")
         try AtomicFile.write(genes.joined(separator: "\n") + "\n", to: directory + "/genes.txt")
         if let refiner { try refiner.save(to: directory + "/refiner.lxr") }
-        if let classifier { try AtomicFile.write(try JSONEncoder().encode(classifier), to: directory + "/classifier.json") }
+        if let classifier {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys  // same classifier, same bytes (and digest) in every process
+            try AtomicFile.write(try encoder.encode(classifier), to: directory + "/classifier.json")
+        }
         var m = manifest
         m.formatVersion = Self.formatVersion
         m.files = [:]
