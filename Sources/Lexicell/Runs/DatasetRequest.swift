@@ -18,6 +18,8 @@ public struct DatasetRequest: Sendable {
     public var minCellsPerClass = 10
     /// The scale of the expression values for the expression baselines (nil: detected from the training cells).
     public var inputScale: InputScale?
+    /// The expression baseline's PCA solver (nil: auto).
+    public var pcaSolver: ExpressionPCASolver?
 
     public init(data: String) { self.data = data }
 
