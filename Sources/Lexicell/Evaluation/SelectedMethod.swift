@@ -37,6 +37,8 @@ public struct SelectedMethod: EvaluationMethod {
     public var selectionSample = SelectionSample()
     /// Progress lines through the selection and the refit (silent unless standard error is a terminal).
     public var showsProgress = true
+    /// Training cells above which a linear head's C grid is fitted as a warm-started path (see `fitScore`).
+    public static let warmStartAboveCells = 2000
 
     public init(name: String, candidates: [MethodCandidate]) {
         self.name = name
@@ -67,25 +69,36 @@ public struct SelectedMethod: EvaluationMethod {
         case .logistic, .svm:
             let standardizer = FeatureStandardizer(fitting: x)
             let xs = standardizer.apply(x), qs = standardizer.apply(query)
-            return try settings.map { c in
-                let model = try fitLinear(head, c: c, standardized: xs, y: y, classCount: classCount)
+            // Large fits run the C path upwards, each LR warm-started from the previous C's solution; small ones
+            // (every bundled dataset) fit each C from zero, as before.
+            let path = head == .logistic && x.rows > Self.warmStartAboveCells
+            let order = path ? settings.indices.sorted { settings[$0] < settings[$1] } : Array(settings.indices)
+            var out = [Scored?](repeating: nil, count: settings.count)
+            var previous: LogisticRegression?
+            for i in order {
+                let c = settings[i]
+                let model = try fitLinear(head, c: c, standardized: xs, y: y, classCount: classCount, start: path ? previous : nil)
+                previous = model as? LogisticRegression
                 let z = model.decision(qs)
                 let p = HeadKind.probabilities(z, head: head)
                 // Weights on the unstandardised features: w_j / scale_j.
                 var w = model.weights
                 for r in 0..<w.rows { for j in 0..<w.cols { w[r, j] /= standardizer.scale[j] } }
-                return Scored(predicted: model.predict(qs), scores: z, probabilities: p, weights: w)
+                out[i] = Scored(predicted: model.predict(qs), scores: z, probabilities: p, weights: w)
             }
+            return out.map { $0! }
         }
     }
 
     /// A linear head with C = `c` on standardised features (the solver settings every fit of a head uses).
-    func fitLinear(_ head: HeadKind, c: Double, standardized xs: DenseMatrix, y: [Int], classCount: Int) throws -> LinearHead {
+    func fitLinear(
+        _ head: HeadKind, c: Double, standardized xs: DenseMatrix, y: [Int], classCount: Int, start: LogisticRegression? = nil
+    ) throws -> LinearHead {
         precondition(head != .knn, "fitLinear: KNN is not a linear head")
         if head == .logistic {
             return try LogisticRegression.fit(
                 xs, labels: y, classCount: classCount,
-                options: .init(c: c, classWeight: classWeight, maxIterations: 300, tolerance: 1e-4))
+                options: .init(c: c, classWeight: classWeight, maxIterations: 300, tolerance: 1e-4), start: start)
         }
         return try LinearSVM.fit(xs, labels: y, classCount: classCount, options: .init(c: c, classWeight: classWeight))
     }
