@@ -74,7 +74,8 @@ struct InputOptions: ParsableArguments {
 
     @Option(
         help:
-            "PCA of the expression baseline: auto (exact up to 20,000 training cells, randomized above), exact, or randomized (seeded subspace iteration on the sparse matrix).")
+            "PCA of the expression baseline: auto (exact up to 20,000 training cells, randomized above), exact, or randomized (seeded subspace iteration on the sparse matrix)."
+    )
     var pcaSolver: ExpressionPCASolver = .auto
 
     func validate() throws {

@@ -22,7 +22,8 @@ final class LogisticWarmStartTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(Double(agree) / Double(r.test.count), 0.99)
         // A start of the wrong shape is ignored (starts from zero): identical to the cold fit.
         let other = try LogisticRegression.fit(
-            DenseMatrix(rows: x.rows, cols: 5, values: (0..<x.rows).flatMap { row in (0..<5).map { x[row, $0] } }), labels: y, classCount: r.classCount, options: options(0.3))
+            DenseMatrix(rows: x.rows, cols: 5, values: (0..<x.rows).flatMap { row in (0..<5).map { x[row, $0] } }), labels: y, classCount: r.classCount,
+            options: options(0.3))
         let ignored = try LogisticRegression.fit(x, labels: y, classCount: r.classCount, options: options(0.3), start: other)
         XCTAssertEqual(ignored.weights, cold.weights)
     }
