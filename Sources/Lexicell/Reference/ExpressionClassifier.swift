@@ -96,7 +96,9 @@ extension ReferenceTrainer {
         method.grids.knnK = kGrid
         method.ensembles = false  // a bundle stores one representation × head
         let all = Array(0..<dataset.labels.count), classCount = dataset.classNames.count
+        let selectionStart = Date()
         let choice = try method.choose(train: all, trainLabels: dataset.labels, classCount: classCount, seed: seed)
+        let selectionSeconds = Date().timeIntervalSince(selectionStart)
         let chosen = candidates[choice.members[0].candidate], setting = choice.members[0].setting
         let label = choice.label
         let runnerUp = choice.scores.filter { !$0.candidate.hasPrefix(chosen.label) }.max { $0.criterion < $1.criterion }
@@ -107,6 +109,7 @@ extension ReferenceTrainer {
                 best?.accuracy ?? .nan, best?.macroF1 ?? .nan)
                 + (runnerUp.map { String(format: "; best other: %@ %.3f, %.3f)", $0.candidate, $0.accuracy, $0.macroF1) } ?? ")"))
         if let note = choice.sampleNote { log("\(only == nil ? "auto" : "train"): \(note); refitting the choice on all \(SelectedMethod.grouped(all.count))") }
+        log(String(format: "selection: %.1f s", selectionSeconds))
         // The text candidate (KNN only) gives the usual text bundle.
         guard let expression = chosen.representation as? ExpressionRepresentation else {
             var t = self
@@ -132,6 +135,7 @@ extension ReferenceTrainer {
             progress.advance()
         }
         classifier.calibrator = choice.calibrators[0]
+        log(String(format: "refit on %@ cells: %.1f s", SelectedMethod.grouped(all.count), Date().timeIntervalSince(selectionStart) - selectionSeconds))
         let manifest = ReferenceBundle.Manifest(
             created: ISO8601DateFormatter().string(from: Date()), geneEmbeddingModel: table.modelIdentity,
             geneEmbeddingSource: source.bundleDescription, geneTexts: (knowledge.texts.source as NSString).lastPathComponent,
