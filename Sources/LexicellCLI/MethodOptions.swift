@@ -23,6 +23,15 @@ struct MethodOptions: ParsableArguments {
     @Option(help: "Class weights of the linear heads: none, or balanced (n / (classes · class size), for rare subtypes).")
     var classWeight: ClassWeighting = .none
 
+    @Option(
+        help:
+            "Cross-validate the choice of auto (and every setting chosen by CV) on at most this many training cells, drawn per class, then refit the choice on all of them; 0 uses every training cell."
+    )
+    var selectionCells: Int = SelectionSample.defaultTotal
+
+    @Option(help: "At most this many cells of each class in that cross-validation (lowered further to fit --selection-cells); 0: no per-class cap.")
+    var selectionPerClass: Int = SelectionSample.defaultPerClass
+
     @Flag(help: "Also report predictions smoothed by majority voting over an over-clustering of the test cells (CellTypist-style).")
     var overClusterVoting = false
 
@@ -31,6 +40,10 @@ struct MethodOptions: ParsableArguments {
             do { _ = try MethodSpec.parse(m) } catch { throw ValidationError("--method: \(error)") }
         }
         guard (0...1).contains(minConfidence) else { throw ValidationError("--min-confidence must be between 0 and 1") }
+        guard selectionCells >= 0 else { throw ValidationError("--selection-cells must be 0 (every training cell) or positive, got \(selectionCells)") }
+        guard selectionPerClass == 0 || selectionPerClass >= 2 else {
+            throw ValidationError("--selection-per-class must be 0 (no cap) or at least 2, got \(selectionPerClass)")
+        }
     }
 
     var selection: SelectionSettings {
@@ -39,6 +52,8 @@ struct MethodOptions: ParsableArguments {
         s.classWeight = classWeight
         s.minConfidence = minConfidence
         s.overClusterVoting = overClusterVoting
+        s.selectionSample = SelectionSample(
+            perClass: selectionPerClass == 0 ? nil : selectionPerClass, total: selectionCells == 0 ? nil : selectionCells)
         return s
     }
 }

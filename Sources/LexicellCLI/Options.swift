@@ -72,6 +72,12 @@ struct InputOptions: ParsableArguments {
             "Scale of the expression values: auto (detected and reported), counts, linear (TPM/RPKM/FPKM: normalised and log1p-transformed), log (used as is).")
     var inputScale: String = "auto"
 
+    @Option(
+        help:
+            "PCA of the expression baseline: auto (exact up to 20,000 training cells, randomized above), exact, or randomized (seeded subspace iteration on the sparse matrix)."
+    )
+    var pcaSolver: ExpressionPCASolver = .auto
+
     func validate() throws {
         do { _ = try InputScale.argument(inputScale) } catch { throw ValidationError("--input-scale: \(error)") }
         try requireExisting(data, "--data")
@@ -84,6 +90,7 @@ struct InputOptions: ParsableArguments {
         r.raw = raw
         r.cellsFile = cellsFile
         r.inputScale = (try? InputScale.argument(inputScale)) ?? nil
+        r.pcaSolver = pcaSolver == .auto ? nil : pcaSolver
         return r
     }
 }
@@ -321,3 +328,5 @@ extension DataOptions {
     /// The paths an output folder must not replace.
     var inputPaths: [String?] { [input.data, labelOptions.labels, input.cellsFile, classesFile] }
 }
+
+extension ExpressionPCASolver: ExpressibleByArgument {}

@@ -92,6 +92,23 @@ final class CommandParsingTests: XCTestCase {
         XCTAssertTrue(refusal(["embed-genes", "--species", "mouse", "--top-n", "0", "--out", "x.lxge"]).contains("--top-n"))
     }
 
+    /// auto's selection subsample and the PCA solver reach the library; bad values stop before reading.
+    func testSelectionSampleAndPCASolverOptions() throws {
+        let d = try parse(Evaluate.self, ["evaluate"] + base)
+        XCTAssertEqual(d.methodOptions.selection.selectionSample, SelectionSample())
+        XCTAssertNil(d.dataOptions.request.pcaSolver)
+        let t = try parse(
+            Train.self,
+            ["train"] + base + ["--selection-cells", "3000", "--selection-per-class", "100", "--pca-solver", "randomized", "--out", "b"])
+        XCTAssertEqual(t.methodOptions.selection.selectionSample, SelectionSample(perClass: 100, total: 3000))
+        XCTAssertEqual(t.dataOptions.request.pcaSolver, .randomized)
+        let all = try parse(Evaluate.self, ["evaluate"] + base + ["--selection-cells", "0", "--selection-per-class", "0"])
+        XCTAssertEqual(all.methodOptions.selection.selectionSample, .all)
+        XCTAssertTrue(refusal(["evaluate"] + base + ["--selection-cells=-1"]).contains("--selection-cells"))
+        XCTAssertTrue(refusal(["evaluate"] + base + ["--selection-per-class", "1"]).contains("--selection-per-class"))
+        XCTAssertTrue(refusal(["evaluate"] + base + ["--pca-solver", "fast"]).contains("fast"))
+    }
+
     func testSeedRangeCannotOverflow() {
         let message = refusal(["evaluate"] + base + ["--seed", "18446744073709551615", "--seeds", "2"])
         XCTAssertTrue(message.contains("runs past the largest seed"), message)

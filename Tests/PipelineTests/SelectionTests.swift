@@ -275,4 +275,67 @@ final class SelectionTests: XCTestCase {
             }
         }
     }
+
+    /// Above the cap, auto cross-validates on the capped subsample of the training cells — its scores are those of
+    /// a selection run on exactly those cells — and says so; small caps keep the test quick (GABA-6: 6 classes of
+    /// 13–28 cells; 12 per class and 60 in all give 10 per class).
+    func testAutoSelectsOnTheCappedSubsample() throws {
+        let (d, cells) = try gaba6()
+        var m = autoMethod(d, cells)
+        m.showsProgress = false
+        m.selectionSample = SelectionSample(perClass: 12, total: 60)
+        let (train, test) = StratifiedSplit.trainTest(labels: d.labels, testFraction: 0.2, seed: 3)
+        let trainLabels = train.map { d.labels[$0] }
+        let choice = try m.choose(train: train, trainLabels: trainLabels, classCount: 6, seed: 3)
+        XCTAssertEqual(choice.trainCells, train.count)
+        XCTAssertEqual(choice.perClassCap, 10)
+        XCTAssertEqual(choice.selectionCells, 60)
+        XCTAssertEqual(choice.sampleNote, "selected on 60 of \(train.count) training cells (≤ 10 per class)")
+        // The same selection on the drawn cells alone, with no cap, gives the same scores and choice.
+        let drawn = m.selectionSample.draw(labels: trainLabels, seed: 3 &+ 0x5E1E)
+        let sample = drawn.positions.map { train[$0] }
+        XCTAssertTrue(Set(sample).isDisjoint(with: test))
+        var uncapped = m
+        uncapped.selectionSample = .all
+        let direct = try uncapped.choose(train: sample, trainLabels: sample.map { d.labels[$0] }, classCount: 6, seed: 3)
+        XCTAssertNil(direct.sampleNote)
+        XCTAssertEqual(direct.label, choice.label)
+        XCTAssertEqual(direct.scores.map(\.candidate), choice.scores.map(\.candidate))
+        XCTAssertEqual(direct.scores.map(\.accuracy), choice.scores.map(\.accuracy))
+        // All training cells give other scores (the cap did change what was cross-validated).
+        let full = try uncapped.choose(train: train, trainLabels: trainLabels, classCount: 6, seed: 3)
+        XCTAssertNotEqual(full.scores.map(\.accuracy), choice.scores.map(\.accuracy))
+        // evaluate reports it per split, and still fits and scores on every training and test cell.
+        let r = try m.evaluate(labels: d.labels, classNames: d.classNames, seed: 3, protocol: EvaluationProtocol())
+        XCTAssertEqual(r.result.details?.selectionNote, choice.sampleNote)
+        XCTAssertEqual(r.result.trainCount, train.count)
+        XCTAssertEqual(r.result.test, test)
+    }
+
+    /// train: selection on the subsample, then one refit of the chosen setting on every reference cell — the
+    /// stored head is the one fitted directly on all cells with that setting.
+    func testTrainRefitsTheChoiceOnAllCells() throws {
+        let (d, _) = try gaba6()
+        let k = try GeneKnowledge.load(species: .mouse)
+        var selection = SelectionSettings()
+        selection.grids.logisticC = [0.01, 1]
+        selection.selectionSample = SelectionSample(perClass: 12, total: 60)
+        var lines = [String]()
+        let bundle = try ReferenceTrainer().trainAuto(
+            d, knowledge: k, source: .random(dimension: 64, seed: 0), selection: selection,
+            only: (.scaledGenes, .logistic), log: { lines.append($0) })
+        XCTAssertTrue(lines.contains { $0.contains("selected on 60 of 128 training cells (≤ 10 per class); refitting the choice on all 128") }, "\(lines)")
+        let c = try XCTUnwrap(bundle.classifier)
+        XCTAssertEqual(bundle.manifest.cells, 128)
+        XCTAssertTrue([0.01, 1].contains(c.setting))
+        // The direct fit on all 128 cells with the chosen C.
+        let baseline = try ExpressionBaseline.fit(d.expression)
+        let x = try baseline.scaledFeatures(d.expression)
+        let st = FeatureStandardizer(fitting: x)
+        let model = try LogisticRegression.fit(
+            st.apply(x), labels: d.labels, classCount: 6, options: .init(c: c.setting, maxIterations: 300, tolerance: 1e-4))
+        XCTAssertEqual(c.weights, model.weights)
+        XCTAssertEqual(c.intercept, model.intercept)
+        XCTAssertEqual(bundle.embeddings.rows, 128)
+    }
 }

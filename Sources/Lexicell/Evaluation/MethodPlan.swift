@@ -244,6 +244,8 @@ public struct SelectionSettings: Sendable {
     public var minConfidence = 0.0
     public var overClusterVoting = false
     public var classWeight = ClassWeighting.none
+    /// The training cells each selection cross-validates on (`--selection-cells`).
+    public var selectionSample = SelectionSample()
     public init() {}
 
     public func method(name: String, candidates: [MethodCandidate]) -> SelectedMethod {
@@ -254,6 +256,7 @@ public struct SelectionSettings: Sendable {
         m.minConfidence = minConfidence
         m.overClusterVoting = overClusterVoting
         m.classWeight = classWeight
+        m.selectionSample = selectionSample
         return m
     }
 }

@@ -32,6 +32,13 @@ public struct SelectedMethod: EvaluationMethod {
     /// strong default chosen in advance (auto: scaled genes + LR) beats chasing them (README, Results).
     public var preferred: Int?
     public var preferenceMargin = 0.02
+    /// The training cells the cross-validation runs on (capped per class and in all); the choice is then refitted
+    /// on every training cell.
+    public var selectionSample = SelectionSample()
+    /// Progress lines through the selection and the refit (silent unless standard error is a terminal).
+    public var showsProgress = true
+    /// Training cells above which a linear head's C grid is fitted as a warm-started path (see `fitScore`).
+    public static let warmStartAboveCells = 2000
 
     public init(name: String, candidates: [MethodCandidate]) {
         self.name = name
@@ -62,25 +69,36 @@ public struct SelectedMethod: EvaluationMethod {
         case .logistic, .svm:
             let standardizer = FeatureStandardizer(fitting: x)
             let xs = standardizer.apply(x), qs = standardizer.apply(query)
-            return try settings.map { c in
-                let model = try fitLinear(head, c: c, standardized: xs, y: y, classCount: classCount)
+            // Large fits run the C path upwards, each LR warm-started from the previous C's solution; small ones
+            // (every bundled dataset) fit each C from zero, as before.
+            let path = head == .logistic && x.rows > Self.warmStartAboveCells
+            let order = path ? settings.indices.sorted { settings[$0] < settings[$1] } : Array(settings.indices)
+            var out = [Scored?](repeating: nil, count: settings.count)
+            var previous: LogisticRegression?
+            for i in order {
+                let c = settings[i]
+                let model = try fitLinear(head, c: c, standardized: xs, y: y, classCount: classCount, start: path ? previous : nil)
+                previous = model as? LogisticRegression
                 let z = model.decision(qs)
                 let p = HeadKind.probabilities(z, head: head)
                 // Weights on the unstandardised features: w_j / scale_j.
                 var w = model.weights
                 for r in 0..<w.rows { for j in 0..<w.cols { w[r, j] /= standardizer.scale[j] } }
-                return Scored(predicted: model.predict(qs), scores: z, probabilities: p, weights: w)
+                out[i] = Scored(predicted: model.predict(qs), scores: z, probabilities: p, weights: w)
             }
+            return out.map { $0! }
         }
     }
 
     /// A linear head with C = `c` on standardised features (the solver settings every fit of a head uses).
-    func fitLinear(_ head: HeadKind, c: Double, standardized xs: DenseMatrix, y: [Int], classCount: Int) throws -> LinearHead {
+    func fitLinear(
+        _ head: HeadKind, c: Double, standardized xs: DenseMatrix, y: [Int], classCount: Int, start: LogisticRegression? = nil
+    ) throws -> LinearHead {
         precondition(head != .knn, "fitLinear: KNN is not a linear head")
         if head == .logistic {
             return try LogisticRegression.fit(
                 xs, labels: y, classCount: classCount,
-                options: .init(c: c, classWeight: classWeight, maxIterations: 300, tolerance: 1e-4))
+                options: .init(c: c, classWeight: classWeight, maxIterations: 300, tolerance: 1e-4), start: start)
         }
         return try LinearSVM.fit(xs, labels: y, classCount: classCount, options: .init(c: c, classWeight: classWeight))
     }
@@ -95,10 +113,15 @@ public struct SelectedMethod: EvaluationMethod {
         var oof = candidates.map { c in grids.values(c.head).map { _ in DenseMatrix(rows: trainLabels.count, cols: classCount) } }
         // The fold number seeds each fold's representation fit, as before the shared helper.
         let fold = StratifiedSplit.kFold(labels: trainLabels, folds: folds, seed: seed &+ 0xA070)
+        let progress = ProgressLine(
+            "\(name): selection on \(Self.grouped(train.count)) cells (\(folds) folds × \(candidates.count) candidates)",
+            total: folds * candidates.count, unit: "fits", enabled: showsProgress ? nil : false)
+        defer { progress.finish() }
         try CrossValidation.forEachFold(labels: trainLabels, folds: folds, seed: seed &+ 0xA070) { tr, va in
             let f = fold[va[0]]
             let trCells = tr.map { train[$0] }, vaCells = va.map { train[$0] }, yTr = tr.map { trainLabels[$0] }
             for (i, c) in candidates.enumerated() {
+                defer { progress.advance() }
                 let results = try candidateScores(
                     c, settings: grids.values(c.head), train: trCells, trainLabels: yTr, test: vaCells,
                     seed: seed &+ UInt64(f), classCount: classCount
@@ -124,6 +147,28 @@ public struct SelectedMethod: EvaluationMethod {
         /// Softmax temperature of each member's decision values in the ensemble (1 for KNN vote fractions).
         var temperatures: [Double]
         public var isEnsemble: Bool { members.count > 1 }
+        /// How many training cells the cross-validation ran on, of how many, and the per-class cap (nil: all).
+        public var selectionCells = 0
+        public var trainCells = 0
+        public var perClassCap: Int?
+        /// "selected on 4,983 of 100,000 training cells (≤ 151 per class)", or nil when selection saw them all.
+        public var sampleNote: String? { SelectedMethod.sampleNote(selectionCells, of: trainCells, cap: perClassCap) }
+    }
+
+    /// How a subsampled selection is reported; nil when it ran on every training cell.
+    public static func sampleNote(_ used: Int, of all: Int, cap: Int?) -> String? {
+        guard let cap, used < all else { return nil }
+        return "selected on \(grouped(used)) of \(grouped(all)) training cells (≤ \(grouped(cap)) per class)"
+    }
+
+    static func grouped(_ n: Int) -> String {
+        let digits = Array(String(n))
+        var out = ""
+        for (i, d) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+            out.append(d)
+        }
+        return out
     }
 
     /// Accuracy and macro F1 of predictions; the selection criterion is their mean, so that rare subtypes count.
@@ -141,7 +186,21 @@ public struct SelectedMethod: EvaluationMethod {
     /// Few cells: with two or more training cells per class no fold lacks a class (`CrossValidation`); with a
     /// class of a single training cell there is no cross-validation, and the preferred (else the first) candidate
     /// is kept with its middle setting, uncalibrated — the label says so.
-    public func choose(train: [Int], trainLabels: [Int], classCount: Int, seed: UInt64) throws -> Choice {
+    ///
+    /// Large training sets: the cross-validation runs on `selectionSample` of the training cells (the choice says
+    /// how many); calibrators are fitted on their out-of-fold scores.
+    public func choose(train allTrain: [Int], trainLabels allLabels: [Int], classCount: Int, seed: UInt64) throws -> Choice {
+        let sample = selectionSample.draw(labels: allLabels, seed: seed &+ 0x5E1E)
+        let train = sample.cap == nil ? allTrain : sample.positions.map { allTrain[$0] }
+        let trainLabels = sample.cap == nil ? allLabels : sample.positions.map { allLabels[$0] }
+        var choice = try chooseOn(train: train, trainLabels: trainLabels, classCount: classCount, seed: seed)
+        choice.selectionCells = train.count
+        choice.trainCells = allTrain.count
+        choice.perClassCap = sample.cap
+        return choice
+    }
+
+    func chooseOn(train: [Int], trainLabels: [Int], classCount: Int, seed: UInt64) throws -> Choice {
         guard CrossValidation.smallestClass(trainLabels) >= 2 else {
             let i = preferred ?? 0, values = grids.values(candidates[i].head)
             let v = values[values.count / 2]
@@ -264,6 +323,11 @@ public struct SelectedMethod: EvaluationMethod {
             probability: probability, minConfidence: minConfidence,
             assignedFraction: Double(assigned.count) / Double(max(test.count, 1)),
             assignedAccuracy: assigned.isEmpty ? .nan : Double(assignedCorrect) / Double(assigned.count))
+        if let note = choice.sampleNote {
+            details.selectionCells = choice.selectionCells
+            details.selectionPerClass = choice.perClassCap
+            details.selectionNote = note
+        }
         if overClusterVoting {
             let graph = try SNNGraph.build(xTest, k: min(15, max(xTest.rows - 1, 1)))
             let clusters = try Leiden.cluster(graph, resolution: overClusterResolution, seed: seed)

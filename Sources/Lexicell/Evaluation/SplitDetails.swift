@@ -24,6 +24,11 @@ public struct SplitDetails: Codable, Sendable {
     public var smoothedMetrics: ClassificationMetrics?
     /// For linear heads on expression: per class, the genes of largest weight.
     public var topGenes: [[String]]?
+    /// When the cross-validation ran on a subsample of the training cells: how many, and the per-class cap.
+    public var selectionCells: Int?
+    public var selectionPerClass: Int?
+    /// "selected on 4,983 of 100,000 training cells (≤ 151 per class)", or nil when selection saw every cell.
+    public var selectionNote: String?
 
     public struct CandidateScore: Codable, Sendable {
         public var candidate: String

@@ -96,7 +96,9 @@ extension ReferenceTrainer {
         method.grids.knnK = kGrid
         method.ensembles = false  // a bundle stores one representation × head
         let all = Array(0..<dataset.labels.count), classCount = dataset.classNames.count
+        let selectionStart = Date()
         let choice = try method.choose(train: all, trainLabels: dataset.labels, classCount: classCount, seed: seed)
+        let selectionSeconds = Date().timeIntervalSince(selectionStart)
         let chosen = candidates[choice.members[0].candidate], setting = choice.members[0].setting
         let label = choice.label
         let runnerUp = choice.scores.filter { !$0.candidate.hasPrefix(chosen.label) }.max { $0.criterion < $1.criterion }
@@ -106,25 +108,34 @@ extension ReferenceTrainer {
                 format: "\(only == nil ? "auto" : "train"): %@ chosen by 5-fold CV on the reference cells (accuracy %.3f, macro F1 %.3f", label,
                 best?.accuracy ?? .nan, best?.macroF1 ?? .nan)
                 + (runnerUp.map { String(format: "; best other: %@ %.3f, %.3f)", $0.candidate, $0.accuracy, $0.macroF1) } ?? ")"))
+        if let note = choice.sampleNote { log("\(only == nil ? "auto" : "train"): \(note); refitting the choice on all \(SelectedMethod.grouped(all.count))") }
+        log(String(format: "selection: %.1f s", selectionSeconds))
         // The text candidate (KNN only) gives the usual text bundle.
         guard let expression = chosen.representation as? ExpressionRepresentation else {
             var t = self
             t.kGrid = [Int(setting)]
             return try t.train(dataset, knowledge: knowledge, source: source, log: log)
         }
+        // One refit of the choice on every reference cell: baseline, features, head.
+        let progress = ProgressLine("refit on \(SelectedMethod.grouped(all.count)) cells", total: chosen.head == .knn ? 2 : 3, unit: "steps")
+        defer { progress.finish() }
         let baseline = try ExpressionBaseline.fit(dataset.expression, configuration: features.configuration)
+        progress.advance()
         var classifier = ExpressionClassifier(
             description: label, baseline: baseline, features: expression.kind,
             head: chosen.head, setting: setting)
         let x = try classifier.represent(dataset.expression)
+        progress.advance()
         if chosen.head != .knn {
             let st = FeatureStandardizer(fitting: x)
             let model = try method.fitLinear(chosen.head, c: setting, standardized: st.apply(x), y: dataset.labels, classCount: classCount)
             classifier.standardizer = st
             classifier.weights = model.weights
             classifier.intercept = model.intercept
+            progress.advance()
         }
         classifier.calibrator = choice.calibrators[0]
+        log(String(format: "refit on %@ cells: %.1f s", SelectedMethod.grouped(all.count), Date().timeIntervalSince(selectionStart) - selectionSeconds))
         let manifest = ReferenceBundle.Manifest(
             created: ISO8601DateFormatter().string(from: Date()), geneEmbeddingModel: table.modelIdentity,
             geneEmbeddingSource: source.bundleDescription, geneTexts: (knowledge.texts.source as NSString).lastPathComponent,

@@ -19,7 +19,7 @@ public struct SelectionSummary {
                     .max { $0.criterion < $1.criterion }
                 func text(_ c: SplitDetails.CandidateScore) -> String { String(format: "%.3f / %.3f", c.accuracy, c.macroF1) }
                 rows.append([
-                    m.summary.method, "\(s.seed)", d.chosen, chosen.map(text) ?? "—",
+                    m.summary.method, "\(s.seed)", d.chosen + (d.selectionNote.map { "; \($0)" } ?? ""), chosen.map(text) ?? "—",
                     other.map { "\($0.candidate) \(text($0))" } ?? "—",
                     String(format: "%.3f / %.3f", s.metrics.accuracy, s.metrics.macroF1),
                 ])

@@ -20,6 +20,8 @@ public struct DatasetRequest: Sendable {
     public var inputScale: InputScale?
     /// Labels that take part in nothing (e.g. `Unassigned` when reading an annotate output's predicted labels).
     public var excludedLabels: Set<String> = []
+    /// The expression baseline's PCA solver (nil: auto).
+    public var pcaSolver: ExpressionPCASolver?
 
     public init(data: String) { self.data = data }
 

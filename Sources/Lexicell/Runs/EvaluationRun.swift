@@ -62,6 +62,7 @@ public struct EvaluationRun {
         plan.refinement = refinement
         plan.cachePath = embedding.cachePath
         plan.expressionConfiguration.inputScale = dataset.inputScale
+        plan.expressionConfiguration.pcaSolver = dataset.pcaSolver
         plan.randomDimension = embedding.randomDimension
         plan.selection = selection
         plan.selection.grids.knnK = evaluation.kGrid

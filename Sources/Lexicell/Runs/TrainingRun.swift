@@ -41,6 +41,7 @@ public struct TrainingRun {
         trainer.seed = seed
         trainer.cachePath = embedding.cachePath
         trainer.expressionConfiguration.inputScale = dataset.inputScale
+        trainer.expressionConfiguration.pcaSolver = dataset.pcaSolver
         var source = embedding.source
         let bundle: ReferenceBundle
         switch spec.base {

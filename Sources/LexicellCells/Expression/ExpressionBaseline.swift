@@ -15,6 +15,8 @@ public struct ExpressionBaselineConfiguration: Sendable, Equatable, Codable {
     /// What the input values are (`--input-scale`); nil detects it from the training matrix
     /// (`InputScale.detect`).
     public var inputScale: InputScale?
+    /// The PCA solver; nil is `.auto` (exact up to `ExpressionPCA.randomizedAboveCells` training cells).
+    public var pcaSolver: ExpressionPCASolver?
 
     public init(
         targetSum: Float = 1e4, nTopGenes: Int = 2000, flavor: ExpressionHVGFlavor = .auto,
@@ -90,11 +92,19 @@ public struct ExpressionBaseline: Sendable, Codable {
                 logNormalized: logNormalized, nTopGenes: configuration.nTopGenes)
         }
         let columns = ranked.sorted()
-        let dense = ExpressionPreprocessing.denseColumns(logNormalized, columns: columns)
-        let scaler = ExpressionScaler.fit(dense, maxValue: configuration.maxValue)
         // As scanpy: no more components than min(cells, genes) − 1 allows (small datasets, CV folds).
-        let components = max(1, min(configuration.components, dense.rows - 1, dense.cols - 1))
-        let pca = try ExpressionPCA.fit(scaler.apply(dense), components: components)
+        let components = max(1, min(configuration.components, train.cellCount - 1, columns.count - 1))
+        let scaler: ExpressionScaler, pca: ExpressionPCA
+        if Self.usesRandomizedPCA(cells: train.cellCount, solver: configuration.pcaSolver) {
+            // Large inputs: scaling and PCA on the sparse matrix, never a dense cells × genes copy.
+            let selected = logNormalized.selectingColumns(columns)
+            scaler = ExpressionScaler.fit(sparse: selected, maxValue: configuration.maxValue)
+            pca = try ExpressionPCA.fitRandomized(ScaledSparseExpression(values: selected, scaler: scaler), components: components)
+        } else {
+            let dense = ExpressionPreprocessing.denseColumns(logNormalized, columns: columns)
+            scaler = ExpressionScaler.fit(dense, maxValue: configuration.maxValue)
+            pca = try ExpressionPCA.fit(scaler.apply(dense), components: components)
+        }
         return ExpressionBaseline(
             configuration: configuration, flavorUsed: flavor, inputScale: scale, inputScaleReason: reason,
             selectedGenes: columns.map { train.genes[$0] }, scaler: scaler, pca: pca)
@@ -160,10 +170,40 @@ public struct ExpressionBaseline: Sendable, Codable {
         return (baseline, try baseline.transform(cells))
     }
 
+    static func usesRandomizedPCA(cells: Int, solver: ExpressionPCASolver?) -> Bool {
+        switch solver ?? .auto {
+        case .exact: return false
+        case .randomized: return true
+        case .auto: return cells > ExpressionPCA.randomizedAboveCells
+        }
+    }
+
     /// PCA scores (cells × components) of any cells, with the training genes, scaling and loadings.
-    /// Genes are matched by name; a selected gene the cells lack counts as unexpressed.
+    /// Genes are matched by name; a selected gene the cells lack counts as unexpressed. Many cells are scaled
+    /// and projected a block of rows at a time.
     public func transform(_ cells: ExpressionMatrix) throws -> DenseMatrix {
-        pca.transform(try scaledFeatures(cells))
+        guard cells.cellCount > ExpressionPCA.randomizedAboveCells, let sparse = try scaledSparse(cells) else {
+            return pca.transform(try scaledFeatures(cells))
+        }
+        let k = pca.components.rows
+        var scores = DenseMatrix(rows: cells.cellCount, cols: k)
+        sparse.forEachBlock { start, block in
+            let b = pca.transform(block)
+            scores.values.replaceSubrange((start * k)..<((start + block.rows) * k), with: b.values)
+        }
+        return scores
+    }
+
+    /// The selected genes' log-normalised values kept sparse with the scaler, when the cells have every selected
+    /// gene (else nil: `scaledFeatures` re-spreads them).
+    func scaledSparse(_ cells: ExpressionMatrix) throws -> ScaledSparseExpression? {
+        var position = [String: Int](minimumCapacity: cells.geneCount)
+        for (i, g) in cells.genes.enumerated() where position[g] == nil { position[g] = i }
+        let found = selectedGenes.compactMap { position[$0] }
+        guard found.count == selectedGenes.count else { return nil }
+        try checkScale(cells)
+        let logNormalized = try Self.logNormalize(cells.values, scale: inputScale, targetSum: configuration.targetSum)
+        return ScaledSparseExpression(values: logNormalized.selectingColumns(found), scaler: scaler)
     }
 
     /// The scaled, clipped log-normalised expression of the selected genes (cells × selected genes): the
@@ -176,16 +216,7 @@ public struct ExpressionBaseline: Sendable, Codable {
         guard present.count * 2 >= selectedGenes.count else {
             throw LexicellError("baseline: only \(present.count) of the \(selectedGenes.count) selected genes are among the cells' genes")
         }
-        if configuration.inputScale == nil && !cells.values.values.isEmpty {
-            // New cells on another kind of scale would be prepared wrongly in silence (counts taken as log,
-            // or log values normalised again): refuse them.
-            let detected = try InputScale.detect(cells.values)
-            if detected.scale.needsNormalising != inputScale.needsNormalising {
-                throw LexicellError(
-                    "baseline: the model was fitted on \(inputScale.rawValue)-scale data, but these cells look \(detected.scale.rawValue)-scale (\(detected.reason)); give cells on the training scale or set the input scale explicitly"
-                )
-            }
-        }
+        try checkScale(cells)
         let logNormalized = try Self.logNormalize(cells.values, scale: inputScale, targetSum: configuration.targetSum)
         var dense = ExpressionPreprocessing.denseColumns(logNormalized, columns: present)
         if present.count < selectedGenes.count {
@@ -196,6 +227,20 @@ public struct ExpressionBaseline: Sendable, Codable {
             dense = full
         }
         return scaler.apply(dense)
+    }
+
+    /// Refuses cells that look to be on another kind of scale than the training cells (unless it was given).
+    func checkScale(_ cells: ExpressionMatrix) throws {
+        if configuration.inputScale == nil && !cells.values.values.isEmpty {
+            // New cells on another kind of scale would be prepared wrongly in silence (counts taken as log,
+            // or log values normalised again): refuse them.
+            let detected = try InputScale.detect(cells.values)
+            if detected.scale.needsNormalising != inputScale.needsNormalising {
+                throw LexicellError(
+                    "baseline: the model was fitted on \(inputScale.rawValue)-scale data, but these cells look \(detected.scale.rawValue)-scale (\(detected.reason)); give cells on the training scale or set the input scale explicitly"
+                )
+            }
+        }
     }
 
     /// Values on `scale` normalised to `targetSum` per cell and log1p-transformed (counts and linear values);

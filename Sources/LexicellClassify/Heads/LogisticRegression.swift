@@ -27,7 +27,11 @@ public struct LogisticRegression: LinearHead {
     public let objective: Double
     public let gradientMax: Double
 
-    public static func fit(_ x: DenseMatrix, labels: [Int], classCount: Int, options: Options = Options()) throws -> LogisticRegression {
+    /// `start`: a model of the same data shape to start L-BFGS from (a regularisation path: each C warm-started
+    /// from the previous C's solution); nil starts from zero.
+    public static func fit(
+        _ x: DenseMatrix, labels: [Int], classCount: Int, options: Options = Options(), start: LogisticRegression? = nil
+    ) throws -> LogisticRegression {
         try HeadsInput.validate(
             x, labels: labels, classCount: classCount, c: options.c, classWeight: options.classWeight,
             model: "LogisticRegression")
@@ -36,7 +40,18 @@ public struct LogisticRegression: LinearHead {
         solver.memory = options.memory
         solver.maxIterations = options.maxIterations
         solver.gradientTolerance = options.tolerance
-        let result = solver.minimize(from: [Double](repeating: 0, count: problem.evaluator.parameterCount)) { theta, g in
+        var theta0 = [Double](repeating: 0, count: problem.evaluator.parameterCount)
+        if let start, start.weights.rows == classCount, start.weights.cols == x.cols {
+            let d = x.cols
+            if problem.binary {
+                for j in 0..<d { theta0[j] = 2 * Double(start.weights[1, j]) }
+                theta0[d] = 2 * Double(start.intercept[1])
+            } else {
+                for i in 0..<(classCount * d) { theta0[i] = Double(start.weights.values[i]) }
+                for c in 0..<classCount { theta0[classCount * d + c] = Double(start.intercept[c]) }
+            }
+        }
+        let result = solver.minimize(from: theta0) { theta, g in
             problem.objective(theta, gradient: &g)
         }
         let d = x.cols
