@@ -66,6 +66,14 @@ public enum DatasetReader {
         }
     }
 
+    /// Whether `path` names an h5ad file (by its extension, as `read` decides).
+    public static func isH5AD(_ path: String) -> Bool {
+        var name = (path as NSString).lastPathComponent.lowercased()
+        if name.hasSuffix(".gz") { name.removeLast(3) }
+        var isDir: ObjCBool = false
+        return (name as NSString).pathExtension == "h5ad" && FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && !isDir.boolValue
+    }
+
     /// A 10x directory with `matrix.mtx`, `features.tsv` or `genes.tsv`, `barcodes.tsv` (each plain or `.gz`).
     public static func read10x(directory: String) throws -> ExpressionMatrix {
         let f = try TenXReader.files(in: directory)

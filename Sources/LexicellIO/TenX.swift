@@ -271,6 +271,12 @@ extension SparseMatrix {
     /// Rows that are already sorted and duplicate-free cost one scan.
     static func canonical(rows: Int, cols: Int, indptr: [Int], indices: [Int32], values: [Float]) -> SparseMatrix {
         var idx = indices, val = values
+        let outPtr = canonicalize(rows: rows, indptr: indptr, indices: &idx, values: &val)
+        return SparseMatrix(rows: rows, cols: cols, indptr: outPtr, indices: idx, values: val)
+    }
+
+    /// `canonical` in place on arrays the caller owns (no second copy of a large matrix); returns the new indptr.
+    static func canonicalize(rows: Int, indptr: [Int], indices idx: inout [Int32], values val: inout [Float]) -> [Int] {
         var outPtr = [Int](repeating: 0, count: rows + 1)
         var w = 0
         var pairs = [(Int32, Float)]()
@@ -298,7 +304,7 @@ extension SparseMatrix {
         }
         idx.removeSubrange(w...)
         val.removeSubrange(w...)
-        return SparseMatrix(rows: rows, cols: cols, indptr: outPtr, indices: idx, values: val)
+        return outPtr
     }
 }
 
