@@ -67,7 +67,7 @@ struct Annotate: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Compute the report's UMAP (on at most --umap-cells cells).") var umap = true
     @Option(help: "Largest number of query cells in the UMAP; a larger query is subsampled (seeded).") var umapCells = 50_000
     @Option(help: "Query cells read, classified and written at a time (memory grows with this, not with the query).")
-    var chunkCells = 20_000
+    var chunkCells = 20_480
     @Option(
         help: ArgumentHelp(
             "Annotate only shard I of N (0 ≤ I < N): a contiguous range of the query's cells; join the shards with `lexicell merge`.",

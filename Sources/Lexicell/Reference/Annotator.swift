@@ -230,30 +230,64 @@ public struct AnnotationPlan {
     /// The gene vectors used (text bundles), for reading genes.
     public var geneTable: GeneEmbeddingTable? { table }
 
-    /// One block of query cells (genes as given to `plan`).
-    public func annotate(_ block: ExpressionMatrix) throws -> Annotation {
+    /// Cells are classified in groups of this many at query positions aligned to it, padded with empty
+    /// cells: BLAS (OpenBLAS picks its kernels by the matrix sizes) then sees the same sizes for every cell
+    /// whatever the block or shard, so each cell's numbers do not depend on how the query was split.
+    public static let alignment = 1024
+
+    /// One block of query cells (genes as given to `plan`); `first` is the query position of its first cell.
+    public func annotate(_ block: ExpressionMatrix, first: Int = 0) throws -> Annotation {
         let m = bundle.manifest
         let renamed = ExpressionMatrix(values: block.values, genes: genes, cells: block.cells)
-        let x: DenseMatrix, best: [Int], confidence: [Double], similarity: [Double], why: String
-        if let classifier {
-            x = try classifier.represent(renamed)
-            (best, confidence, similarity) = classifier.classify(
-                x, reference: bundle.embeddings, labels: bundle.labels, classCount: m.classNames.count)
-            why = "no gene of the reference classifier"
-        } else {
-            var e = CellEmbedder(settings).embed(renamed, table: table!, geneRows: rows)
-            if let r = bundle.refiner { e = try r.embed(e) }
-            x = e
-            let p = KNNClassifier(reference: bundle.embeddings, labels: bundle.labels, classCount: m.classNames.count).predict(x, k: m.k)
-            (best, confidence, similarity) = (p.labels, p.voteFraction, p.meanSimilarity)
-            why = "no gene with a text"
+        let n = block.cellCount, b = Self.alignment
+        var x = [Float](), cols = 0
+        var best = [Int](), confidence = [Double](), similarity = [Double]()
+        x.reserveCapacity(n * 64)
+        var group = (first / b) * b
+        while group < first + n {
+            let lo = max(group, first), hi = min(group + b, first + n)
+            let padded = Self.padded(block.values, rows: (lo - first)..<(hi - first), before: lo - group, total: b)
+            let r = try classify(ExpressionMatrix(values: padded, genes: genes, cells: [String](repeating: "", count: b)))
+            let keep = (lo - group)..<(hi - group)
+            cols = r.x.cols
+            x += r.x.values[(keep.lowerBound * cols)..<(keep.upperBound * cols)]
+            best += r.best[keep]
+            confidence += r.confidence[keep]
+            similarity += r.similarity[keep]
+            group += b
         }
         let names = best.map { m.classNames[$0] }
         var a = Annotation(
             cells: block.cells, labels: names, bestLabels: names, confidence: confidence, meanSimilarity: similarity,
-            embeddings: x, overlap: overlap, query: renamed, geneTable: table)
+            embeddings: DenseMatrix(rows: n, cols: cols, values: x), overlap: overlap, query: renamed, geneTable: table)
+        let why = classifier != nil ? "no gene of the reference classifier" : "no gene with a text"
         a.abstain(noSignal: Annotation.noSignal(renamed, usable: usable, what: why), minConfidence: minConfidence)
         return a
+    }
+
+    /// Rows `rows` of `x` after `before` empty rows, then empty rows up to `total`.
+    static func padded(_ x: SparseMatrix, rows: Range<Int>, before: Int, total: Int) -> SparseMatrix {
+        var indptr = [Int](repeating: 0, count: total + 1)
+        let base = x.indptr[rows.lowerBound]
+        for (i, r) in rows.enumerated() { indptr[before + i + 1] = x.indptr[r + 1] - base }
+        for i in (before + rows.count + 1)..<(total + 1) { indptr[i] = indptr[before + rows.count] }
+        let span = base..<x.indptr[rows.upperBound]
+        return SparseMatrix(rows: total, cols: x.cols, indptr: indptr, indices: Array(x.indices[span]), values: Array(x.values[span]))
+    }
+
+    /// The representation and the classifier's call for each row of `cells` (renamed genes).
+    private func classify(_ cells: ExpressionMatrix) throws -> (x: DenseMatrix, best: [Int], confidence: [Double], similarity: [Double]) {
+        let m = bundle.manifest
+        if let classifier {
+            let x = try classifier.represent(cells)
+            let (best, confidence, similarity) = classifier.classify(
+                x, reference: bundle.embeddings, labels: bundle.labels, classCount: m.classNames.count)
+            return (x, best, confidence, similarity)
+        }
+        var x = CellEmbedder(settings).embed(cells, table: table!, geneRows: rows)
+        if let r = bundle.refiner { x = try r.embed(x) }
+        let p = KNNClassifier(reference: bundle.embeddings, labels: bundle.labels, classCount: m.classNames.count).predict(x, k: m.k)
+        return (x, p.labels, p.voteFraction, p.meanSimilarity)
     }
 
     /// Of a block's cells, how many of each one's top-N genes have a vector (text bundles; zero otherwise).

@@ -24,7 +24,7 @@ public struct AnnotationRun {
     public var umap = true
     public var umapCells = 50_000
     /// Cells read, classified and written at a time.
-    public var chunkCells = 20_000
+    public var chunkCells = 20_480
     /// Annotate only shard `index` of `count` (contiguous cell ranges; `MergeRun` joins them).
     public var shard: ShardSpec?
     public var output: OutputRequest
@@ -51,7 +51,9 @@ public struct AnnotationRun {
             "query \(query.data): \(total) cells × \(chunks.geneCount) genes"
                 + (shard.map { ", shard \($0.index)/\($0.count): cells \(range.lowerBound)..<\(range.upperBound)" } ?? "")
                 + (chunks.streams ? ", read in blocks of \(chunkCells) cells" : ", read whole (this format has no row blocks)"))
-        let blocks = stride(from: range.lowerBound, to: range.upperBound, by: chunkCells).map { $0..<min($0 + chunkCells, range.upperBound) }
+        // Block edges at multiples of chunkCells in query positions, so shards cut the same blocks as one run.
+        let blocks = stride(from: (range.lowerBound / chunkCells) * chunkCells, to: range.upperBound, by: chunkCells)
+            .map { max($0, range.lowerBound)..<min($0 + chunkCells, range.upperBound) }.filter { !$0.isEmpty }
         let querySpecies = try species.resolve(genes: chunks.genes, log: log)
         let knowledge = try GeneKnowledge.load(species: m.species, housekeeping: .none)
         let orthologs =
@@ -75,7 +77,7 @@ public struct AnnotationRun {
                 let progress = ProgressLine("annotate", total: range.count, unit: "cells")
                 for b in blocks {
                     let block = try chunks.read(b)
-                    let a = try plan.annotate(block)
+                    let a = try plan.annotate(block, first: b.lowerBound)
                     let local = (b.lowerBound - range.lowerBound)..<(b.upperBound - range.lowerBound)
                     try csv.append(a, truth: truth.map { Array($0[local]) })
                     if h5ad {
