@@ -46,6 +46,10 @@ public final class CellChunks: @unchecked Sendable {
             return CellChunks(
                 path: path, genes: opened.genes, cells: cells, h5ad: opened.matrix, whole: nil, obsFrame: opened.obs, fileRows: rows)
         }
+        if let tenX = try DatasetReader.tenXFiles(path) {
+            let e = try TenXReader.readMatrix(matrix: tenX.matrix, features: tenX.features, barcodes: tenX.barcodes, cellsFile: cellsFile)
+            return CellChunks(path: path, genes: e.genes, cells: e.cells, h5ad: nil, whole: e.values, obsFrame: nil, fileRows: nil)
+        }
         var e = try DatasetReader.read(path: path, orientation: orientation, h5adMatrix: h5adMatrix).expression
         if let cellsFile {
             let rows = try CellSelection.rows(of: e.cells, listedIn: cellsFile)
