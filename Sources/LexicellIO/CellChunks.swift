@@ -91,7 +91,8 @@ public enum CellSelection {
         let wanted = Set(LineSplitter(try FileData.read(path)).strings().map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         let keep = cells.indices.filter { wanted.contains(cells[$0]) }
         guard !keep.isEmpty else {
-            throw LexicellError("none of its \(wanted.count) names is a cell of the dataset (e.g. '\(wanted.first ?? "")' vs '\(cells.first ?? "")')", file: path)
+            throw LexicellError(
+                "none of its \(wanted.count) names is a cell of the dataset (e.g. '\(wanted.first ?? "")' vs '\(cells.first ?? "")')", file: path)
         }
         return keep
     }

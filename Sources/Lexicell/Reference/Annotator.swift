@@ -179,7 +179,8 @@ public struct Annotator {
             referenceGenes: bundle.genes.count, topGeneCoverage: 0)
         guard withText >= minGenesWithText else {
             throw LexicellError(
-                "gene overlap too small to mean anything: \(withText) of \(genes.count) query genes have a text (need ≥ \(minGenesWithText); check the species and the gene symbol column)")
+                "gene overlap too small to mean anything: \(withText) of \(genes.count) query genes have a text (need ≥ \(minGenesWithText); check the species and the gene symbol column)"
+            )
         }
         plan.table = table
         plan.rows = rows

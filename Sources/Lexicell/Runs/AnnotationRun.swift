@@ -72,60 +72,61 @@ public struct AnnotationRun {
         var layout: DenseMatrix?, layoutCells = [Int](), md = ""
         var written = ["predictions.csv"]
         let result = try OutputDirectory.commit(to: output.directory, force: output.force, inputs: output.inputs) { dir in
-                let csv = try PredictionsFile(path: dir + "/predictions.csv", groups: groupMap, truth: truth != nil)
-                var writer: H5ADStreamWriter?
-                let progress = ProgressLine("annotate", total: range.count, unit: "cells")
-                for b in blocks {
-                    let block = try chunks.read(b)
-                    let a = try plan.annotate(block, first: b.lowerBound)
-                    let local = (b.lowerBound - range.lowerBound)..<(b.upperBound - range.lowerBound)
-                    try csv.append(a, truth: truth.map { Array($0[local]) })
-                    if h5ad {
-                        if writer == nil {
-                            writer = try H5ADStreamWriter(
-                                path: dir + "/annotated.h5ad", genes: chunks.genes, expression: true, obsm: [("X_lexicell", a.embeddings.cols)])
-                        }
-                        try writer!.append(block.values, obsm: [a.embeddings])
-                    }
-                    state.add(a, block: block, first: b.lowerBound)
-                    progress.advance(by: b.count)
-                }
-                progress.finish()
-                try csv.close()
-                let overlap = try plan.finish(coverage: state.coverage, log: log)
-                let summary = state.summary(cells: names, overlap: overlap, truth: truth)
-                if shard == nil {
-                    (layout, layoutCells) = try state.layout(umap: umap, total: range.count, log: log)
-                }
-                let readings = state.readings(knowledge: knowledge)
-                md = try Self.writeReport(
-                    summary, readings: readings, layout: layout, layoutCells: layoutCells, source: query.data, reference: reference,
-                    dir: dir, note: shard.map { "shard \($0.index)/\($0.count) (cells \(range.lowerBound)..<\(range.upperBound)); the UMAP is drawn by `lexicell merge`" })
-                written += ["summary.md", "report.html"] + (readings.isEmpty ? [] : ["gene_reading.csv"])
+            let csv = try PredictionsFile(path: dir + "/predictions.csv", groups: groupMap, truth: truth != nil)
+            var writer: H5ADStreamWriter?
+            let progress = ProgressLine("annotate", total: range.count, unit: "cells")
+            for b in blocks {
+                let block = try chunks.read(b)
+                let a = try plan.annotate(block, first: b.lowerBound)
+                let local = (b.lowerBound - range.lowerBound)..<(b.upperBound - range.lowerBound)
+                try csv.append(a, truth: truth.map { Array($0[local]) })
                 if h5ad {
                     if writer == nil {
-                        writer = try H5ADStreamWriter(path: dir + "/annotated.h5ad", genes: chunks.genes, expression: true, obsm: [("X_lexicell", 0)])
+                        writer = try H5ADStreamWriter(
+                            path: dir + "/annotated.h5ad", genes: chunks.genes, expression: true, obsm: [("X_lexicell", a.embeddings.cols)])
                     }
-                    let umapRows = layout.flatMap { layoutCells.count == names.count ? [("X_umap", $0)] : nil } ?? []
-                    try writer!.finish(cells: names, obs: Self.obsColumns(summary.annotation, groups: groupMap, truth: truth), obsm: umapRows)
-                    written.append("annotated.h5ad")
+                    try writer!.append(block.values, obsm: [a.embeddings])
                 }
-                if let shard {
-                    try state.writeShard(
-                        dir: dir,
-                        info: ShardInfo(
-                            shard: shard.index, shards: shard.count, first: range.lowerBound, end: range.upperBound, queryCells: total,
-                            query: query.data, cellsFile: query.cellsFile, reference: reference,
-                            bundleDigest: try ShardInfo.bundleDigest(reference), queryDigest: ShardInfo.queryDigest(chunks),
-                            minConfidence: minConfidence, groups: groups, truth: truth != nil, umap: umap, umapCells: umapCells,
-                            h5ad: h5ad, overlap: overlap, classifierGenes: overlap.classifierGenes.map { [$0.present, $0.total] },
-                            coverage: state.coverage, sample: []))
-                    written += [ShardInfo.fileName, ShardInfo.sampleFileName]
-                    if let table = plan.geneTable {
-                        try table.write(to: dir + "/" + MergeRun.tableFile)
-                        written.append(MergeRun.tableFile)
-                    }
+                state.add(a, block: block, first: b.lowerBound)
+                progress.advance(by: b.count)
+            }
+            progress.finish()
+            try csv.close()
+            let overlap = try plan.finish(coverage: state.coverage, log: log)
+            let summary = state.summary(cells: names, overlap: overlap, truth: truth)
+            if shard == nil {
+                (layout, layoutCells) = try state.layout(umap: umap, total: range.count, log: log)
+            }
+            let readings = state.readings(knowledge: knowledge)
+            md = try Self.writeReport(
+                summary, readings: readings, layout: layout, layoutCells: layoutCells, source: query.data, reference: reference,
+                dir: dir,
+                note: shard.map { "shard \($0.index)/\($0.count) (cells \(range.lowerBound)..<\(range.upperBound)); the UMAP is drawn by `lexicell merge`" })
+            written += ["summary.md", "report.html"] + (readings.isEmpty ? [] : ["gene_reading.csv"])
+            if h5ad {
+                if writer == nil {
+                    writer = try H5ADStreamWriter(path: dir + "/annotated.h5ad", genes: chunks.genes, expression: true, obsm: [("X_lexicell", 0)])
                 }
+                let umapRows = layout.flatMap { layoutCells.count == names.count ? [("X_umap", $0)] : nil } ?? []
+                try writer!.finish(cells: names, obs: Self.obsColumns(summary.annotation, groups: groupMap, truth: truth), obsm: umapRows)
+                written.append("annotated.h5ad")
+            }
+            if let shard {
+                try state.writeShard(
+                    dir: dir,
+                    info: ShardInfo(
+                        shard: shard.index, shards: shard.count, first: range.lowerBound, end: range.upperBound, queryCells: total,
+                        query: query.data, cellsFile: query.cellsFile, reference: reference,
+                        bundleDigest: try ShardInfo.bundleDigest(reference), queryDigest: ShardInfo.queryDigest(chunks),
+                        minConfidence: minConfidence, groups: groups, truth: truth != nil, umap: umap, umapCells: umapCells,
+                        h5ad: h5ad, overlap: overlap, classifierGenes: overlap.classifierGenes.map { [$0.present, $0.total] },
+                        coverage: state.coverage, sample: []))
+                written += [ShardInfo.fileName, ShardInfo.sampleFileName]
+                if let table = plan.geneTable {
+                    try table.write(to: dir + "/" + MergeRun.tableFile)
+                    written.append(MergeRun.tableFile)
+                }
+            }
         }
         if let aside = result.keptAside { log("moved what stood at \(output.directory) aside to \(aside) (--force)") }
         log("wrote " + written.map { "\(output.directory)/\($0)" }.joined(separator: ", "))

@@ -113,7 +113,8 @@ public struct MergeRun {
             if info.umap {
                 let x = try NPY.read(p.dir + "/" + ShardInfo.sampleFileName)
                 guard x.rows == p.info.sample.count else {
-                    throw LexicellError("has \(x.rows) rows for the \(p.info.sample.count) sampled cells of shard.json", file: p.dir + "/" + ShardInfo.sampleFileName)
+                    throw LexicellError(
+                        "has \(x.rows) rows for the \(p.info.sample.count) sampled cells of shard.json", file: p.dir + "/" + ShardInfo.sampleFileName)
                 }
                 sample.add(cells: p.info.sample, rows: x)
             }
