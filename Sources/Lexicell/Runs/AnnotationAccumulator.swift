@@ -107,7 +107,8 @@ struct UMAPSample {
     private var cols = 0
     private var threshold = UInt64.max
 
-    init(capacity: Int) { self.capacity = max(1, capacity) }
+    /// `capacity` 0: nothing is kept (no UMAP).
+    init(capacity: Int) { self.capacity = max(0, capacity) }
 
     static func key(_ cell: Int) -> UInt64 {
         // splitmix64 of the position, seeded.
@@ -117,7 +118,11 @@ struct UMAPSample {
         return z ^ (z >> 31)
     }
 
+    /// Pruned back to `capacity` when this many more are held (a bounded slack, not a doubling).
+    private var slack: Int { max(1024, capacity / 8) }
+
     mutating func add(_ x: DenseMatrix, first: Int) {
+        guard capacity > 0 else { return }
         cols = x.cols
         for r in 0..<x.rows {
             let k = Self.key(first + r)
@@ -126,7 +131,7 @@ struct UMAPSample {
             cells.append(first + r)
             rows.append(contentsOf: x.values[(r * x.cols)..<((r + 1) * x.cols)])
         }
-        if keys.count >= 2 * capacity { prune() }
+        if keys.count >= capacity + slack { prune() }
     }
 
     /// Adds sampled cells of another part of the query (a shard's sample).
@@ -137,7 +142,7 @@ struct UMAPSample {
             cells.append(c)
             rows.append(contentsOf: x.values[(r * x.cols)..<((r + 1) * x.cols)])
         }
-        if keys.count >= 2 * capacity { prune() }
+        if keys.count >= capacity + slack { prune() }
     }
 
     private mutating func prune() {

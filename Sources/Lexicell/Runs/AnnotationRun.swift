@@ -68,7 +68,8 @@ public struct AnnotationRun {
         let truth = query.hasLabels ? Array(try query.labels(of: chunks, log: log).labels[range]) : nil
         let names = Array(chunks.cells[range])
 
-        var state = AnnotationAccumulator(plan: plan, classNames: m.classNames, groups: groupMap, umapCells: umapCells)
+        // No sample is kept without a UMAP (its rows are the largest per-run state: up to umapCells × features).
+        var state = AnnotationAccumulator(plan: plan, classNames: m.classNames, groups: groupMap, umapCells: umap ? umapCells : 0)
         var layout: DenseMatrix?, layoutCells = [Int](), md = ""
         var written = ["predictions.csv"]
         let result = try OutputDirectory.commit(to: output.directory, force: output.force, inputs: output.inputs) { dir in
