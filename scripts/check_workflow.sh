@@ -14,9 +14,9 @@ O=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$O"' EXIT
 LEXICELL="$B" OUT="$O" scripts/transfer_romanov_by_sample.sh --method text --gene-embeddings random --random-dimension 64 >/dev/null 2>"$O/log" || { cat "$O/log"; exit 1; }
 Q="$O/query/annotated.h5ad"
-OPTS="--labels $D/cell_metadata.csv"
+OPTS="--labels $PWD/$D/cell_metadata.csv"
 "$B" annotate --reference "$O/reference" --data "$Q" --chunk-cells 1000 $OPTS --out "$O/single" >/dev/null 2>"$O/single.log" || { cat "$O/single.log"; exit 1; }
-"$SNAKEMAKE" -s workflow/Snakefile --cores 2 --quiet all \
+"$SNAKEMAKE" -s "$PWD/workflow/Snakefile" --directory "$O" --cores 2 --quiet all \
   --config lexicell="$B" reference="$O/reference" query="$Q" shards=3 out="$O/wf" chunk_cells=50 annotate_options="$OPTS" \
   >"$O/snakemake.log" 2>&1 || { cat "$O/snakemake.log" "$O"/wf/logs/*.log 2>/dev/null; exit 1; }
 "$PY" scripts/compare_annotate_outputs.py "$O/single" "$O/wf/merged"
