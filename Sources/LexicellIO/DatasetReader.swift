@@ -66,6 +66,27 @@ public enum DatasetReader {
         }
     }
 
+    /// Whether `path` names an h5ad file (by its extension, as `read` decides).
+    public static func isH5AD(_ path: String) -> Bool {
+        var name = (path as NSString).lastPathComponent.lowercased()
+        if name.hasSuffix(".gz") { name.removeLast(3) }
+        var isDir: ObjCBool = false
+        return (name as NSString).pathExtension == "h5ad" && FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && !isDir.boolValue
+    }
+
+    /// The three files of a 10x input (a directory, or a .mtx[.gz] with its siblings); nil for other formats.
+    static func tenXFiles(_ path: String) throws -> (matrix: String, features: String, barcodes: String)? {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return nil }
+        if isDir.boolValue { return try TenXReader.files(in: path) }
+        var name = (path as NSString).lastPathComponent.lowercased()
+        if name.hasSuffix(".gz") { name.removeLast(3) }
+        guard (name as NSString).pathExtension == "mtx" else { return nil }
+        let dir = (path as NSString).deletingLastPathComponent
+        let found = try TenXReader.files(in: dir.isEmpty ? "." : dir)
+        return (path, found.features, found.barcodes)
+    }
+
     /// A 10x directory with `matrix.mtx`, `features.tsv` or `genes.tsv`, `barcodes.tsv` (each plain or `.gz`).
     public static func read10x(directory: String) throws -> ExpressionMatrix {
         let f = try TenXReader.files(in: directory)

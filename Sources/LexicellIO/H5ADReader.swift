@@ -7,6 +7,17 @@ import CHDF5
 /// `raw.X` with `h5sparse_format`, dataframes as compound datasets, categories in `uns/<col>_categories`).
 enum H5ADReader {
     static func read(path: String, matrix: H5ADMatrix) throws -> Dataset {
+        let opened = try open(path: path, matrix: matrix)
+        let values = try opened.matrix.read(rows: 0..<opened.matrix.rows)
+        var columns = [String: [String]]()
+        for name in opened.obs.columns { columns[name] = try opened.obs.column(name) }
+        return Dataset(
+            expression: ExpressionMatrix(values: values, genes: opened.genes, cells: opened.obs.index),
+            obs: columns, obsColumns: opened.obs.columns)
+    }
+
+    /// The file's obs and gene names and its matrix, checked against each other; no matrix value is read yet.
+    static func open(path: String, matrix: H5ADMatrix) throws -> (obs: DataFrame, genes: [String], matrix: H5ADMatrixSource) {
         let file = try H5File.open(path)
         let root = file.root
         let (matrixName, varName): (String, String)
@@ -29,18 +40,14 @@ enum H5ADReader {
         guard root.has(varName) else { throw LexicellError("h5ad has no \"\(varName)\" (gene table)", file: path) }
         let obs = try DataFrame(try root.open("obs"), root: root)
         let variables = try DataFrame(try root.open(varName), root: root)
-        let values = try readMatrix(try root.open(matrixName))
-        guard values.rows == obs.index.count else {
-            throw LexicellError("\(matrixName) has \(values.rows) rows but obs has \(obs.index.count) cells", file: path)
+        let source = try H5ADMatrixSource(try root.open(matrixName))
+        guard source.rows == obs.index.count else {
+            throw LexicellError("\(matrixName) has \(source.rows) rows but obs has \(obs.index.count) cells", file: path)
         }
-        guard values.cols == variables.index.count else {
-            throw LexicellError("\(matrixName) has \(values.cols) columns but \(varName) has \(variables.index.count) genes", file: path)
+        guard source.cols == variables.index.count else {
+            throw LexicellError("\(matrixName) has \(source.cols) columns but \(varName) has \(variables.index.count) genes", file: path)
         }
-        var columns = [String: [String]]()
-        for name in obs.columns { columns[name] = try obs.column(name) }
-        return Dataset(
-            expression: ExpressionMatrix(values: values, genes: variables.index, cells: obs.index),
-            obs: columns, obsColumns: obs.columns)
+        return (obs, variables.index, source)
     }
 
     /// One obs column and the cell names, without reading the matrix.
@@ -55,9 +62,32 @@ enum H5ADReader {
         return (obs.index, try obs.column(column))
     }
 
-    /// X as CSR cells × genes, from a dense 2-D dataset or a CSR/CSC group.
-    /// Every declared size is checked against the others and against the file before anything is read.
-    static func readMatrix(_ m: H5Object) throws -> SparseMatrix {
+    /// NaN or infinite expression values are input errors, not numbers to compute with.
+    static func checkFinite(_ values: [Float], _ owner: H5Object, _ what: String) throws {
+        if let k = values.firstIndex(where: { !$0.isFinite }) {
+            throw owner.error("\(what) at position \(k) is \(values[k]); expected finite numbers")
+        }
+    }
+}
+
+/// X of an h5ad as CSR cells × genes, read by blocks of rows: a dense 2-D dataset by row hyperslabs, a CSR
+/// group by the rows' slices of data and indices (indptr is read whole at opening), both with Int32 column
+/// indices read as such. A CSC group has no row slices: it is read whole once, at opening.
+/// Every declared size is checked against the others and against the file before any value is read.
+final class H5ADMatrixSource {
+    enum Layout {
+        case dense(H5Object)
+        case csr(data: H5Object, indices: H5Object, indptr: [Int], group: H5Object, shapeName: String)
+        case whole(SparseMatrix)
+    }
+    let rows: Int
+    let cols: Int
+    let layout: Layout
+
+    /// Whether blocks of rows are read from the file (not from a matrix read whole).
+    var streams: Bool { if case .whole = layout { return false } else { return true } }
+
+    init(_ m: H5Object) throws {
         if m.isDataset {
             let shape = m.shape
             guard shape.count == 2 else { throw m.error("expected a 2-D matrix, found \(shape.count) dimensions") }
@@ -65,17 +95,12 @@ enum H5ADReader {
                 throw m.error("dense matrix shape \(shape) is too large (at most \(Int32.max) per side)")
             }
             _ = try m.elementCount(memorySize: MemoryLayout<Float>.stride, maxRank: 2)
-            let dense = try m.readNumbers(Float.self)
-            try checkFinite(dense, m, "value")
-            var indptr = [Int](repeating: 0, count: shape[0] + 1)
-            var indices = [Int32](), values = [Float]()
-            for r in 0..<shape[0] {
-                for c in 0..<shape[1] where dense[r * shape[1] + c] != 0 {
-                    indices.append(Int32(c)); values.append(dense[r * shape[1] + c])
-                }
-                indptr[r + 1] = values.count
+            let cls = m.typeClass
+            guard cls == H5T_INTEGER || cls == H5T_FLOAT else {
+                throw m.error("expected a numeric dataset, found HDF5 type class \(cls.rawValue)")
             }
-            return SparseMatrix(rows: shape[0], cols: shape[1], indptr: indptr, indices: indices, values: values)
+            (rows, cols, layout) = (shape[0], shape[1], .dense(m))
+            return
         }
         let format: String
         let shape: [Int]
@@ -109,7 +134,7 @@ enum H5ADReader {
         // Extents first: indptr has major + 1 entries, data and indices have the same length (nnz).
         let dataObject = try m.open("data"), indicesObject = try m.open("indices"), indptrObject = try m.open("indptr")
         let nnz = try dataObject.elementCount(memorySize: MemoryLayout<Float>.stride, maxRank: 1)
-        let indexCount = try indicesObject.elementCount(memorySize: MemoryLayout<Int64>.stride, maxRank: 1)
+        let indexCount = try indicesObject.elementCount(memorySize: MemoryLayout<Int32>.stride, maxRank: 1)
         let pointerCount = try indptrObject.elementCount(memorySize: MemoryLayout<Int64>.stride, maxRank: 1)
         guard pointerCount == major + 1 else {
             throw m.error(
@@ -130,26 +155,93 @@ enum H5ADReader {
                 throw m.error("indptr decreases at position \(i) (\(indptr[i - 1]) then \(indptr[i])); expected non-decreasing offsets")
             }
         }
-        let data = try dataObject.readNumbers(Float.self)
-        try checkFinite(data, dataObject, "data value")
-        let indices = try indicesObject.readNumbers(Int64.self)
-        var idx = [Int32](repeating: 0, count: indices.count)
-        for k in 0..<indices.count {
-            let v = indices[k]
-            guard v >= 0 && v < Int64(minor) else {
-                throw m.error("index \(v) at position \(k) is outside 0..<\(minor) given by the \(shapeName) attribute")
-            }
-            idx[k] = Int32(v)
+        let csr = Layout.csr(data: dataObject, indices: indicesObject, indptr: indptr, group: m, shapeName: shapeName)
+        if format == "csr" {
+            (rows, cols, layout) = (shape[0], shape[1], csr)
+        } else {
+            // CSC stores no row slices: read it whole once, as columns, and transpose.
+            let columns = H5ADMatrixSource(major: major, minor: minor, layout: csr)
+            (rows, cols, layout) = (shape[0], shape[1], .whole(try columns.read(rows: 0..<major).transposed()))
         }
-        let stored = SparseMatrix.canonical(rows: major, cols: minor, indptr: indptr, indices: idx, values: data)
-        return format == "csr" ? stored : stored.transposed()
     }
 
-    /// NaN or infinite expression values are input errors, not numbers to compute with.
-    static func checkFinite(_ values: [Float], _ owner: H5Object, _ what: String) throws {
-        if let k = values.firstIndex(where: { !$0.isFinite }) {
-            throw owner.error("\(what) at position \(k) is \(values[k]); expected finite numbers")
+    private init(major: Int, minor: Int, layout: Layout) { (rows, cols, self.layout) = (major, minor, layout) }
+
+    /// The rows `wanted` (ascending file rows) as CSR, column indices sorted, duplicates summed, zeros dropped.
+    func read<C: Collection>(rows wanted: C) throws -> SparseMatrix where C.Element == Int {
+        switch layout {
+        case .whole(let m): return wanted.count == rows ? m : m.selectingRows(wanted)
+        case .dense(let m): return try readDense(m, Array(wanted))
+        case .csr(let data, let indices, let indptr, let group, let shapeName):
+            return try readCSR(data: data, indices: indices, indptr: indptr, group: group, shapeName: shapeName, Array(wanted))
         }
+    }
+
+    /// Maximal runs of consecutive rows: one hyperslab each.
+    private static func runs(_ rows: [Int]) -> [Range<Int>] {
+        var out = [Range<Int>]()
+        var i = 0
+        while i < rows.count {
+            var j = i + 1
+            while j < rows.count && rows[j] == rows[j - 1] + 1 { j += 1 }
+            out.append(i..<j)
+            i = j
+        }
+        return out
+    }
+
+    private func readCSR(data: H5Object, indices: H5Object, indptr: [Int], group: H5Object, shapeName: String, _ wanted: [Int]) throws -> SparseMatrix {
+        var outPtr = [Int](repeating: 0, count: wanted.count + 1)
+        for (i, r) in wanted.enumerated() { outPtr[i + 1] = outPtr[i] + indptr[r + 1] - indptr[r] }
+        let total = outPtr[wanted.count]
+        var values = [Float](repeating: 0, count: total)
+        var idx = [Int32](repeating: 0, count: total)
+        for run in Self.runs(wanted) {
+            let lo = indptr[wanted[run.lowerBound]], hi = indptr[wanted[run.upperBound - 1] + 1]
+            let w = outPtr[run.lowerBound]
+            guard hi > lo else { continue }
+            try values.withUnsafeMutableBufferPointer { try data.readBlock(Float.self, start: [lo], count: [hi - lo], into: $0.baseAddress! + w) }
+            try idx.withUnsafeMutableBufferPointer { try indices.readBlock(Int32.self, start: [lo], count: [hi - lo], into: $0.baseAddress! + w) }
+            for k in 0..<(hi - lo) {
+                guard values[w + k].isFinite else {
+                    throw data.error("data value at position \(lo + k) is \(values[w + k]); expected finite numbers")
+                }
+                let v = idx[w + k]
+                guard v >= 0 && Int(v) < cols else {
+                    throw group.error("index \(v) at position \(lo + k) is outside 0..<\(cols) given by the \(shapeName) attribute")
+                }
+            }
+        }
+        let ptr = SparseMatrix.canonicalize(rows: wanted.count, indptr: outPtr, indices: &idx, values: &values)
+        return SparseMatrix(rows: wanted.count, cols: cols, indptr: ptr, indices: idx, values: values)
+    }
+
+    private func readDense(_ m: H5Object, _ wanted: [Int]) throws -> SparseMatrix {
+        var indptr = [Int](repeating: 0, count: wanted.count + 1)
+        var indices = [Int32](), values = [Float]()
+        // Row blocks of at most ~16 MB, so a wide dense matrix is never held whole.
+        let blockRows = max(1, (1 << 22) / max(1, cols))
+        var buffer = [Float](repeating: 0, count: min(blockRows, max(1, wanted.count)) * cols)
+        var out = 0
+        for run in Self.runs(wanted) {
+            var first = run.lowerBound
+            while first < run.upperBound {
+                let n = min(blockRows, run.upperBound - first)
+                let fileRow = wanted[first]
+                try buffer.withUnsafeMutableBufferPointer { try m.readBlock(Float.self, start: [fileRow, 0], count: [n, cols], into: $0.baseAddress!) }
+                for r in 0..<n {
+                    for c in 0..<cols {
+                        let v = buffer[r * cols + c]
+                        guard v.isFinite else { throw m.error("value at position \((fileRow + r) * cols + c) is \(v); expected finite numbers") }
+                        if v != 0 { indices.append(Int32(c)); values.append(v) }
+                    }
+                    out += 1
+                    indptr[out] = values.count
+                }
+                first += n
+            }
+        }
+        return SparseMatrix(rows: wanted.count, cols: cols, indptr: indptr, indices: indices, values: values)
     }
 }
 

@@ -208,6 +208,26 @@ final class H5Object {
         return out
     }
 
+    /// A block of a numeric dataset converted by HDF5 to `T`, written to `buffer`: `count` elements per
+    /// dimension from `start` (a row block of a 2-D dataset, a range of a 1-D one). Extents were checked by
+    /// `elementCount` when the dataset was opened; the block must lie inside them.
+    func readBlock<T: H5Native>(_: T.Type, start: [Int], count: [Int], into buffer: UnsafeMutablePointer<T>) throws {
+        let cls = typeClass
+        guard cls == H5T_INTEGER || cls == H5T_FLOAT else {
+            throw error("expected a numeric dataset, found HDF5 type class \(cls.rawValue)")
+        }
+        if count.contains(0) { return }
+        let fileSpace = H5Dget_space(id); defer { H5Sclose(fileSpace) }
+        let s = start.map { hsize_t($0) }, c = count.map { hsize_t($0) }
+        guard H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, s, nil, c, nil) >= 0, H5Sselect_valid(fileSpace) > 0 else {
+            throw error("cannot select elements \(start) + \(count) (outside the dataset's shape \(shape))")
+        }
+        let memSpace = H5Screate_simple(Int32(c.count), c, nil); defer { H5Sclose(memSpace) }
+        guard H5Dread(id, T.h5Type, memSpace, fileSpace, defaultPlist, buffer) >= 0 else {
+            throw error("cannot read elements \(start) + \(count) as \(T.self)")
+        }
+    }
+
     /// Strings, numbers or enum names of a dataset, or of one field of a compound dataset.
     func readValues(field: String? = nil) throws -> H5Values {
         try H5Readable(id: id, isAttribute: false, owner: self, name: "dataset").readValues(field: field)
@@ -234,6 +254,39 @@ final class H5Object {
             guard status >= 0 else { throw error("cannot write dataset \"\(name)\"") }
         }
         return object
+    }
+
+    /// An empty dataset that grows along its first dimension (chunked storage), for writing in blocks.
+    @discardableResult
+    func createExtendable<T: H5Native>(_ name: String, _: T.Type, columns: Int? = nil, chunkRows: Int) throws -> H5Object {
+        let dims: [hsize_t] = columns.map { [0, hsize_t($0)] } ?? [0]
+        let maxDims: [hsize_t] = columns.map { [hsize_t.max, hsize_t($0)] } ?? [hsize_t.max]
+        let chunk: [hsize_t] = columns.map { [hsize_t(max(1, chunkRows)), hsize_t(max(1, $0))] } ?? [hsize_t(max(1, chunkRows))]
+        let space = H5Screate_simple(Int32(dims.count), dims, maxDims); defer { H5Sclose(space) }
+        let dcpl = H5Pcreate(H5P_CLS_DATASET_CREATE_ID_g); defer { H5Pclose(dcpl) }
+        H5Pset_chunk(dcpl, Int32(chunk.count), chunk)
+        let ds = H5Dcreate2(id, name, T.h5Type, space, defaultPlist, dcpl, defaultPlist)
+        guard ds >= 0 else { throw error("cannot create dataset \"\(name)\"") }
+        return H5Object(id: ds, file: file, path: childPath(name))
+    }
+
+    /// Appends `count` rows (of `columns` elements each, 1 for a 1-D dataset) to an extendable dataset.
+    func append<T: H5Native>(_ values: UnsafeBufferPointer<T>, rows count: Int) throws {
+        guard count > 0 else { return }
+        let old = shape
+        var newDims = old.map { hsize_t($0) }
+        newDims[0] += hsize_t(count)
+        guard H5Dset_extent(id, newDims) >= 0 else { throw error("cannot extend to \(newDims)") }
+        let fileSpace = H5Dget_space(id); defer { H5Sclose(fileSpace) }
+        var start = [hsize_t](repeating: 0, count: old.count)
+        start[0] = hsize_t(old[0])
+        var block = newDims
+        block[0] = hsize_t(count)
+        H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nil, block, nil)
+        let memSpace = H5Screate_simple(Int32(block.count), block, nil); defer { H5Sclose(memSpace) }
+        guard H5Dwrite(id, T.h5Type, memSpace, fileSpace, defaultPlist, values.baseAddress) >= 0 else {
+            throw error("cannot append \(count) rows")
+        }
     }
 
     /// A 1-D dataset of variable-length UTF-8 strings (what h5py and anndata write).

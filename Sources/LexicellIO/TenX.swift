@@ -62,10 +62,17 @@ enum TenXReader {
     }
 
     /// Reads a MatrixMarket genes × cells file into cells × genes CSR.
-    static func readMatrix(matrix path: String, features: String, barcodes: String) throws -> ExpressionMatrix {
+    static func readMatrix(matrix path: String, features: String, barcodes: String, cellsFile: String? = nil) throws -> ExpressionMatrix {
         let genes = try readFeatures(features)
         let cells = try readBarcodes(barcodes)
-        let m = try MatrixMarket.read(path)
+        // --cells-file: the other cells' entries are never stored.
+        let kept = try cellsFile.map { try CellSelection.rows(of: cells, listedIn: $0) }
+        var keep: [Bool]?
+        if let kept {
+            keep = [Bool](repeating: false, count: cells.count)
+            for r in kept { keep![r] = true }
+        }
+        let m = try MatrixMarket.read(path, keepColumns: keep)
         guard m.rows == genes.count else {
             throw LexicellError(
                 "matrix has \(m.rows) rows (genes) but \((features as NSString).lastPathComponent) has \(genes.count) lines",
@@ -76,7 +83,8 @@ enum TenXReader {
                 "matrix has \(m.cols) columns (cells) but \((barcodes as NSString).lastPathComponent) has \(cells.count) lines",
                 file: path)
         }
-        return ExpressionMatrix(values: m.transposedCSR(), genes: genes, cells: cells)
+        let all = ExpressionMatrix(values: m.transposedCSR(), genes: genes, cells: cells)
+        return kept.map { all.selectingCells($0) } ?? all
     }
 }
 
@@ -88,8 +96,10 @@ struct MatrixMarket {
     var colIndex: [Int32]
     var values: [Float]
 
-    /// Parses bytes directly (no per-line String); `pattern` entries are ones.
-    static func read(_ path: String) throws -> MatrixMarket {
+    /// Parses bytes directly (no per-line String); `pattern` entries are ones. With `keepColumns`, entries of
+    /// other columns are checked and counted but not stored (`--cells-file` applied while reading).
+    static func read(_ path: String, keepColumns: [Bool]? = nil) throws -> MatrixMarket {
+        var seen = 0
         var header: (field: String, symmetry: String)?
         var sizeLine = false
         var m = MatrixMarket(rows: 0, cols: 0, rowIndex: [], colIndex: [], values: [])
@@ -156,15 +166,17 @@ struct MatrixMarket {
                 }
                 m.rows = r; m.cols = c; declared = n
                 // The declared count is only a hint for capacity (now bounded by the file size); a lying header is caught below.
-                let hint = min(n, 1 << 26)
+                let hint = keepColumns == nil ? min(n, 1 << 26) : 0
                 m.rowIndex.reserveCapacity(hint); m.colIndex.reserveCapacity(hint); m.values.reserveCapacity(hint)
                 sizeLine = true
                 return true
             }
             // Fast path for the usual "row col count" line of integers separated by single spaces.
             if isInteger, let (r, c, x) = Self.integerTriple(line), r >= 1, r <= m.rows, c >= 1, c <= m.cols,
-                m.values.count < declared
+                seen < declared
             {
+                seen += 1
+                if let keepColumns, keepColumns.count == m.cols, !keepColumns[c - 1] { return true }
                 m.rowIndex.append(Int32(truncatingIfNeeded: r - 1))
                 m.colIndex.append(Int32(truncatingIfNeeded: c - 1))
                 m.values.append(Float(x))
@@ -213,16 +225,18 @@ struct MatrixMarket {
                     "entry (\(r), \(c)) is outside the \(m.rows) × \(m.cols) size given in the header",
                     file: path, line: number)
             }
-            guard m.values.count < declared else {
+            guard seen < declared else {
                 throw LexicellError("more entries than the \(declared) given in the header", file: path, line: number)
             }
+            seen += 1
+            if let keepColumns, keepColumns.count == m.cols, !keepColumns[c - 1] { return true }
             m.rowIndex.append(Int32(r - 1)); m.colIndex.append(Int32(c - 1)); m.values.append(v)
             return true
         }
         guard header != nil else { throw LexicellError("empty file, expected a MatrixMarket header", file: path) }
         guard sizeLine else { throw LexicellError("no size line after the header", file: path, line: lastLine) }
-        guard m.values.count == declared else {
-            throw LexicellError("header declares \(declared) entries but the file has \(m.values.count)", file: path)
+        guard seen == declared else {
+            throw LexicellError("header declares \(declared) entries but the file has \(seen)", file: path)
         }
         return m
     }
@@ -271,6 +285,12 @@ extension SparseMatrix {
     /// Rows that are already sorted and duplicate-free cost one scan.
     static func canonical(rows: Int, cols: Int, indptr: [Int], indices: [Int32], values: [Float]) -> SparseMatrix {
         var idx = indices, val = values
+        let outPtr = canonicalize(rows: rows, indptr: indptr, indices: &idx, values: &val)
+        return SparseMatrix(rows: rows, cols: cols, indptr: outPtr, indices: idx, values: val)
+    }
+
+    /// `canonical` in place on arrays the caller owns (no second copy of a large matrix); returns the new indptr.
+    static func canonicalize(rows: Int, indptr: [Int], indices idx: inout [Int32], values val: inout [Float]) -> [Int] {
         var outPtr = [Int](repeating: 0, count: rows + 1)
         var w = 0
         var pairs = [(Int32, Float)]()
@@ -298,7 +318,7 @@ extension SparseMatrix {
         }
         idx.removeSubrange(w...)
         val.removeSubrange(w...)
-        return SparseMatrix(rows: rows, cols: cols, indptr: outPtr, indices: idx, values: val)
+        return outPtr
     }
 }
 

@@ -172,3 +172,59 @@ final class CommandParsingTests: XCTestCase {
         XCTAssertEqual(b.topN, 9)
     }
 }
+
+/// `annotate --shard I/N`, `--chunk-cells` and `merge`: checked before any data is read.
+final class ShardParsingTests: XCTestCase {
+    static let romanov = Repository.romanov
+    let base = ["annotate", "--reference", romanov, "--data", romanov]
+
+    func refusal(_ args: [String], file: StaticString = #filePath, line: UInt = #line) -> String {
+        do {
+            _ = try LexicellCommand.parseAsRoot(args)
+            XCTFail("accepted: \(args.joined(separator: " "))", file: file, line: line)
+            return ""
+        } catch {
+            return LexicellCommand.message(for: error)
+        }
+    }
+
+    func testShardIsParsedIntoIndexAndCount() throws {
+        let a = try XCTUnwrap(try LexicellCommand.parseAsRoot(base + ["--shard", "0/3"]) as? Annotate)
+        XCTAssertEqual(a.shardSpec, ShardSpec(index: 0, count: 3))
+        let last = try XCTUnwrap(try LexicellCommand.parseAsRoot(base + ["--shard", "2/3", "--chunk-cells", "7"]) as? Annotate)
+        XCTAssertEqual(last.shardSpec, ShardSpec(index: 2, count: 3))
+        XCTAssertEqual(last.chunkCells, 7)
+        XCTAssertNil(try XCTUnwrap(try LexicellCommand.parseAsRoot(base) as? Annotate).shardSpec)
+        XCTAssertEqual(try XCTUnwrap(try LexicellCommand.parseAsRoot(base) as? Annotate).chunkCells, 20_480)
+    }
+
+    func testBadShardsAreRefused() {
+        for bad in ["3/3", "1/0", "0/0", "-1/3", "a/3", "1", "1/3/4", "/3", "1/"] {
+            let message = refusal(base + ["--shard=\(bad)"])
+            XCTAssertTrue(message.contains("--shard \(bad): expected I/N with whole numbers 0 ≤ I < N"), "\(bad): \(message)")
+        }
+        XCTAssertTrue(refusal(base + ["--shard", "0/2", "--no-h5ad"]).contains("--shard needs the h5ad"))
+        XCTAssertTrue(refusal(base + ["--chunk-cells", "0"]).contains("--chunk-cells must be at least 1"))
+    }
+
+    func testShardRangesCoverTheQueryOnceInOrder() {
+        for n in [0, 1, 2, 7, 387, 1_000_003] {
+            for count in [1, 2, 3, 10] {
+                var next = 0
+                for i in 0..<count {
+                    let r = ShardSpec(index: i, count: count).range(cells: n)
+                    XCTAssertEqual(r.lowerBound, next, "n \(n), shard \(i)/\(count)")
+                    XCTAssertLessThanOrEqual(r.count, n / count + 1)
+                    next = r.upperBound
+                }
+                XCTAssertEqual(next, n)
+            }
+        }
+    }
+
+    func testMergeNeedsExistingDistinctShards() {
+        XCTAssertTrue(refusal(["merge"]).contains("shards"))
+        XCTAssertTrue(refusal(["merge", "/nonexistent/shard0"]).contains("shard /nonexistent/shard0: no such file or directory"))
+        XCTAssertTrue(refusal(["merge", Self.romanov, Self.romanov]).contains("a shard folder is given twice"))
+    }
+}

@@ -98,12 +98,29 @@ public struct Annotator {
     public var cachePath: String?
     public init() {}
 
+    /// The whole query at once: `plan`, one block, and the overlap check.
     public func annotate(
         _ query: ExpressionMatrix, querySpecies: Species, with bundle: ReferenceBundle,
         knowledge: GeneKnowledge, orthologs: OrthologMap?, log: (String) -> Void
     ) throws -> Annotation {
+        let plan = try self.plan(
+            genes: query.genes, querySpecies: querySpecies, with: bundle, knowledge: knowledge, orthologs: orthologs,
+            scan: { visit in try visit(query) }, log: log)
+        var a = try plan.annotate(query)
+        a.overlap = try plan.finish(coverage: plan.coverage(query), log: log)
+        return a
+    }
+
+    /// What annotating needs before the first cell: the query genes renamed into the reference's species and
+    /// matched to its classifier, and for text bundles the gene vectors of every gene among some cell's top
+    /// genes (`scan` passes each block of the query to the visitor once, for that).
+    public func plan(
+        genes queryGenes: [String], querySpecies: Species, with bundle: ReferenceBundle,
+        knowledge: GeneKnowledge, orthologs: OrthologMap?,
+        scan: ((ExpressionMatrix) throws -> Void) throws -> Void, log: (String) -> Void
+    ) throws -> AnnotationPlan {
         let m = bundle.manifest
-        var genes = query.genes
+        var genes = queryGenes
         var mapped: Int?
         if querySpecies != m.species {
             guard let orthologs else {
@@ -114,86 +131,196 @@ public struct Annotator {
             genes = genes.map { g in if let o = map[g] { n += 1; return o } else { return g } }
             mapped = n
         }
-        let renamed = ExpressionMatrix(values: query.values, genes: genes, cells: query.cells)
+        var plan = AnnotationPlan(bundle: bundle, genes: genes, minConfidence: minConfidence, minTopGeneCoverage: minTopGeneCoverage)
         if let classifier = bundle.classifier {
-            return try annotateByExpression(renamed, original: query, classifier: classifier, bundle: bundle, orthologMapped: mapped, log: log)
+            let selected = classifier.baseline.selectedGenes
+            let present = Set(genes).intersection(selected).count
+            var overlap = GeneOverlap(
+                queryGenes: genes.count, orthologMapped: mapped, withText: 0,
+                sharedWithReference: Set(genes).intersection(bundle.genes).count,
+                referenceGenes: bundle.genes.count, topGeneCoverage: Double(present) / Double(max(selected.count, 1)))
+            overlap.classifierGenes = (present, selected.count)
+            log(overlap.summary)
+            guard present * 2 >= selected.count else {
+                throw LexicellError(
+                    "gene overlap too small: only \(present) of the \(selected.count) genes the reference classifier uses are in the query (need at least half; check the species and the gene symbol column)"
+                )
+            }
+            plan.overlap = overlap
+            plan.classifier = classifier
+            let classifierGenes = Set(selected)
+            plan.usable = genes.map { classifierGenes.contains($0) }
+            return plan
         }
         let source = try GeneTableSource(bundleDescription: m.geneEmbeddingSource)
         let stage = TextEmbeddingStage(
             knowledge: knowledge, settings: CellEmbeddingSettings(topN: m.topN, weighting: m.weighting),
             cachePath: cachePath)
-        let needed = stage.neededSymbols(renamed)
-        let withText = knowledge.textSymbols(for: genes).compactMap { $0 }.count
-        let refSet = Set(bundle.genes)
-        let shared = Set(genes).intersection(refSet).count
-        let table = try stage.geneTable(source, symbols: needed, defaultDimension: bundle.refiner?.inputDim ?? bundle.embeddings.cols, log: log)
+        // The genes some cell ranks among its top N: one pass over the query (top-N selection only).
+        let rule = stage.rule(genes: genes)
+        let symbols = knowledge.textSymbols(for: genes)
+        var needed = Set<String>()
+        try scan { block in
+            let renamed = ExpressionMatrix(values: block.values, genes: genes, cells: block.cells)
+            for g in rule.neededGenes(renamed) { if let s = symbols[g] { needed.insert(s) } }
+        }
+        let withText = symbols.compactMap { $0 }.count
+        let table = try stage.geneTable(
+            source, symbols: needed.sorted(), defaultDimension: bundle.refiner?.inputDim ?? bundle.embeddings.cols, log: log)
         guard table.modelIdentity == m.geneEmbeddingModel else {
             throw LexicellError(
                 "the reference was built with gene vectors from \(m.geneEmbeddingModel), but \(table.modelIdentity) is what is available now; use the same model (and weights) as the reference"
             )
         }
-        let rows = CellEmbedder.alignGenes(renamed.genes, to: table, resolver: knowledge.resolver)
-        let coverage = GeneCoverage.compute(renamed, geneRows: rows, topN: m.topN, labels: nil)
-        let overlap = GeneOverlap(
-            queryGenes: genes.count, orthologMapped: mapped, withText: withText, sharedWithReference: shared,
-            referenceGenes: bundle.genes.count, topGeneCoverage: coverage.meanFraction)
-        log(overlap.summary)
-        guard withText >= minGenesWithText, coverage.meanFraction >= minTopGeneCoverage else {
+        let rows = CellEmbedder.alignGenes(genes, to: table, resolver: knowledge.resolver)
+        plan.overlap = GeneOverlap(
+            queryGenes: genes.count, orthologMapped: mapped, withText: withText,
+            sharedWithReference: Set(genes).intersection(Set(bundle.genes)).count,
+            referenceGenes: bundle.genes.count, topGeneCoverage: 0)
+        guard withText >= minGenesWithText else {
             throw LexicellError(
-                "gene overlap too small to mean anything: " + overlap.summary
-                    + String(
-                        format: " (need ≥ %d genes with a text and ≥ %.0f %% top-gene coverage; check the species and the gene symbol column)",
-                        minGenesWithText, 100 * minTopGeneCoverage))
+                "gene overlap too small to mean anything: \(withText) of \(genes.count) query genes have a text (need ≥ \(minGenesWithText); check the species and the gene symbol column)"
+            )
         }
-        var x = CellEmbedder(stage.settings).embed(renamed, table: table, geneRows: rows)
-        if let r = bundle.refiner { x = try r.embed(x) }
-        let knn = KNNClassifier(reference: bundle.embeddings, labels: bundle.labels, classCount: m.classNames.count)
-        let p = knn.predict(x, k: m.k)
-        let best = p.labels.map { m.classNames[$0] }
-        var a = Annotation(
-            cells: query.cells, labels: best, bestLabels: best, confidence: p.voteFraction,
-            meanSimilarity: p.meanSimilarity, embeddings: x, overlap: overlap, query: renamed, geneTable: table)
-        a.abstain(
-            noSignal: Annotation.noSignal(renamed, usable: rows.map { $0 != nil }, what: "no gene with a text"),
-            minConfidence: minConfidence)
-        return a
+        plan.table = table
+        plan.rows = rows
+        plan.settings = stage.settings
+        plan.usable = rows.map { $0 != nil }
+        return plan
     }
 }
 
-extension Annotator {
-    /// Expression bundles: the reference's genes, scaling and PCA applied to the query, then its head.
-    func annotateByExpression(
-        _ renamed: ExpressionMatrix, original: ExpressionMatrix, classifier: ExpressionClassifier,
-        bundle: ReferenceBundle, orthologMapped: Int?, log: (String) -> Void
-    ) throws -> Annotation {
+/// Fixed-point sums (2^-32 units): exact and order-free, so blocks and shards add up to the whole run's value.
+public struct CoverageTally: Codable, Sendable, Equatable {
+    public var sum: Int64 = 0
+    public var cells = 0
+    public init() {}
+    public static func + (a: CoverageTally, b: CoverageTally) -> CoverageTally {
+        var c = a
+        c.sum += b.sum
+        c.cells += b.cells
+        return c
+    }
+    public var mean: Double { cells == 0 ? 0 : Double(sum) / 4_294_967_296 / Double(cells) }
+}
+
+/// A query's classification settled before its cells are seen (`Annotator.plan`): block by block, each
+/// cell's label depends on that cell alone, so any split of the query gives the same labels.
+public struct AnnotationPlan {
+    public let bundle: ReferenceBundle
+    /// Query genes in the reference's species.
+    public let genes: [String]
+    public let minConfidence: Double
+    public let minTopGeneCoverage: Double
+    /// Without coverage (text bundles) until `finish`.
+    public internal(set) var overlap: GeneOverlap!
+    var classifier: ExpressionClassifier?
+    var table: GeneEmbeddingTable?
+    var rows: [Int?] = []
+    var settings = CellEmbeddingSettings()
+    /// Genes that carry signal for the classifier (a cell expressing none is Unassigned).
+    var usable: [Bool] = []
+
+    init(bundle: ReferenceBundle, genes: [String], minConfidence: Double, minTopGeneCoverage: Double) {
+        self.bundle = bundle
+        self.genes = genes
+        self.minConfidence = minConfidence
+        self.minTopGeneCoverage = minTopGeneCoverage
+    }
+
+    /// The gene vectors used (text bundles), for reading genes.
+    public var geneTable: GeneEmbeddingTable? { table }
+
+    /// Cells are classified in groups of this many at query positions aligned to it, padded with empty
+    /// cells: BLAS (OpenBLAS picks its kernels by the matrix sizes) then sees the same sizes for every cell
+    /// whatever the block or shard, so each cell's numbers do not depend on how the query was split.
+    public static let alignment = 1024
+
+    /// One block of query cells (genes as given to `plan`); `first` is the query position of its first cell.
+    public func annotate(_ block: ExpressionMatrix, first: Int = 0) throws -> Annotation {
         let m = bundle.manifest
-        let selected = classifier.baseline.selectedGenes
-        let present = Set(renamed.genes).intersection(selected).count
-        var overlap = GeneOverlap(
-            queryGenes: renamed.geneCount, orthologMapped: orthologMapped, withText: 0,
-            sharedWithReference: Set(renamed.genes).intersection(bundle.genes).count,
-            referenceGenes: bundle.genes.count, topGeneCoverage: Double(present) / Double(max(selected.count, 1)))
-        overlap.classifierGenes = (present, selected.count)
-        log(overlap.summary)
-        guard present * 2 >= selected.count else {
-            throw LexicellError(
-                "gene overlap too small: only \(present) of the \(selected.count) genes the reference classifier uses are in the query (need at least half; check the species and the gene symbol column)"
-            )
+        let renamed = ExpressionMatrix(values: block.values, genes: genes, cells: block.cells)
+        let n = block.cellCount, b = Self.alignment
+        var x = [Float](), cols = 0
+        var best = [Int](), confidence = [Double](), similarity = [Double]()
+        x.reserveCapacity(n * 64)
+        var group = (first / b) * b
+        while group < first + n {
+            let lo = max(group, first), hi = min(group + b, first + n)
+            let padded = Self.padded(block.values, rows: (lo - first)..<(hi - first), before: lo - group, total: b)
+            let r = try classify(ExpressionMatrix(values: padded, genes: genes, cells: [String](repeating: "", count: b)))
+            let keep = (lo - group)..<(hi - group)
+            cols = r.x.cols
+            x += r.x.values[(keep.lowerBound * cols)..<(keep.upperBound * cols)]
+            best += r.best[keep]
+            confidence += r.confidence[keep]
+            similarity += r.similarity[keep]
+            group += b
         }
-        let x = try classifier.represent(renamed)
-        let (best, probability, similarity) = classifier.classify(
-            x, reference: bundle.embeddings, labels: bundle.labels,
-            classCount: m.classNames.count)
         let names = best.map { m.classNames[$0] }
         var a = Annotation(
-            cells: original.cells, labels: names, bestLabels: names, confidence: probability, meanSimilarity: similarity,
-            embeddings: x, overlap: overlap, query: renamed, geneTable: nil)
-        let classifierGenes = Set(selected)
-        a.abstain(
-            noSignal: Annotation.noSignal(
-                renamed, usable: renamed.genes.map { classifierGenes.contains($0) },
-                what: "no gene of the reference classifier"),
-            minConfidence: minConfidence)
+            cells: block.cells, labels: names, bestLabels: names, confidence: confidence, meanSimilarity: similarity,
+            embeddings: DenseMatrix(rows: n, cols: cols, values: x), overlap: overlap, query: renamed, geneTable: table)
+        let why = classifier != nil ? "no gene of the reference classifier" : "no gene with a text"
+        a.abstain(noSignal: Annotation.noSignal(renamed, usable: usable, what: why), minConfidence: minConfidence)
         return a
+    }
+
+    /// Rows `rows` of `x` after `before` empty rows, then empty rows up to `total`.
+    static func padded(_ x: SparseMatrix, rows: Range<Int>, before: Int, total: Int) -> SparseMatrix {
+        var indptr = [Int](repeating: 0, count: total + 1)
+        let base = x.indptr[rows.lowerBound]
+        for (i, r) in rows.enumerated() { indptr[before + i + 1] = x.indptr[r + 1] - base }
+        for i in (before + rows.count + 1)..<(total + 1) { indptr[i] = indptr[before + rows.count] }
+        let span = base..<x.indptr[rows.upperBound]
+        return SparseMatrix(rows: total, cols: x.cols, indptr: indptr, indices: Array(x.indices[span]), values: Array(x.values[span]))
+    }
+
+    /// The representation and the classifier's call for each row of `cells` (renamed genes).
+    private func classify(_ cells: ExpressionMatrix) throws -> (x: DenseMatrix, best: [Int], confidence: [Double], similarity: [Double]) {
+        let m = bundle.manifest
+        if let classifier {
+            let x = try classifier.represent(cells)
+            let (best, confidence, similarity) = classifier.classify(
+                x, reference: bundle.embeddings, labels: bundle.labels, classCount: m.classNames.count)
+            return (x, best, confidence, similarity)
+        }
+        var x = CellEmbedder(settings).embed(cells, table: table!, geneRows: rows)
+        if let r = bundle.refiner { x = try r.embed(x) }
+        let p = KNNClassifier(reference: bundle.embeddings, labels: bundle.labels, classCount: m.classNames.count).predict(x, k: m.k)
+        return (x, p.labels, p.voteFraction, p.meanSimilarity)
+    }
+
+    /// Of a block's cells, how many of each one's top-N genes have a vector (text bundles; zero otherwise).
+    public func coverage(_ block: ExpressionMatrix) -> CoverageTally {
+        var t = CoverageTally()
+        guard table != nil else { return t }
+        let x = block.values
+        let all = [Bool](repeating: true, count: x.cols)
+        var selector = TopGeneSelector(capacity: settings.topN)
+        for c in 0..<x.rows {
+            selector.select(indices: x.indices, values: x.values, range: x.indptr[c]..<x.indptr[c + 1], allowed: all, n: settings.topN)
+            let sel = selector.selected
+            if !sel.isEmpty {
+                let with = sel.filter { rows[$0.gene] != nil }.count
+                t.sum += (Int64(with) << 32) / Int64(sel.count)
+            }
+            t.cells += 1
+        }
+        return t
+    }
+
+    /// The overlap with the coverage of all cells; refuses a query whose top genes mostly have no vector.
+    public func finish(coverage: CoverageTally, log: (String) -> Void) throws -> GeneOverlap {
+        guard table != nil else { return overlap }
+        var o = overlap!
+        o.topGeneCoverage = coverage.mean
+        log(o.summary)
+        guard o.topGeneCoverage >= minTopGeneCoverage else {
+            throw LexicellError(
+                "gene overlap too small to mean anything: " + o.summary
+                    + String(format: " (need ≥ %.0f %% top-gene coverage; check the species and the gene symbol column)", 100 * minTopGeneCoverage))
+        }
+        return o
     }
 }

@@ -92,7 +92,7 @@ public struct TransferSummary {
         var s = "## Lexicell annotation\n\n" + headline().map { "- " + $0 + "\n" }.joined() + "\n| label | cells |\n|---|---|\n"
         var counts = [String: Int]()
         for l in annotation.labels { counts[l, default: 0] += 1 }
-        for (l, c) in counts.sorted(by: { $0.value > $1.value }) { s += "| \(l) | \(c) |\n" }
+        for (l, c) in counts.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) { s += "| \(l) | \(c) |\n" }
         let table = thresholdTable()
         if !table.isEmpty {
             s +=

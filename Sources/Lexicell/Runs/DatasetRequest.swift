@@ -31,13 +31,34 @@ public struct DatasetRequest: Sendable {
     /// The matrix (and obs) of `data`, restricted to `cellsFile`.
     public func read(log: (String) -> Void) throws -> Dataset {
         let t0 = Date()
-        var ds = try DatasetReader.read(path: data, orientation: orientation, h5adMatrix: raw ? .raw : .x)
-        if let cellsFile { ds = try ds.keepingCells(listedIn: cellsFile) }
+        let chunks = try open()
+        var obs = [String: [String]]()
+        for name in chunks.obsColumns { obs[name] = try chunks.obsColumn(name) }
+        let ds = Dataset(expression: try chunks.read(0..<chunks.cellCount), obs: obs, obsColumns: chunks.obsColumns)
         log(
             String(
                 format: "read %@: %d cells × %d genes, %d non-zeros (%.2f s)", data, ds.expression.cellCount,
                 ds.expression.geneCount, ds.expression.values.nonZeroCount, Date().timeIntervalSince(t0)))
         return ds
+    }
+
+    /// The data opened for reading in blocks of cells, restricted to `cellsFile` (nothing else is read).
+    public func open() throws -> CellChunks {
+        try CellChunks.open(path: data, orientation: orientation, h5adMatrix: raw ? .raw : .x, cellsFile: cellsFile)
+    }
+
+    /// Per kept cell of `chunks`, its label from the labels file or the obs column (nil where none).
+    public func labels(of chunks: CellChunks, log: (String) -> Void) throws -> (labels: [String?], source: String) {
+        if let labels {
+            let table = try LabelTable.read(path: labels, barcodeColumn: barcodeColumn, labelColumn: labelColumn)
+            let join = try table.join(cells: chunks.cells, file: data)
+            log(join.summary)
+            return (join.labels, labels)
+        }
+        if let obsColumn {
+            return (try chunks.obsColumn(obsColumn).map { $0.isEmpty ? nil : $0 }, "\(data) obs/\(obsColumn)")
+        }
+        throw LexicellError("give --labels FILE (with --label-column) or --obs-column for an h5ad")
     }
 
     /// Per cell of `dataset`, its label from the labels file or the obs column (nil where none).
