@@ -76,12 +76,8 @@ struct AnnotationAccumulator {
 
     /// The UMAP of the sampled cells (positions relative to the first annotated cell `offset`).
     func layout(umap: Bool, total: Int, offset: Int = 0, log: (String) -> Void) throws -> (DenseMatrix?, [Int]) {
-        guard umap, total >= 3 else { return (nil, []) }
-        let (cells, x) = sample.chosen()
-        guard cells.count >= 3 else { return (nil, []) }
-        if cells.count < total { log("UMAP on a seeded subsample of \(cells.count) of the \(total) query cells") }
-        let layout = try UMAP.embed(x, configuration: UMAPConfiguration(metric: .cosine))
-        return (layout, cells.map { $0 - offset })
+        guard umap else { return (nil, []) }
+        return try sample.layout(total: total, offset: offset, log: log)
     }
 
     /// shard.json (with the tallies and the sample's cells) and the sample's embeddings.
@@ -106,6 +102,15 @@ struct UMAPSample {
     private var keys = [UInt64](), cells = [Int](), rows = [Float]()
     private var cols = 0
     private var threshold = UInt64.max
+
+    /// The cosine UMAP of the kept cells, and their query positions relative to `offset`; nil below 3 cells.
+    func layout(total: Int, offset: Int = 0, log: (String) -> Void) throws -> (DenseMatrix?, [Int]) {
+        let (cells, x) = chosen()
+        guard total >= 3, cells.count >= 3 else { return (nil, []) }
+        if cells.count < total { log("UMAP on a seeded subsample of \(cells.count) of the \(total) query cells") }
+        let layout = try UMAP.embed(x, configuration: UMAPConfiguration(metric: .cosine))
+        return (layout, cells.map { $0 - offset })
+    }
 
     /// `capacity` 0: nothing is kept (no UMAP).
     init(capacity: Int) { self.capacity = max(0, capacity) }

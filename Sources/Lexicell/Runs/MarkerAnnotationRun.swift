@@ -73,17 +73,16 @@ public struct MarkerAnnotationRun {
         report.temperature = temperature
         let summary = TransferSummary(annotation: a, truth: truth, classNames: classNames, groups: groupMap)
         let md = summary.markdown() + "\n" + report.markdown()
-        var shell = AnnotationRun(reference: markers, query: query, output: output)
-        shell.umap = umap
-        shell.umapCells = umapCells
-        let (layout, layoutCells) = try shell.umapLayout(a.embeddings, log: log)
+        var sample = UMAPSample(capacity: umap ? umapCells : 0)
+        sample.add(a.embeddings, first: 0)
+        let (layout, layoutCells) = umap ? try sample.layout(total: a.cells.count, log: log) : (nil, [])
         var files: [(name: String, contents: Data)] = [
             ("predictions.csv", Data(AnnotationRun.predictionsCSV(a, groups: groupMap, truth: truth).utf8)),
             ("summary.md", Data(md.utf8)),
             ("zeroshot.json", try report.json()),
             ("zeroshot_modes.csv", Data(report.modesCSV(cells: a.cells).utf8)),
         ]
-        let readings = a.geneReadings(knowledge: knowledge, topN: embedding.settings.topN, groups: groupMap)
+        let readings = Self.geneReadings(a, table: scores.table, knowledge: knowledge, topN: embedding.settings.topN, groups: groupMap)
         if !readings.isEmpty { files.append(("gene_reading.csv", Data(GeneReading.csv(readings).utf8))) }
         let html = summary.report(layout: layout, layoutCells: layoutCells, source: query.data, reference: markers, genes: readings)
         files.append(("report.html", Data(report.insertingHTML(into: html).utf8)))
@@ -95,22 +94,26 @@ public struct MarkerAnnotationRun {
                 var obsm = [("X_lexicell", a.embeddings), ("X_lexicell_zeroshot_scores", scores.call(weight: knowledgeWeight).scores)]
                 if let layout, layoutCells.count == cells.cellCount { obsm.append(("X_umap", layout)) }
                 try H5ADWriter.write(
-                    path: dir + "/annotated.h5ad", expression: cells, cells: cells.cells, genes: cells.genes, obs: a.obsColumns(groups: groupMap), obsm: obsm)
+                    path: dir + "/annotated.h5ad", expression: cells, cells: cells.cells, genes: cells.genes, obs: AnnotationRun.obsColumns(a, groups: groupMap, truth: truth), obsm: obsm)
                 return ["annotated.h5ad"]
             }, log: log)
         return md
     }
 }
 
-extension Annotation {
-    /// The obs columns `annotate` writes into annotated.h5ad (label, best label, confidence, similarity, reason, group).
-    public func obsColumns(groups: GroupMap?) -> [(String, ObsColumn)] {
-        var obs: [(String, ObsColumn)] = [
-            ("lexicell_label", .categorical(labels)), ("lexicell_best_label", .categorical(bestLabels)),
-            ("lexicell_confidence", .numbers(confidence)), ("lexicell_mean_similarity", .numbers(meanSimilarity)),
-            ("lexicell_reason", .categorical(reasons.map { $0.isEmpty ? "assigned" : $0 })),
-        ]
-        if let g = groups { obs.append(("lexicell_group", .categorical(labels.map(g.group)))) }
-        return obs
+extension MarkerAnnotationRun {
+    /// Gene-level reading of the predicted types (assigned cells only) and of their groups.
+    static func geneReadings(_ a: Annotation, table: GeneEmbeddingTable, knowledge: GeneKnowledge, topN: Int, groups: GroupMap?) -> [GeneReading] {
+        let assigned = a.labels.indices.filter { a.labels[$0] != Annotation.unassigned }
+        guard !assigned.isEmpty else { return [] }
+        let expression = a.query.selectingCells(assigned)
+        func reading(_ name: (String) -> String) -> [GeneReading] {
+            let names = Array(Set(assigned.map { name(a.labels[$0]) })).sorted()
+            let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+            return GeneReading.compute(
+                expression: expression, labels: assigned.map { index[name(a.labels[$0])]! }, classNames: names, table: table,
+                knowledge: knowledge, topN: topN)
+        }
+        return reading { $0 } + (groups.map { g in reading(g.group) } ?? [])
     }
 }
