@@ -76,6 +76,11 @@ struct Annotate: ParsableCommand {
             "Annotate only shard I of N (0 ≤ I < N): a contiguous range of the query's cells; join the shards with `lexicell merge`.",
             valueName: "I/N"))
     var shard: String?
+    @Flag(help: "Also read what each predicted subtype does: markers.csv, pathways.csv, pathway_scores.csv, scores in the h5ad and report.")
+    var pathways = false
+    @Option(name: .customLong("gene-sets"), help: "With --pathways: a bundled collection or a .gmt[.gz] file; repeat for several (default: all bundled for the species).")
+    var geneSets: [String] = []
+    @Option(help: "With --pathways: markers and enrichment on at most this many annotated cells (seeded subsample).") var pathwayCells = 20_000
     @Option(help: "Output directory.") var out: String = "lexicell-annotate"
     @OptionGroup var outputOptions: OutputOptions
 
@@ -92,6 +97,11 @@ struct Annotate: ParsableCommand {
                 throw ValidationError("--shard \(shard): expected I/N with whole numbers 0 ≤ I < N (e.g. 0/3, 1/3, 2/3)")
             }
             guard h5ad else { throw ValidationError("--shard needs the h5ad (lexicell merge joins the shards' annotated.h5ad): drop --no-h5ad") }
+        }
+        guard !geneSets.isEmpty ? pathways : true else { throw ValidationError("--gene-sets needs --pathways") }
+        guard pathwayCells >= 20 else { throw ValidationError("--pathway-cells must be at least 20") }
+        guard !pathways || (shard == nil && markers == nil) else {
+            throw ValidationError("--pathways runs on a whole --reference annotation: not with --shard (run `lexicell pathways` on the merged h5ad) or --markers")
         }
         guard markers == nil || shard == nil else { throw ValidationError("--shard works with --reference; a --markers run is not sharded") }
         try requireExisting(reference, "--reference")
@@ -114,6 +124,8 @@ struct Annotate: ParsableCommand {
         run.umapCells = umapCells
         run.chunkCells = chunkCells
         run.shard = shardSpec
+        if pathways { run.pathways = geneSets }
+        run.pathwayCells = pathwayCells
         print(try run.run(log: logLine))
     }
 }

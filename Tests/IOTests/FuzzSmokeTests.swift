@@ -70,6 +70,7 @@ final class FuzzSmokeTests: XCTestCase {
         for (name, fragment) in expected.sorted(by: { $0.key < $1.key }) {
             assertLexicellError([name, fragment]) { _ = try DatasetReader.readH5AD(path: dir + "/" + name) }
             assertLexicellError([name]) { _ = try LabelTable.readH5AD(path: dir + "/" + name, column: "celltype") }
+            assertLexicellError([name, fragment]) { _ = try CellChunks.open(path: dir + "/" + name) }  // annotate's streaming reader
         }
         let good = try DatasetReader.readH5AD(path: Repository.root + "/Tests/Fuzz/corpus/h5ad/anndata07_layout.h5ad")
         XCTAssertGreaterThan(good.expression.cellCount, 0)

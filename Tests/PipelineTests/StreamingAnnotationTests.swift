@@ -44,7 +44,10 @@ final class StreamingAnnotationTests: XCTestCase {
         shared = nil
     }
 
-    private func annotate(_ out: String, chunk: Int, shard: ShardSpec? = nil, bundle: String? = nil, cellsFile: String? = nil) throws -> String {
+    private func annotate(
+        _ out: String, chunk: Int, shard: ShardSpec? = nil, bundle: String? = nil, cellsFile: String? = nil, pathways: [String]? = nil,
+        pathwayCells: Int = 20_000
+    ) throws -> String {
         let s = Self.shared!
         var request = DatasetRequest(data: s.query)
         request.labels = s.labels
@@ -52,6 +55,9 @@ final class StreamingAnnotationTests: XCTestCase {
         var run = AnnotationRun(reference: bundle ?? s.bundle, query: request, output: OutputRequest(directory: dir + "/" + out))
         run.chunkCells = chunk
         run.shard = shard
+        run.pathways = pathways
+        run.pathwayCells = pathwayCells
+        if pathways != nil { run.minConfidence = 0 }  // every cell called: enough cells per subtype for the rank sums
         _ = try run.run(log: { _ in })
         return dir + "/" + out
     }
@@ -131,5 +137,35 @@ final class StreamingAnnotationTests: XCTestCase {
         refused([romanov], [romanov, "no shard.json"])
         let whole = try annotate("whole", chunk: 1000)
         refused([whole], [whole, "no shard.json"])
+    }
+
+    /// `--pathways`: the reading of the calls lands beside them — markers, pathways, per-cell scores in a CSV, the
+    /// h5ad (obs columns and obsm) and the report — and the scores are the sets' AUCell scores of each query cell
+    /// whatever the block size.
+    func testPathwayReadingOfTheCallsInEveryOutput() throws {
+        let a = try annotate("pw", chunk: 1000, pathways: ["hallmark"])
+        for name in ["markers.csv", "pathways.csv", "pathway_scores.csv"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: a + "/" + name), name)
+        }
+        let csv = String(decoding: try FileData.read(a + "/pathway_scores.csv"), as: UTF8.self)
+        let rows = csv.split(separator: "\n")
+        let query = try DatasetReader.readH5AD(path: Self.shared!.query).expression
+        XCTAssertEqual(rows.count, query.cellCount + 1, "a header and one row per query cell")
+        let header = rows[0].split(separator: ",").map(String.init)
+        XCTAssertGreaterThan(header.count, 1)
+        let h5ad = a + "/annotated.h5ad"
+        let obsm = try H5ADParts.obsm(path: h5ad, name: PathwayScoreSets.obsmName)
+        XCTAssertEqual(obsm.rows, query.cellCount)
+        XCTAssertEqual(obsm.cols, header.count - 1)
+        let obs = try DatasetReader.readH5AD(path: h5ad).obsColumns
+        for name in header.dropFirst() { XCTAssertTrue(obs.contains(name), "obs \(name)") }
+        // The CSV's first cell equals the obsm row (one computation, two outputs).
+        let first = rows[1].split(separator: ",").dropFirst().map { Float(String($0))! }
+        for (j, v) in first.enumerated() { XCTAssertEqual(v, obsm.values[j], accuracy: 1e-4) }
+        let html = String(decoding: try FileData.read(a + "/report.html"), as: UTF8.self)
+        XCTAssertTrue(html.contains("Pathway") || html.contains("pathway"), "the report carries the pathway reading")
+        // Blocks of 50 cells: the same scores.
+        let b = try annotate("pw-blocks", chunk: 50, pathways: ["hallmark"])
+        XCTAssertEqual(try FileData.read(a + "/pathway_scores.csv"), try FileData.read(b + "/pathway_scores.csv"))
     }
 }

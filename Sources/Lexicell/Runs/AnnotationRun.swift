@@ -23,6 +23,11 @@ public struct AnnotationRun {
     /// The report's UMAP (and the h5ad's X_umap); on at most `umapCells` cells, a seeded subsample of a larger query.
     public var umap = true
     public var umapCells = 50_000
+    /// Gene-set collections for the pathway reading of the calls (bundled names or GMT files; empty: the
+    /// species' bundled ones); nil: no pathway reading.
+    public var pathways: [String]?
+    /// Largest number of annotated cells the markers and enrichment are computed on (a seeded subsample).
+    public var pathwayCells = 20_000
     /// Cells read, classified and written at a time.
     public var chunkCells = 20_480
     /// Annotate only shard `index` of `count` (contiguous cell ranges; `MergeRun` joins them).
@@ -99,9 +104,28 @@ public struct AnnotationRun {
                 (layout, layoutCells) = try state.layout(umap: umap, total: range.count, log: log)
             }
             let readings = state.readings(knowledge: knowledge)
+            var pathwayReport: PathwayReport?
+            if let collections = pathways {
+                do {
+                    let p = try pathwayReading(
+                        chunks: chunks, blocks: blocks, range: range, labels: state.labels, groups: groupMap, species: querySpecies,
+                        collections: collections, log: log)
+                    try AtomicFile.write(Data(p.analysis.markersCSV().utf8), to: dir + "/markers.csv")
+                    try AtomicFile.write(Data(p.analysis.pathwaysCSV().utf8), to: dir + "/pathways.csv")
+                    written += ["markers.csv", "pathways.csv"]
+                    if let sets = p.scoreSets, let scores = p.scores {
+                        try AtomicFile.write(Data((sets.csvHeader + sets.csvRows(cells: names, scores: scores)).utf8), to: dir + "/pathway_scores.csv")
+                        written.append("pathway_scores.csv")
+                    }
+                    pathwayReport = p
+                } catch let e as LexicellError {
+                    // The calls are written either way; a reading that cannot be made is said, not fatal.
+                    log("no pathway reading: \(e.message)")
+                }
+            }
             md = try Self.writeReport(
                 summary, readings: readings, layout: layout, layoutCells: layoutCells, source: query.data, reference: reference,
-                dir: dir,
+                dir: dir, pathways: pathwayReport,
                 note: shard.map { "shard \($0.index)/\($0.count) (cells \(range.lowerBound)..<\(range.upperBound)); the UMAP is drawn by `lexicell merge`" })
             written += ["summary.md", "report.html"] + (readings.isEmpty ? [] : ["gene_reading.csv"])
             if h5ad {
@@ -109,7 +133,14 @@ public struct AnnotationRun {
                     writer = try H5ADStreamWriter(path: dir + "/annotated.h5ad", genes: chunks.genes, expression: true, obsm: [("X_lexicell", 0)])
                 }
                 let umapRows = layout.flatMap { layoutCells.count == names.count ? [("X_umap", $0)] : nil } ?? []
-                try writer!.finish(cells: names, obs: Self.obsColumns(summary.annotation, groups: groupMap, truth: truth), obsm: umapRows)
+                var obs = Self.obsColumns(summary.annotation, groups: groupMap, truth: truth)
+                var obsm = umapRows
+                if let p = pathwayReport, let sets = p.scoreSets, let scores = p.scores {
+                    let columns = sets.h5adColumns(scores: scores)
+                    obs += columns.obs
+                    obsm.append(columns.obsm)
+                }
+                try writer!.finish(cells: names, obs: obs, obsm: obsm)
                 written.append("annotated.h5ad")
             }
             if let shard {
@@ -138,13 +169,13 @@ public struct AnnotationRun {
     /// summary.md, report.html and gene_reading.csv (when there is a reading) into `dir`; returns the markdown.
     static func writeReport(
         _ summary: TransferSummary, readings: [GeneReading], layout: DenseMatrix?, layoutCells: [Int], source: String,
-        reference: String, dir: String, note: String?
+        reference: String, dir: String, pathways: PathwayReport? = nil, note: String?
     ) throws -> String {
         var md = summary.markdown()
         if let note { md += "\n_\(note)_\n" }
         try AtomicFile.write(Data(md.utf8), to: dir + "/summary.md")
         if !readings.isEmpty { try AtomicFile.write(Data(GeneReading.csv(readings).utf8), to: dir + "/gene_reading.csv") }
-        let html = summary.report(layout: layout, layoutCells: layoutCells, source: source, reference: reference, genes: readings)
+        let html = summary.report(layout: layout, layoutCells: layoutCells, source: source, reference: reference, genes: readings, pathways: pathways)
         try AtomicFile.write(Data(html.utf8), to: dir + "/report.html")
         return md
     }
