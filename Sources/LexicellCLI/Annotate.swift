@@ -78,7 +78,9 @@ struct Annotate: ParsableCommand {
     var shard: String?
     @Flag(help: "Also read what each predicted subtype does: markers.csv, pathways.csv, pathway_scores.csv, scores in the h5ad and report.")
     var pathways = false
-    @Option(name: .customLong("gene-sets"), help: "With --pathways: a bundled collection or a .gmt[.gz] file; repeat for several (default: all bundled for the species).")
+    @Option(
+        name: .customLong("gene-sets"),
+        help: "With --pathways: a bundled collection or a .gmt[.gz] file; repeat for several (default: all bundled for the species).")
     var geneSets: [String] = []
     @Option(help: "With --pathways: markers and enrichment on at most this many annotated cells (seeded subsample).") var pathwayCells = 20_000
     @Option(help: "Output directory.") var out: String = "lexicell-annotate"
@@ -101,7 +103,8 @@ struct Annotate: ParsableCommand {
         guard !geneSets.isEmpty ? pathways : true else { throw ValidationError("--gene-sets needs --pathways") }
         guard pathwayCells >= 20 else { throw ValidationError("--pathway-cells must be at least 20") }
         guard !pathways || (shard == nil && markers == nil) else {
-            throw ValidationError("--pathways runs on a whole --reference annotation: not with --shard (run `lexicell pathways` on the merged h5ad) or --markers")
+            throw ValidationError(
+                "--pathways runs on a whole --reference annotation: not with --shard (run `lexicell pathways` on the merged h5ad) or --markers")
         }
         guard markers == nil || shard == nil else { throw ValidationError("--shard works with --reference; a --markers run is not sharded") }
         try requireExisting(reference, "--reference")

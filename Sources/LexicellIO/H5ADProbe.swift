@@ -59,6 +59,11 @@ public enum H5ADProbe {
             throw LexicellError(
                 "libhdf5 crashed (signal \(process.terminationStatus)) while reading the file's structure; the file is damaged: re-export it (anndata: adata.write_h5ad)",
                 file: path)
+        case .exit where message.contains("AddressSanitizer"):
+            // A sanitizer build reports the crash and exits instead of dying by the signal.
+            throw LexicellError(
+                "libhdf5 crashed (signal 11, reported by AddressSanitizer) while reading the file's structure; the file is damaged: re-export it (anndata: adata.write_h5ad)",
+                file: path)
         case .exit where process.terminationStatus != 0:
             // The child's own LexicellError, already naming the file and the field.
             throw LexicellError(message.isEmpty ? "the h5ad check failed (exit status \(process.terminationStatus))" : message)

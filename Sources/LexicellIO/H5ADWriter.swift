@@ -21,6 +21,20 @@ public enum ObsColumn: Sendable {
 /// Writes AnnData `.h5ad` files in the layout anndata ≥ 0.8 reads, with `encoding-type` and
 /// `encoding-version` on every element. The file is written beside the target and renamed over it.
 public enum H5ADWriter {
+    /// One value per cell in every obs column and obsm row; obs names unique and not `_index`.
+    static func checkColumns(cells: Int, obs: [(String, ObsColumn)], obsm: [(String, DenseMatrix)], path: String) throws {
+        for (name, column) in obs where column.count != cells {
+            throw LexicellError("obs column \"\(name)\" has \(column.count) values for \(cells) cells", file: path)
+        }
+        for (name, m) in obsm where m.rows != cells {
+            throw LexicellError("obsm \"\(name)\" has \(m.rows) rows for \(cells) cells", file: path)
+        }
+        let names = obs.map(\.0)
+        guard Set(names).count == names.count, !names.contains("_index") else {
+            throw LexicellError("obs column names must be unique and not \"_index\"", file: path)
+        }
+    }
+
     public static func write(
         path: String, expression: ExpressionMatrix?, cells: [String], genes: [String],
         obs: [(String, ObsColumn)] = [], obsm: [(String, DenseMatrix)] = []
@@ -30,16 +44,7 @@ public enum H5ADWriter {
                 throw LexicellError("expression matrix cells/genes differ from the cells/genes given to the writer", file: path)
             }
         }
-        for (name, column) in obs where column.count != cells.count {
-            throw LexicellError("obs column \"\(name)\" has \(column.count) values for \(cells.count) cells", file: path)
-        }
-        for (name, m) in obsm where m.rows != cells.count {
-            throw LexicellError("obsm \"\(name)\" has \(m.rows) rows for \(cells.count) cells", file: path)
-        }
-        let names = obs.map(\.0)
-        guard Set(names).count == names.count, !names.contains("_index") else {
-            throw LexicellError("obs column names must be unique and not \"_index\"", file: path)
-        }
+        try checkColumns(cells: cells.count, obs: obs, obsm: obsm, path: path)
 
         let writer = try H5ADStreamWriter(path: path, genes: genes, expression: expression != nil, obsm: [])
         if let e = expression { try writer.append(e.values, obsm: []) }
@@ -183,16 +188,7 @@ public final class H5ADStreamWriter {
                     throw LexicellError("\(cellsWritten) cells were written but \(cells.count) names are given", file: path)
                 }
             }
-            for (name, column) in obs where column.count != cells.count {
-                throw LexicellError("obs column \"\(name)\" has \(column.count) values for \(cells.count) cells", file: path)
-            }
-            for (name, m) in obsm where m.rows != cells.count {
-                throw LexicellError("obsm \"\(name)\" has \(m.rows) rows for \(cells.count) cells", file: path)
-            }
-            let names = obs.map(\.0)
-            guard Set(names).count == names.count, !names.contains("_index") else {
-                throw LexicellError("obs column names must be unique and not \"_index\"", file: path)
-            }
+            try H5ADWriter.checkColumns(cells: cells.count, obs: obs, obsm: obsm, path: path)
             let root = file.root
             if let x, let data, let indices {
                 try x.setAttribute("shape", integers: [Int64(cells.count), Int64(genes.count)])

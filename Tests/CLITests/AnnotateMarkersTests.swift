@@ -13,16 +13,6 @@ final class AnnotateMarkersTests: XCTestCase {
     static let pbmc = Repository.pbmc + "/pbmc68k_reduced.h5ad"
     static let markers = Repository.data + "/markers/pbmc68k_reduced.csv"
 
-    func refusal(_ args: [String], file: StaticString = #filePath, line: UInt = #line) -> String {
-        do {
-            _ = try LexicellCommand.parseAsRoot(args)
-            XCTFail("accepted: \(args.joined(separator: " "))", file: file, line: line)
-            return ""
-        } catch {
-            return LexicellCommand.message(for: error)
-        }
-    }
-
     func testMarkersAndReferenceAreExclusive() throws {
         let query = ["--data", Self.pbmc, "--raw"]
         XCTAssertTrue(refusal(["annotate"] + query).contains("exactly one of --reference DIR and --markers FILE"))

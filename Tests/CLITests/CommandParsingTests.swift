@@ -7,6 +7,17 @@ import XCTest
 
 /// The command line parsed and validated in-process, as swift-argument-parser's own end-to-end tests do: every
 /// check runs before any data is read (the data paths exist but are never opened here).
+/// The parse error's message (what the tool prints), or a failure when the arguments were accepted.
+func refusal(_ args: [String], file: StaticString = #filePath, line: UInt = #line) -> String {
+    do {
+        _ = try LexicellCommand.parseAsRoot(args)
+        XCTFail("accepted: \(args.joined(separator: " "))", file: file, line: line)
+        return ""
+    } catch {
+        return LexicellCommand.message(for: error)
+    }
+}
+
 final class CommandParsingTests: XCTestCase {
     static let romanov = Repository.romanov
     let base = ["--data", romanov, "--labels", romanov + "/cell_metadata.csv"]
@@ -14,17 +25,6 @@ final class CommandParsingTests: XCTestCase {
     func parse<T: ParsableCommand>(_ type: T.Type, _ args: [String]) throws -> T {
         let command = try LexicellCommand.parseAsRoot(args)
         return try XCTUnwrap(command as? T, "parsed \(Swift.type(of: command)), expected \(T.self)")
-    }
-
-    /// The parse error's message (what the tool prints), or a failure when the arguments were accepted.
-    func refusal(_ args: [String], file: StaticString = #filePath, line: UInt = #line) -> String {
-        do {
-            _ = try LexicellCommand.parseAsRoot(args)
-            XCTFail("accepted: \(args.joined(separator: " "))", file: file, line: line)
-            return ""
-        } catch {
-            return LexicellCommand.message(for: error)
-        }
     }
 
     func testEvaluateDefaultsComeFromTheLibrary() throws {
@@ -177,16 +177,6 @@ final class CommandParsingTests: XCTestCase {
 final class ShardParsingTests: XCTestCase {
     static let romanov = Repository.romanov
     let base = ["annotate", "--reference", romanov, "--data", romanov]
-
-    func refusal(_ args: [String], file: StaticString = #filePath, line: UInt = #line) -> String {
-        do {
-            _ = try LexicellCommand.parseAsRoot(args)
-            XCTFail("accepted: \(args.joined(separator: " "))", file: file, line: line)
-            return ""
-        } catch {
-            return LexicellCommand.message(for: error)
-        }
-    }
 
     func testShardIsParsedIntoIndexAndCount() throws {
         let a = try XCTUnwrap(try LexicellCommand.parseAsRoot(base + ["--shard", "0/3"]) as? Annotate)

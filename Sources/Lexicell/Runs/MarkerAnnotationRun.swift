@@ -94,7 +94,8 @@ public struct MarkerAnnotationRun {
                 var obsm = [("X_lexicell", a.embeddings), ("X_lexicell_zeroshot_scores", scores.call(weight: knowledgeWeight).scores)]
                 if let layout, layoutCells.count == cells.cellCount { obsm.append(("X_umap", layout)) }
                 try H5ADWriter.write(
-                    path: dir + "/annotated.h5ad", expression: cells, cells: cells.cells, genes: cells.genes, obs: AnnotationRun.obsColumns(a, groups: groupMap, truth: truth), obsm: obsm)
+                    path: dir + "/annotated.h5ad", expression: cells, cells: cells.cells, genes: cells.genes,
+                    obs: AnnotationRun.obsColumns(a, groups: groupMap, truth: truth), obsm: obsm)
                 return ["annotated.h5ad"]
             }, log: log)
         return md
