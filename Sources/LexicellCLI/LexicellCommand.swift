@@ -27,7 +27,7 @@ public struct LexicellCommand: ParsableCommand {
         let arguments = CommandLine.arguments
         if arguments.count == 3 && arguments[1] == H5ADProbe.argument { H5ADProbe.childMain(arguments[2]) }
         // Every h5ad is first walked by a child `lexicell` (a libhdf5 crash then stays a clear error).
-        H5ADProbe.executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? arguments[0]
+        H5ADProbe.executable = H5ADProbe.currentExecutable
         HostedModels.register()
         do {
             main(try expandingConfig(Array(CommandLine.arguments.dropFirst())))

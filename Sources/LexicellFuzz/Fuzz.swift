@@ -114,7 +114,7 @@ enum Harness {
                 exit(2)
             }
             // A libhdf5 crash on a mutated h5ad is caught by the probe (a child of this tool), as in `lexicell`.
-            H5ADProbe.executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+            H5ADProbe.executable = H5ADProbe.currentExecutable
             H5ADProbe.timeout = 10
             var files = [String]()
             for a in args.dropFirst() {

@@ -40,7 +40,6 @@ public final class CellChunks: @unchecked Sendable {
         path: String, orientation: MatrixOrientation = .auto, h5adMatrix: H5ADMatrix = .x, cellsFile: String? = nil
     ) throws -> CellChunks {
         if DatasetReader.isH5AD(path) {
-            try H5ADProbe.check(path)
             let opened = try H5ADReader.open(path: path, matrix: h5adMatrix)
             let rows = try cellsFile.map { try CellSelection.rows(of: opened.obs.index, listedIn: $0) }
             let cells = rows.map { $0.map { opened.obs.index[$0] } } ?? opened.obs.index
@@ -103,7 +102,6 @@ public enum CellSelection {
 public enum H5ADParts {
     /// An obs column of numbers as Double, without going through text.
     public static func obsNumbers(path: String, column: String) throws -> [Double] {
-        try H5ADProbe.check(path)
         let file = try H5File.open(path)
         let object = try file.root.open("obs/\(column)")
         guard object.isDataset else { throw object.error("expected a numeric dataset") }
@@ -113,7 +111,6 @@ public enum H5ADParts {
 
     /// A 2-D obsm matrix as float32.
     public static func obsm(path: String, name: String) throws -> DenseMatrix {
-        try H5ADProbe.check(path)
         let file = try H5File.open(path)
         let object = try file.root.open("obsm/\(name)")
         guard object.isDataset, object.shape.count == 2 else { throw object.error("expected a 2-D dataset") }

@@ -111,7 +111,6 @@ public enum DatasetReader {
 
     /// An AnnData file: the chosen matrix, gene names from var (raw/var for raw), cells and columns from obs.
     public static func readH5AD(path: String, matrix: H5ADMatrix = .x) throws -> Dataset {
-        try H5ADProbe.check(path)
-        return try H5ADReader.read(path: path, matrix: matrix)
+        try H5ADReader.read(path: path, matrix: matrix)
     }
 }

@@ -17,6 +17,10 @@ public enum H5ADProbe {
     nonisolated(unsafe) public static var executable: String?
     /// Seconds the walk may take before the file is declared unreadable.
     nonisolated(unsafe) public static var timeout: TimeInterval = 120
+    /// This process's executable (to name as `executable` when it answers `argument` itself).
+    public static var currentExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
     private static let lock = NSLock()
     nonisolated(unsafe) private static var passed = Set<String>()
 

@@ -26,6 +26,8 @@ final class H5File {
         guard H5Fis_hdf5(path) > 0 else {
             throw LexicellError("not an HDF5 file (an .h5ad file is HDF5; check the file is complete and not gzipped)", file: path)
         }
+        // Every h5ad read passes here: its structure is walked by a child process first (a libhdf5 crash stays there).
+        try H5ADProbe.check(path)
         let readOnly: UInt32 = 0  // H5F_ACC_RDONLY
         let id = H5Fopen(path, readOnly, defaultPlist)
         guard id >= 0 else { throw LexicellError("HDF5 could not open the file", file: path) }

@@ -94,7 +94,6 @@ public struct LabelTable: Sendable {
     /// Labels from an obs column of an h5ad file (missing categorical values are "").
     /// Refused like `read`: a cell name listed twice in obs, and a label equal to `LabelTable.unassigned`.
     public static func readH5AD(path: String, column: String, allowUnassignedLabel: Bool = false) throws -> LabelTable {
-        try H5ADProbe.check(path)
         let (cells, values) = try H5ADReader.readObsColumn(path: path, column: column)
         var first = [String: Int](minimumCapacity: cells.count)
         for (i, c) in cells.enumerated() {

@@ -10,8 +10,7 @@ import XCTest
 /// killing the test runner. The long libFuzzer runs are `make fuzz`.
 final class FuzzSmokeTests: XCTestCase {
     /// The build's products folder (the test runner lives there beside the executables).
-    static let products = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
-        .deletingLastPathComponent().path
+    static let products = URL(fileURLWithPath: H5ADProbe.currentExecutable).deletingLastPathComponent().path
     static let replayTool = products + "/LexicellFuzz"
 
     func run(_ arguments: [String]) throws -> (status: Int32, signalled: Bool, output: String) {
