@@ -69,24 +69,29 @@ public struct SelectedMethod: EvaluationMethod {
         case .logistic, .svm:
             let standardizer = FeatureStandardizer(fitting: x)
             let xs = standardizer.apply(x), qs = standardizer.apply(query)
-            // Large fits run the C path upwards, each LR warm-started from the previous C's solution; small ones
-            // (every bundled dataset) fit each C from zero, as before.
-            let path = head == .logistic && x.rows > Self.warmStartAboveCells
-            let order = path ? settings.indices.sorted { settings[$0] < settings[$1] } : Array(settings.indices)
-            var out = [Scored?](repeating: nil, count: settings.count)
-            var previous: LogisticRegression?
-            for i in order {
-                let c = settings[i]
-                let model = try fitLinear(head, c: c, standardized: xs, y: y, classCount: classCount, start: path ? previous : nil)
-                previous = model as? LogisticRegression
+            // Large fits run the C path upwards, each warm-started from the previous C's solution (LR: weights;
+            // SVM: dual variables); small ones (every bundled dataset) fit each C from zero, as before.
+            let path = x.rows > Self.warmStartAboveCells
+            var models = [LinearHead?](repeating: nil, count: settings.count)
+            if path && head == .svm {
+                models = try LinearSVM.fitPath(xs, labels: y, classCount: classCount, cs: settings, options: svmOptions(c: 1)).map { $0 }
+            } else {
+                var previous: LogisticRegression?
+                for i in path ? settings.indices.sorted(by: { settings[$0] < settings[$1] }) : Array(settings.indices) {
+                    let model = try fitLinear(head, c: settings[i], standardized: xs, y: y, classCount: classCount, start: path ? previous : nil)
+                    previous = model as? LogisticRegression
+                    models[i] = model
+                }
+            }
+            return models.map { m in
+                let model = m!
                 let z = model.decision(qs)
                 let p = HeadKind.probabilities(z, head: head)
                 // Weights on the unstandardised features: w_j / scale_j.
                 var w = model.weights
                 for r in 0..<w.rows { for j in 0..<w.cols { w[r, j] /= standardizer.scale[j] } }
-                out[i] = Scored(predicted: model.predict(qs), scores: z, probabilities: p, weights: w)
+                return Scored(predicted: model.predict(qs), scores: z, probabilities: p, weights: w)
             }
-            return out.map { $0! }
         }
     }
 
@@ -100,8 +105,11 @@ public struct SelectedMethod: EvaluationMethod {
                 xs, labels: y, classCount: classCount,
                 options: .init(c: c, classWeight: classWeight, maxIterations: 300, tolerance: 1e-4), start: start)
         }
-        return try LinearSVM.fit(xs, labels: y, classCount: classCount, options: .init(c: c, classWeight: classWeight))
+        return try LinearSVM.fit(xs, labels: y, classCount: classCount, options: svmOptions(c: c))
     }
+
+    /// The SVM solver settings every fit of the SVM head uses.
+    func svmOptions(c: Double) -> LinearSVM.Options { .init(c: c, classWeight: classWeight) }
 
     /// Out-of-fold predictions and scores (training cells × classes, each cell scored by a model fitted without
     /// its fold) of every candidate and setting on the training cells (dataset indices).

@@ -56,10 +56,29 @@ public struct LinearSVM: LinearHead {
         try fitWithDual(x, labels: labels, classCount: classCount, options: options).model
     }
 
+    /// One fit per C of `cs` (returned in the order given), solved along increasing C, each from the previous C's
+    /// dual variables: α ≥ 0 is the dual's only constraint, so a smaller C's optimum is a feasible start and is
+    /// close to the next one. Same stopping rule as `fit`, so each result meets the tolerance as a cold fit does
+    /// (objectives agree to the tolerance, not bit for bit). `options.c` is ignored.
+    public static func fitPath(
+        _ x: DenseMatrix, labels: [Int], classCount: Int, cs: [Double], options: Options = Options()
+    ) throws -> [LinearSVM] {
+        var out = [LinearSVM?](repeating: nil, count: cs.count)
+        var start: [[Double]]?
+        for i in cs.indices.sorted(by: { cs[$0] < cs[$1] }) {
+            var o = options
+            o.c = cs[i]
+            let fitted = try fitWithDual(x, labels: labels, classCount: classCount, options: o, start: start)
+            out[i] = fitted.model
+            start = fitted.alpha
+        }
+        return out.map { $0! }
+    }
+
     /// The fit and each problem's dual variables α (problems × rows), for checking optimality conditions.
     static func fitWithDual(
         _ x: DenseMatrix, labels: [Int], classCount: Int,
-        options: Options
+        options: Options, start: [[Double]]? = nil
     ) throws -> (model: LinearSVM, alpha: [[Double]]) {
         try HeadsInput.validate(
             x, labels: labels, classCount: classCount, c: options.c, classWeight: options.classWeight,
@@ -68,7 +87,8 @@ public struct LinearSVM: LinearHead {
             throw LexicellError("LinearSVM: tolerance \(options.tolerance) and maxIterations \(options.maxIterations); expected both positive")
         }
         let spec = ProblemSet(labels: labels, classCount: classCount, options: options)
-        let solutions = solve(x, spec: spec, options: options)
+        precondition(start == nil || start!.count == spec.count && start!.allSatisfy { $0.count == x.rows }, "LinearSVM: start shape")
+        let solutions = solve(x, spec: spec, options: options, start: start)
         let d = x.cols, problems = spec.count
         var w = DenseMatrix(rows: classCount, cols: d)
         var b = [Float](repeating: 0, count: classCount)
@@ -148,7 +168,7 @@ public struct LinearSVM: LinearHead {
         return (0..<count).map { g in Array(stride(from: g, to: problems, by: count)) }
     }
 
-    static func solve(_ x: DenseMatrix, spec: ProblemSet, options: Options) -> [Solution] {
+    static func solve(_ x: DenseMatrix, spec: ProblemSet, options: Options, start: [[Double]]? = nil) -> [Solution] {
         let n = x.rows, d = x.cols
         // ‖x_i‖² + 1 (the constant feature), in Double.
         var rowNorms = [Double](repeating: 1, count: n)
@@ -169,7 +189,7 @@ public struct LinearSVM: LinearHead {
                         var rng = SeededGenerator(seed: options.seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(g + 1))
                         results[g] = solveGroup(
                             xp.baseAddress!, n: n, d: d, rowNorms: np.baseAddress!, spec: spec,
-                            problems: plan[g], options: options, rng: &rng)
+                            problems: plan[g], options: options, start: start, rng: &rng)
                     }
                 }
             }
@@ -182,7 +202,7 @@ public struct LinearSVM: LinearHead {
     /// Dual coordinate descent for the problems of one group, sharing the visiting order.
     static func solveGroup(
         _ x: UnsafePointer<Float>, n: Int, d: Int, rowNorms: UnsafePointer<Double>, spec: ProblemSet,
-        problems: [Int], options: Options, rng: inout SeededGenerator
+        problems: [Int], options: Options, start: [[Double]]? = nil, rng: inout SeededGenerator
     ) -> [Solution] {
         let m = problems.count
         let w = UnsafeMutablePointer<Float>.allocate(capacity: m * d)
@@ -210,8 +230,13 @@ public struct LinearSVM: LinearHead {
             usable[j] = count
         }
         for j in 0..<m { activateAll(j) }
-        var activeCount = usable
         var b = [Double](repeating: 0, count: m)
+        if let start {
+            // A warm start: α from the caller (rows of zero cost keep 0), (w, b) rebuilt from it exactly.
+            for j in 0..<m { for i in 0..<n where active[i * m + j] { alpha[i * m + j] = max(start[problems[j]][i], 0) } }
+            recompute(Array(0..<m), x: x, n: n, d: d, m: m, alpha: alpha, labels: labels, positiveLabel: positiveLabel, w: w, b: &b)
+        }
+        var activeCount = usable
         var pgMaxOld = [Double](repeating: .infinity, count: m), pgMinOld = [Double](repeating: -.infinity, count: m)
         var pgMaxNew = pgMaxOld, pgMinNew = pgMinOld
         var iterations = [Int](repeating: 0, count: m)
