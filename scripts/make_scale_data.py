@@ -62,8 +62,8 @@ def encode(obj, kind, version):
     obj.attrs["encoding-version"] = version
 
 
-def write(out, n_cells, seed, block_cells=BLOCK_CELLS):
-    src_ptr, src_idx, src_cnt, src_labels, types, genes = load_romanov()
+def write(out, n_cells, seed, block_cells=BLOCK_CELLS, min_cells=10):
+    src_ptr, src_idx, src_cnt, src_labels, types, genes = load_romanov(min_cells)
     code_of = {t: i for i, t in enumerate(types)}  # categories sorted, as pandas sorts them
     src_codes = np.array([code_of[t] for t in src_labels], dtype=np.int8)
     src_len = np.diff(src_ptr)
@@ -143,11 +143,13 @@ def main():
     p.add_argument("--cells", type=int, required=True, help="number of synthetic cells")
     p.add_argument("--out", required=True, help=".h5ad to write (via OUT.part)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--min-cells-per-class", type=int, default=10,
+                   help="source types with at least this many Romanov cells (10: 33 types; 7: 45 types, the RGC atlas's count)")
     a = p.parse_args()
     if a.cells < 1:
         p.error("--cells must be at least 1")
     started = time.monotonic()
-    nnz, n_genes, n_types = write(a.out, a.cells, a.seed)
+    nnz, n_genes, n_types = write(a.out, a.cells, a.seed, min_cells=a.min_cells_per_class)
     print(f"{a.out}: {a.cells:,} cells x {n_genes:,} genes, {nnz:,} non-zeros ({nnz / a.cells:.0f} per cell), "
           f"{n_types} classes, seed {a.seed}, {time.monotonic() - started:.0f} s")
 
