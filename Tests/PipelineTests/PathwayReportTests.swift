@@ -166,22 +166,14 @@ final class PathwayReportTests: XCTestCase {
     /// subtypes are the groups and Unassigned cells take part in nothing. The annotation report opens with
     /// its answer and folds the label table.
     func testPathwaysOnAnAnnotateOutputLeaveUnassignedOut() throws {
-        let dir = repoData + "/datasets/romanov2017_hypothalamus_neurons"
-        let ds = try DatasetReader.read(path: dir)
-        let labels = try LabelTable.read(path: dir + "/cell_metadata.csv", labelColumn: "Author_CellType").join(cells: ds.expression.cells, file: dir)
-        let samples = try LabelTable.read(path: dir + "/cell_metadata.csv", labelColumn: "Sample_ID").join(cells: ds.expression.cells, file: dir)
-        let ids = Array(Set(samples.labels.compactMap { $0 })).sorted()
-        let refSamples = Set(ids.enumerated().filter { $0.offset % 2 == 0 }.map(\.element))
-        let refCells = (0..<ds.expression.cellCount).filter { refSamples.contains(samples.labels[$0]!) }
-        let queryCells = (0..<ds.expression.cellCount).filter { !refSamples.contains(samples.labels[$0]!) }
-        let reference = try LabelledDataset(
-            expression: ds.expression.selectingCells(refCells), labels: refCells.map { labels.labels[$0] }, minCellsPerClass: 5)
+        let dir = RomanovBySample.directory
+        let split = try RomanovBySample()
         let knowledge = try GeneKnowledge.load(species: .mouse)
-        let bundle = try ReferenceTrainer().train(reference, knowledge: knowledge, source: .random(dimension: 128, seed: 0), log: { _ in })
+        let bundle = try ReferenceTrainer().train(split.reference, knowledge: knowledge, source: .random(dimension: 128, seed: 0), log: { _ in })
         let tmp = temporaryDirectory("pathways-annotated")
         try bundle.write(to: tmp + "/ref")
         let cellsFile = tmp + "/query_cells.txt"
-        try (queryCells.map { ds.expression.cells[$0] }.joined(separator: "\n") + "\n").write(toFile: cellsFile, atomically: true, encoding: .utf8)
+        try (split.query.cells.joined(separator: "\n") + "\n").write(toFile: cellsFile, atomically: true, encoding: .utf8)
         var query = DatasetRequest(data: dir)
         query.cellsFile = cellsFile
         query.labels = dir + "/cell_metadata.csv"
@@ -227,19 +219,10 @@ final class PathwayReportTests: XCTestCase {
     /// (equal when computed chunk by chunk, as a streaming run would), obs columns that round-trip through an
     /// h5ad, and an annotation report that opens with the answer and paints the scores on the UMAP.
     func testAnnotationPathwaysScoresH5ADAndReport() throws {
-        let dir = repoData + "/datasets/romanov2017_hypothalamus_neurons"
-        let ds = try DatasetReader.read(path: dir)
-        let labels = try LabelTable.read(path: dir + "/cell_metadata.csv", labelColumn: "Author_CellType").join(cells: ds.expression.cells, file: dir)
-        let samples = try LabelTable.read(path: dir + "/cell_metadata.csv", labelColumn: "Sample_ID").join(cells: ds.expression.cells, file: dir)
-        let ids = Array(Set(samples.labels.compactMap { $0 })).sorted()
-        let refSamples = Set(ids.enumerated().filter { $0.offset % 2 == 0 }.map(\.element))
-        let refCells = (0..<ds.expression.cellCount).filter { refSamples.contains(samples.labels[$0]!) }
-        let queryCells = (0..<ds.expression.cellCount).filter { !refSamples.contains(samples.labels[$0]!) }
-        let reference = try LabelledDataset(
-            expression: ds.expression.selectingCells(refCells), labels: refCells.map { labels.labels[$0] }, minCellsPerClass: 5)
-        let query = ds.expression.selectingCells(queryCells)
+        let split = try RomanovBySample()
+        let query = split.query
         let knowledge = try GeneKnowledge.load(species: .mouse)
-        let bundle = try ReferenceTrainer().train(reference, knowledge: knowledge, source: .random(dimension: 128, seed: 0), log: { _ in })
+        let bundle = try ReferenceTrainer().train(split.reference, knowledge: knowledge, source: .random(dimension: 128, seed: 0), log: { _ in })
         var annotator = Annotator()
         annotator.minConfidence = 0.3
         let a = try annotator.annotate(query, querySpecies: .mouse, with: bundle, knowledge: knowledge, orthologs: nil, log: { _ in })
@@ -273,7 +256,7 @@ final class PathwayReportTests: XCTestCase {
 
         // The report: the answer (with the pathway lines) first, then the key figures with the score panels.
         let layout = DenseMatrix(rowArrays: (0..<a.embeddings.rows).map { [a.embeddings[$0, 0], a.embeddings[$0, 1]] })
-        let summary = TransferSummary(annotation: a, truth: queryCells.map { labels.labels[$0] }, classNames: reference.classNames, groups: nil)
+        let summary = TransferSummary(annotation: a, truth: split.queryTruth, classNames: split.reference.classNames, groups: nil)
         let html = summary.report(
             layout: layout, layoutCells: Array(0..<query.cellCount), source: "query", reference: "reference", pathways: pathways)
         XCTAssertNil(XMLCheck.parse(html))

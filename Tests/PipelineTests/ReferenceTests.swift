@@ -10,19 +10,8 @@ final class ReferenceTests: XCTestCase {
     }
 
     func romanovBySample() throws -> (reference: LabelledDataset, query: ExpressionMatrix, truth: [String?], knowledge: GeneKnowledge) {
-        setenv("LEXICELL_DATA", repoData, 1)
-        let dir = repoData + "/datasets/romanov2017_hypothalamus_neurons"
-        let ds = try DatasetReader.read(path: dir)
-        let labels = try LabelTable.read(path: dir + "/cell_metadata.csv", labelColumn: "Author_CellType").join(cells: ds.expression.cells, file: dir)
-        let samples = try LabelTable.read(path: dir + "/cell_metadata.csv", labelColumn: "Sample_ID").join(cells: ds.expression.cells, file: dir)
-        let ids = Array(Set(samples.labels.compactMap { $0 })).sorted()
-        let refSamples = Set(ids.enumerated().filter { $0.offset % 2 == 0 }.map(\.element))
-        let refCells = (0..<ds.expression.cellCount).filter { refSamples.contains(samples.labels[$0]!) }
-        let queryCells = (0..<ds.expression.cellCount).filter { !refSamples.contains(samples.labels[$0]!) }
-        let reference = try LabelledDataset(
-            expression: ds.expression.selectingCells(refCells), labels: refCells.map { labels.labels[$0] },
-            minCellsPerClass: 5)
-        return (reference, ds.expression.selectingCells(queryCells), queryCells.map { labels.labels[$0] }, try GeneKnowledge.load(species: .mouse))
+        let split = try RomanovBySample()
+        return (split.reference, split.query, split.queryTruth, try GeneKnowledge.load(species: .mouse))
     }
 
     func testTrainAnnotateAcrossSamplesAndBundleRoundTrip() throws {

@@ -16,23 +16,13 @@ final class StreamingAnnotationTests: XCTestCase {
     override func setUpWithError() throws {
         if Self.shared == nil {
             let d = temporaryDirectory("streaming")
-            let romanov = Repository.romanov
-            let ds = try DatasetReader.read(path: romanov)
-            let meta = romanov + "/cell_metadata.csv"
-            let labels = try LabelTable.read(path: meta, labelColumn: "Author_CellType").join(cells: ds.expression.cells, file: romanov)
-            let samples = try LabelTable.read(path: meta, labelColumn: "Sample_ID").join(cells: ds.expression.cells, file: romanov)
-            let ids = Array(Set(samples.labels.compactMap { $0 })).sorted()
-            let refSamples = Set(ids.enumerated().filter { $0.offset % 2 == 0 }.map(\.element))
-            let refCells = (0..<ds.expression.cellCount).filter { refSamples.contains(samples.labels[$0]!) }
-            let queryCells = (0..<ds.expression.cellCount).filter { !refSamples.contains(samples.labels[$0]!) }
-            let reference = try LabelledDataset(
-                expression: ds.expression.selectingCells(refCells), labels: refCells.map { labels.labels[$0] }, minCellsPerClass: 5)
+            let split = try RomanovBySample()
             let bundle = try ReferenceTrainer().train(
-                reference, knowledge: try GeneKnowledge.load(species: .mouse), source: .random(dimension: 32, seed: 0), log: { _ in })
+                split.reference, knowledge: try GeneKnowledge.load(species: .mouse), source: .random(dimension: 32, seed: 0), log: { _ in })
             try bundle.write(to: d + "/ref")
-            let q = ds.expression.selectingCells(queryCells)
+            let q = split.query
             try H5ADWriter.write(path: d + "/query.h5ad", expression: q, cells: q.cells, genes: q.genes)
-            Self.shared = (d, d + "/ref", d + "/query.h5ad", meta)
+            Self.shared = (d, d + "/ref", d + "/query.h5ad", Repository.romanov + "/cell_metadata.csv")
         }
         dir = temporaryDirectory("streaming-run")
     }

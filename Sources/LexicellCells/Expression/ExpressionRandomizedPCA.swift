@@ -135,7 +135,7 @@ extension ExpressionPCA {
             // next = basis · XcᵀXc = Σ_blocks (B · basisᵀ)ᵀ · B.
             var next = DenseMatrix(rows: l, cols: g)
             x.forEachBlock(centre: means) { _, block in
-                product(block, basis, &t, next: &next)
+                accumulate(block, basis, &t, into: &next, gram: false)
             }
             basis = next
             try orthonormalizeRows(&basis)
@@ -143,21 +143,7 @@ extension ExpressionPCA {
         // Rayleigh–Ritz: M = basis · XcᵀXc · basisᵀ (l × l), its top k eigenpairs.
         var m = DenseMatrix(rows: l, cols: l)
         x.forEachBlock(centre: means) { _, block in
-            let rows = block.rows
-            block.values.withUnsafeBufferPointer { b in
-                basis.values.withUnsafeBufferPointer { q in
-                    t.values.withUnsafeMutableBufferPointer { tp in
-                        LinearAlgebra.gemm(
-                            b.baseAddress!, rowsA: rows, colsA: g, transposeA: false, q.baseAddress!, rowsB: l, colsB: g,
-                            transposeB: true, into: tp.baseAddress!)
-                        m.values.withUnsafeMutableBufferPointer { mp in
-                            LinearAlgebra.gemm(
-                                tp.baseAddress!, rowsA: rows, colsA: l, transposeA: true, tp.baseAddress!, rowsB: rows,
-                                colsB: l, transposeB: false, into: mp.baseAddress!, beta: 1)
-                        }
-                    }
-                }
-            }
+            accumulate(block, basis, &t, into: &m, gram: true)
         }
         var symmetric = [Double](repeating: 0, count: l * l)
         for i in 0..<l { for j in 0..<l { symmetric[i * l + j] = (Double(m[i, j]) + Double(m[j, i])) / 2 } }
@@ -181,8 +167,11 @@ extension ExpressionPCA {
             explainedVarianceRatio: variance.map { Float(total > 0 ? $0 / total : 0) })
     }
 
-    /// next += (block · basisᵀ)ᵀ · block, with `t` as scratch (≥ block rows × basis rows).
-    private static func product(_ block: DenseMatrix, _ basis: DenseMatrix, _ t: inout DenseMatrix, next: inout DenseMatrix) {
+    /// T = block · basisᵀ into `t` (≥ block rows × basis rows), then `out` += Tᵀ · block (a power-iteration step,
+    /// out l × g) or, with `gram`, `out` += Tᵀ · T (the Rayleigh–Ritz matrix, out l × l).
+    private static func accumulate(
+        _ block: DenseMatrix, _ basis: DenseMatrix, _ t: inout DenseMatrix, into out: inout DenseMatrix, gram: Bool
+    ) {
         let rows = block.rows, g = block.cols, l = basis.rows
         block.values.withUnsafeBufferPointer { b in
             basis.values.withUnsafeBufferPointer { q in
@@ -190,10 +179,11 @@ extension ExpressionPCA {
                     LinearAlgebra.gemm(
                         b.baseAddress!, rowsA: rows, colsA: g, transposeA: false, q.baseAddress!, rowsB: l, colsB: g,
                         transposeB: true, into: tp.baseAddress!)
-                    next.values.withUnsafeMutableBufferPointer { np in
+                    let right: UnsafePointer<Float> = gram ? UnsafePointer(tp.baseAddress!) : b.baseAddress!
+                    out.values.withUnsafeMutableBufferPointer { op in
                         LinearAlgebra.gemm(
-                            tp.baseAddress!, rowsA: rows, colsA: l, transposeA: true, b.baseAddress!, rowsB: rows,
-                            colsB: g, transposeB: false, into: np.baseAddress!, beta: 1)
+                            tp.baseAddress!, rowsA: rows, colsA: l, transposeA: true, right, rowsB: rows,
+                            colsB: gram ? l : g, transposeB: false, into: op.baseAddress!, beta: 1)
                     }
                 }
             }
