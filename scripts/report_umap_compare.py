@@ -122,7 +122,8 @@ def main():
     ap.add_argument("--lexicell", required=True, help='command prefix, e.g. "lexicell bench-umap"')
     ap.add_argument("--workdir", default="out/umap-compare")
     ap.add_argument("--data", default="data/datasets/romanov2017_hypothalamus_neurons")
-    ap.add_argument("--modes", default="deterministic,parallel")
+    ap.add_argument("--modes", default="deterministic,parallel",
+                    help="deterministic (Lexicell: 2 blocks), sequential (one block), parallel (Hogwild); umap-learn seeded unless parallel")
     args = ap.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
     import sklearn
@@ -155,7 +156,7 @@ def main():
             out_l = path.replace(".npy", f"_umaplearn_{mode}.npy")
             wall_l, cpu_l, _ = timed([sys.executable, "-c", UMAP_LEARN, path, out_l, metric, mode])
             out_s = path.replace(".npy", f"_lexicell_{mode}.npy")
-            cmd = shlex.split(args.lexicell) + [path, out_s, metric] + (["parallel"] if mode == "parallel" else [])
+            cmd = shlex.split(args.lexicell) + [path, out_s, metric] + ([] if mode == "deterministic" else [mode])
             wall_s, cpu_s, line = timed(cmd)
             embed_s = next((p.split("=")[1] for p in line.split() if p.startswith("embed_seconds=")), "?")
             t_l = trustworthiness(x, np.load(out_l), 15, metric)

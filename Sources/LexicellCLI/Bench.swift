@@ -60,11 +60,12 @@ struct BenchUMAP: ParsableCommand {
     @Argument(help: "Input .npy (2-D float32/float64).") var input: String
     @Argument(help: "Output .npy for the 2-D embedding.") var output: String
     @Argument(help: "euclidean or cosine.") var metric: String
-    @Argument(help: "'parallel' for the 2-thread Hogwild layout.") var mode: String?
+    @Argument(help: "'parallel' for the 2-thread Hogwild layout, 'sequential' for one block (umap-learn's order).") var mode: String?
 
     func run() throws {
         guard let m = DistanceMetric(rawValue: metric) else { throw ValidationError("metric must be euclidean or cosine") }
-        let config = UMAPConfiguration(metric: m, deterministic: mode != "parallel")
+        guard [nil, "parallel", "sequential"].contains(mode) else { throw ValidationError("mode must be parallel or sequential") }
+        let config = UMAPConfiguration(metric: m, deterministic: mode != "parallel", layoutBlocks: mode == "sequential" ? 1 : 2)
         print(try UMAPBenchmark.run(inputPath: input, outputPath: output, configuration: config).summary)
     }
 }

@@ -17,10 +17,19 @@ public struct UMAPConfiguration: Sendable, Equatable {
     public var setOpMixRatio: Float
     public var metric: DistanceMetric
     public var seed: UInt64
-    /// Threads for neighbour search, and for the layout when `deterministic` is false.
+    /// Threads for neighbour search and the layout.
     public var threads: Int
-    /// true: single-thread layout, bit-reproducible from `seed`; false: Hogwild-style parallel layout.
+    /// true: a layout bit-reproducible from `seed` and `layoutBlocks` on any machine; false: Hogwild-style
+    /// parallel layout (threads race on shared coordinates).
     public var deterministic: Bool
+    /// The deterministic layout splits the points into this many blocks (contiguous, about equal in edges) that
+    /// are updated in parallel within an epoch: a block moves its own points at once and sees the others as they
+    /// were when the epoch began; its pulls on other blocks' points are added when the epoch ends, in block order.
+    /// The result depends on this number, not on `threads` or timing. 1: umap-learn's sequential order.
+    public var layoutBlocks: Int
+    /// Fewest points per block: smaller layouts (under 8,192 points by default, well under a second) keep the
+    /// sequential order.
+    public var minimumBlockPoints: Int
     /// Points from which the approximate (NN-descent) neighbour search is used, as umap-learn.
     public var approximateNeighborsFrom: Int
 
@@ -28,8 +37,8 @@ public struct UMAPConfiguration: Sendable, Equatable {
         nNeighbors: Int = 15, minDist: Float = 0.1, spread: Float = 1, nEpochs: Int? = nil,
         negativeSampleRate: Int = 5, learningRate: Float = 1, repulsionStrength: Float = 1,
         localConnectivity: Float = 1, setOpMixRatio: Float = 1, metric: DistanceMetric = .euclidean,
-        seed: UInt64 = 42, threads: Int = 2, deterministic: Bool = true,
-        approximateNeighborsFrom: Int = 4096
+        seed: UInt64 = 42, threads: Int = 2, deterministic: Bool = true, layoutBlocks: Int = 2,
+        minimumBlockPoints: Int = 4096, approximateNeighborsFrom: Int = 4096
     ) {
         self.nNeighbors = nNeighbors
         self.minDist = minDist
@@ -44,6 +53,8 @@ public struct UMAPConfiguration: Sendable, Equatable {
         self.seed = seed
         self.threads = threads
         self.deterministic = deterministic
+        self.layoutBlocks = layoutBlocks
+        self.minimumBlockPoints = minimumBlockPoints
         self.approximateNeighborsFrom = approximateNeighborsFrom
     }
 
@@ -96,6 +107,7 @@ public enum UMAP {
         }
         if let e = c.nEpochs, e < 1 { throw LexicellError("UMAP n_epochs: expected at least 1, got \(e)") }
         guard c.negativeSampleRate >= 0 else { throw LexicellError("UMAP negative_sample_rate: expected ≥ 0") }
+        guard c.layoutBlocks >= 1 else { throw LexicellError("UMAP layout blocks: expected at least 1, got \(c.layoutBlocks)") }
         if let bad = x.values.firstIndex(where: { !$0.isFinite }) {
             throw LexicellError("UMAP input: non-finite value at row \(bad / max(x.cols, 1)), column \(bad % max(x.cols, 1))")
         }
@@ -291,6 +303,22 @@ public enum UMAP {
 
     // MARK: Layout optimisation
 
+    /// `count` blocks of consecutive points with about equal numbers of edges (every block non-empty), and the
+    /// edge range of each (edges are listed by head, in point order).
+    static func blocks(_ graph: SparseMatrix, count: Int) -> [(edges: Range<Int>, own: Range<Int>)] {
+        let n = graph.rows, edges = graph.nonZeroCount
+        var bounds = [0]
+        for p in 1..<max(count, 1) {
+            var v = bounds.last! + 1
+            while v < n - (count - p) && graph.indptr[v] < edges * p / count { v += 1 }
+            bounds.append(v)
+        }
+        bounds.append(n)
+        return (0..<(bounds.count - 1)).map { p in
+            (graph.indptr[bounds[p]]..<graph.indptr[bounds[p + 1]], bounds[p]..<bounds[p + 1])
+        }
+    }
+
     /// umap-learn's schedule: an edge of weight w is sampled every max(w)/w epochs.
     static func epochsPerSample(_ weights: [Float], nEpochs: Int) -> [Double] {
         let maxWeight = Double(weights.max() ?? 0)
@@ -318,8 +346,21 @@ public enum UMAP {
         let epsNeg = eps.map { negativeRate > 0 ? $0 / negativeRate : Double.infinity }
         var nextSample = eps
         var nextNegative = epsNeg
-        let workers = c.deterministic ? 1 : max(1, min(c.threads, edges))
-        var generators = (0..<workers).map { _ in rng.split() }
+        // Deterministic: blocks of points (edges are grouped by head, so a block's edges are contiguous);
+        // Hogwild: one edge range per thread over all points.
+        let parts: [(edges: Range<Int>, own: Range<Int>)]
+        if c.deterministic {
+            parts = Self.blocks(graph, count: max(1, min(c.layoutBlocks, n / max(c.minimumBlockPoints, 1))))
+        } else {
+            let workers = max(1, min(c.threads, edges))
+            parts = (0..<workers).map { w in ((edges * w / workers)..<(edges * (w + 1) / workers), 0..<n) }
+        }
+        let blocked = c.deterministic && parts.count > 1
+        let concurrency = c.deterministic ? max(1, min(c.threads, parts.count)) : parts.count
+        var generators = parts.map { _ in rng.split() }
+        // Block mode: the coordinates at the epoch's start, and each block's pulls on other blocks' points.
+        var snapshot = blocked ? embedding : []
+        var pulls = [Float](repeating: 0, count: blocked ? parts.count * 2 * n : 0)
         let gamma = c.repulsionStrength
         let alpha0 = c.learningRate
 
@@ -330,25 +371,46 @@ public enum UMAP {
                         epsNeg.withUnsafeBufferPointer { negb in
                             nextSample.withUnsafeMutableBufferPointer { nsb in
                                 nextNegative.withUnsafeMutableBufferPointer { nnb in
-                                    generators.withUnsafeMutableBufferPointer { gb in
-                                        let emb = embBuf.baseAddress!
-                                        let ctx = SGDContext(
-                                            emb: emb, head: hb.baseAddress!, tail: tb.baseAddress!,
-                                            eps: epsb.baseAddress!, epsNeg: negb.baseAddress!,
-                                            next: nsb.baseAddress!, nextNeg: nnb.baseAddress!,
-                                            n: n, a: a, b: b, gamma: gamma)
-                                        for epoch in 0..<nEpochs {
-                                            let alpha = alpha0 * (1 - Float(epoch) / Float(nEpochs))
-                                            if workers == 1 {
-                                                ctx.run(edges: 0..<edges, epoch: epoch, alpha: alpha, rng: &gb[0])
-                                            } else {
+                                    snapshot.withUnsafeMutableBufferPointer { snapBuf in
+                                        pulls.withUnsafeMutableBufferPointer { pullBuf in
+                                            generators.withUnsafeMutableBufferPointer { gb in
+                                                let emb = embBuf.baseAddress!
+                                                let ctx = SGDContext(
+                                                    emb: emb, head: hb.baseAddress!, tail: tb.baseAddress!,
+                                                    eps: epsb.baseAddress!, epsNeg: negb.baseAddress!,
+                                                    next: nsb.baseAddress!, nextNeg: nnb.baseAddress!,
+                                                    n: n, a: a, b: b, gamma: gamma)
                                                 let gens = gb.baseAddress!
-                                                DispatchQueue.concurrentPerform(iterations: workers) { w in
-                                                    let lo = edges * w / workers, hi = edges * (w + 1) / workers
-                                                    ctx.run(edges: lo..<hi, epoch: epoch, alpha: alpha, rng: &gens[w])
+                                                for epoch in 0..<nEpochs {
+                                                    let alpha = alpha0 * (1 - Float(epoch) / Float(nEpochs))
+                                                    if blocked { snapBuf.baseAddress!.update(from: emb, count: 2 * n) }
+                                                    func part(_ p: Int) {
+                                                        ctx.run(
+                                                            edges: parts[p].edges, own: parts[p].own,
+                                                            seen: blocked ? UnsafePointer(snapBuf.baseAddress!) : UnsafePointer(emb),
+                                                            pulls: blocked ? pullBuf.baseAddress! + p * 2 * n : nil,
+                                                            epoch: epoch, alpha: alpha, rng: &gens[p])
+                                                    }
+                                                    if concurrency == 1 {
+                                                        for p in parts.indices { part(p) }
+                                                    } else {
+                                                        DispatchQueue.concurrentPerform(iterations: concurrency) { w in
+                                                            for p in stride(from: w, to: parts.count, by: concurrency) { part(p) }
+                                                        }
+                                                    }
+                                                    if blocked {
+                                                        let pull = pullBuf.baseAddress!
+                                                        for (p, block) in parts.enumerated() {
+                                                            let own = (2 * block.own.lowerBound)..<(2 * block.own.upperBound)
+                                                            for v in 0..<(2 * n) where !own.contains(v) {
+                                                                emb[v] += pull[p * 2 * n + v]
+                                                                pull[p * 2 * n + v] = 0
+                                                            }
+                                                        }
+                                                    }
+                                                    progress?.advance()
                                                 }
                                             }
-                                            progress?.advance()
                                         }
                                     }
                                 }
@@ -374,13 +436,19 @@ private struct SGDContext: @unchecked Sendable {
 
     @inline(__always) private func clip(_ v: Float) -> Float { max(-4, min(4, v)) }
 
-    func run(edges: Range<Int>, epoch: Int, alpha: Float, rng: inout SeededGenerator) {
+    /// One epoch over `edges`, whose heads are all in `own`: points in `own` are read and moved in `emb`; other
+    /// points are read from `seen` and their moves added to `pulls` (nil when `own` is every point).
+    func run(
+        edges: Range<Int>, own: Range<Int>, seen: UnsafePointer<Float>, pulls: UnsafeMutablePointer<Float>?, epoch: Int,
+        alpha: Float, rng: inout SeededGenerator
+    ) {
         let e = Double(epoch)
         let nn = UInt64(n)
         for i in edges where next[i] <= e {
             let j = Int(head[i]), k = Int(tail[i])
             let cur = emb + 2 * j
-            var other = emb + 2 * k
+            let inside = own.contains(k)
+            var other = inside ? UnsafePointer(emb + 2 * k) : seen + 2 * k
             var dx = cur[0] - other[0], dy = cur[1] - other[1]
             var d2 = dx * dx + dy * dy
             if d2 > 0 {
@@ -388,14 +456,15 @@ private struct SGDContext: @unchecked Sendable {
                 let coeff = -2 * a * b * (pb / d2) / (a * pb + 1)
                 let gx = clip(coeff * dx) * alpha, gy = clip(coeff * dy) * alpha
                 cur[0] += gx; cur[1] += gy
-                other[0] -= gx; other[1] -= gy
+                let moved = inside ? emb + 2 * k : pulls! + 2 * k
+                moved[0] -= gx; moved[1] -= gy
             }
             next[i] += eps[i]
             let negatives = Int((e - nextNeg[i]) / epsNeg[i])
             if negatives > 0 {
                 for _ in 0..<negatives {
                     let r = Int(rng.next() % nn)
-                    other = emb + 2 * r
+                    other = own.contains(r) ? UnsafePointer(emb + 2 * r) : seen + 2 * r
                     dx = cur[0] - other[0]; dy = cur[1] - other[1]
                     d2 = dx * dx + dy * dy
                     if d2 > 0 {

@@ -5,39 +5,9 @@ import LexicellCore
 /// The sparse all-genes candidate (CellTypist-style LR on every expressed gene) on its own and inside `auto`, on
 /// the Romanov GABA subtypes (6 classes, 128 cells), and its features against scanpy.
 final class AllGenesTests: XCTestCase {
-    static var cached: (LabelledDataset, TextCellEmbeddings)?
-
-    func gaba6() throws -> (LabelledDataset, TextCellEmbeddings) {
-        if let c = Self.cached { return c }
-        setenv("LEXICELL_DATA", repoData, 1)
-        let dir = repoData + "/datasets/romanov2017_hypothalamus_neurons"
-        let ds = try DatasetReader.read(path: dir)
-        let labels = try LabelTable.read(path: dir + "/cell_metadata.csv", labelColumn: "Author_CellType").join(cells: ds.expression.cells, file: dir)
-        let classes = try String(contentsOfFile: repoData + "/subsets/romanov_gaba6.txt", encoding: .utf8)
-            .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        let d = try LabelledDataset(expression: ds.expression, labels: labels.labels, classes: classes)
-        let k = try GeneKnowledge.load(species: .mouse)
-        let needed = TextEmbeddingStage(knowledge: k).neededSymbols(d.expression)
-        let table = try GeneEmbeddingTable.random(symbols: needed, dimension: 64, seed: 0)
-        let cells = TextCellEmbeddings(expression: d.expression, labels: d.labelNames, table: table, knowledge: k, settings: CellEmbeddingSettings())
-        Self.cached = (d, cells)
-        return (d, cells)
-    }
-
+    func gaba6() throws -> (LabelledDataset, TextCellEmbeddings) { try GABA6Fixture.load() }
     func autoMethod(_ d: LabelledDataset, _ cells: TextCellEmbeddings) -> SelectedMethod {
-        let features = ExpressionFeatures(expression: d.expression)
-        let pca = ExpressionRepresentation(name: "expression PCA", kind: .pcs, features: features)
-        let hvg = ExpressionRepresentation(name: "scaled HVG expression", kind: .scaledGenes, features: features)
-        var m = SelectedMethod(
-            name: "auto",
-            candidates: MethodPlan.autoCandidates(
-                pca: pca, hvg: hvg, text: FixedRepresentation(name: "random top-20", matrix: cells.allGenes), features: features,
-                allGenes: AllGenesRepresentation.pair(expression: d.expression, display: features)))
-        m.grids.logisticC = [0.01, 0.1]
-        m.grids.svmC = [0.001, 0.01]
-        m.folds = 3
-        m.preferred = 0
-        return m
+        GABA6Fixture.autoMethod(d, cells, allGenes: true)
     }
 
     /// The test cells' expression replaced by other cells' data (and their knowledge vectors by noise) changes no
@@ -45,23 +15,7 @@ final class AllGenesTests: XCTestCase {
     /// training cells only), and no choice.
     func testAllGenesCandidatesChooseOnTrainingCellsOnly() throws {
         let (d, cells) = try gaba6()
-        let seed: UInt64 = 3
-        let (train, test) = StratifiedSplit.trainTest(labels: d.labels, testFraction: 0.2, seed: seed)
-        let a = try autoMethod(d, cells).evaluate(labels: d.labels, classNames: d.classNames, seed: seed, protocol: EvaluationProtocol())
-
-        var rows = Array(0..<d.labels.count)
-        for (i, t) in test.enumerated() { rows[t] = train[(5 * i) % train.count] }
-        let swapped = d.expression.selectingCells(rows)
-        var knowledge = cells
-        var rng = SeededGenerator(seed: 11)
-        for t in test { for j in 0..<knowledge.allGenes.cols { knowledge.allGenes[t, j] = Float(rng.nextGaussian()) } }
-        let changed = try LabelledDataset(
-            expression: ExpressionMatrix(values: swapped.values, genes: d.expression.genes, cells: d.expression.cells),
-            labels: d.labelNames, classes: d.classNames)
-        let b = try autoMethod(changed, knowledge).evaluate(
-            labels: changed.labels, classNames: changed.classNames, seed: seed,
-            protocol: EvaluationProtocol())
-        let da = try XCTUnwrap(a.result.details), db = try XCTUnwrap(b.result.details)
+        let (da, db) = try GABA6Fixture.leakageProbe(d, cells, seed: 3, stride: 5, noiseSeed: 11, allGenes: true)
         XCTAssertEqual(da.chosen, db.chosen)
         XCTAssertEqual(da.candidateScores.map(\.candidate), db.candidateScores.map(\.candidate))
         XCTAssertEqual(da.candidateScores.map(\.criterion), db.candidateScores.map(\.criterion))

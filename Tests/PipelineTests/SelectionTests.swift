@@ -4,64 +4,15 @@ import XCTest
 /// Representations beyond the paper (expression features, hybrids, refined views), heads chosen on training
 /// cells, and `auto`: on the real Romanov GABA subtypes (6 classes, 128 cells) so debug builds stay quick.
 final class SelectionTests: XCTestCase {
-    static var cached: (LabelledDataset, TextCellEmbeddings)?
-
-    func gaba6() throws -> (LabelledDataset, TextCellEmbeddings) {
-        if let c = Self.cached { return c }
-        setenv("LEXICELL_DATA", repoData, 1)
-        let dir = repoData + "/datasets/romanov2017_hypothalamus_neurons"
-        let ds = try DatasetReader.read(path: dir)
-        let labels = try LabelTable.read(path: dir + "/cell_metadata.csv", labelColumn: "Author_CellType").join(cells: ds.expression.cells, file: dir)
-        let classes = try String(contentsOfFile: repoData + "/subsets/romanov_gaba6.txt", encoding: .utf8)
-            .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        let d = try LabelledDataset(expression: ds.expression, labels: labels.labels, classes: classes)
-        XCTAssertEqual(d.classSizes.sorted(by: >), [28, 25, 23, 21, 18, 13])
-        let k = try GeneKnowledge.load(species: .mouse)
-        let needed = TextEmbeddingStage(knowledge: k).neededSymbols(d.expression)
-        let table = try GeneEmbeddingTable.random(symbols: needed, dimension: 64, seed: 0)
-        let cells = TextCellEmbeddings(expression: d.expression, labels: d.labelNames, table: table, knowledge: k, settings: CellEmbeddingSettings())
-        Self.cached = (d, cells)
-        return (d, cells)
-    }
-
-    func autoMethod(_ d: LabelledDataset, _ cells: TextCellEmbeddings) -> SelectedMethod {
-        let features = ExpressionFeatures(expression: d.expression)
-        let pca = ExpressionRepresentation(name: "expression PCA", kind: .pcs, features: features)
-        let hvg = ExpressionRepresentation(name: "scaled HVG expression", kind: .scaledGenes, features: features)
-        var m = SelectedMethod(
-            name: "auto",
-            candidates: MethodPlan.autoCandidates(
-                pca: pca, hvg: hvg, text: FixedRepresentation(name: "random top-20", matrix: cells.allGenes), features: features))
-        m.grids.logisticC = [0.01, 0.1]
-        m.grids.svmC = [0.001, 0.01]
-        m.folds = 3
-        m.preferred = 0
-        return m
-    }
+    func gaba6() throws -> (LabelledDataset, TextCellEmbeddings) { try GABA6Fixture.load() }
+    func autoMethod(_ d: LabelledDataset, _ cells: TextCellEmbeddings) -> SelectedMethod { GABA6Fixture.autoMethod(d, cells) }
 
     /// Every choice is made on training cells: replacing the test cells' expression with other cells' data and
     /// their knowledge vectors with noise changes no cross-validation score and no choice. (Test labels reach
     /// only the final scores: `crossValidate` is given training cells and labels alone.)
     func testAutoChoosesOnTrainingCellsOnly() throws {
         let (d, cells) = try gaba6()
-        let seed: UInt64 = 4
-        let (train, test) = StratifiedSplit.trainTest(labels: d.labels, testFraction: 0.2, seed: seed)
-        let a = try autoMethod(d, cells).evaluate(labels: d.labels, classNames: d.classNames, seed: seed, protocol: EvaluationProtocol())
-
-        var rows = Array(0..<d.labels.count)
-        for (i, t) in test.enumerated() { rows[t] = train[(7 * i) % train.count] }
-        let swapped = d.expression.selectingCells(rows)
-        var knowledge = cells
-        var rng = SeededGenerator(seed: 9)
-        for t in test { for j in 0..<knowledge.allGenes.cols { knowledge.allGenes[t, j] = Float(rng.nextGaussian()) } }
-        let changed = try LabelledDataset(
-            expression: ExpressionMatrix(values: swapped.values, genes: d.expression.genes, cells: d.expression.cells),
-            labels: d.labelNames, classes: d.classNames)
-        XCTAssertEqual(changed.labels, d.labels)
-        let b = try autoMethod(changed, knowledge).evaluate(
-            labels: changed.labels, classNames: changed.classNames, seed: seed,
-            protocol: EvaluationProtocol())
-        let da = try XCTUnwrap(a.result.details), db = try XCTUnwrap(b.result.details)
+        let (da, db) = try GABA6Fixture.leakageProbe(d, cells, seed: 4, stride: 7, noiseSeed: 9)
         XCTAssertEqual(da.chosen, db.chosen)
         XCTAssertEqual(da.candidateScores.map(\.criterion), db.candidateScores.map(\.criterion))
         // hvg: LR (2 C) + SVM (2); pca: KNN (6 k) + LR (2); text KNN (6); two hybrids × KNN (12); ensembles of the best 2 and 3.
@@ -337,5 +288,34 @@ final class SelectionTests: XCTestCase {
         XCTAssertEqual(c.weights, model.weights)
         XCTAssertEqual(c.intercept, model.intercept)
         XCTAssertEqual(bundle.embeddings.rows, 128)
+    }
+
+    /// Large selection fits of the SVM stop at liblinear's tolerance (0.1), refits and small fits at 1e-4: above
+    /// `warmStartAboveCells` the selection's fits differ from tight ones yet predict the same query cells (≥ 98 %
+    /// agreement per C, the accuracy of the ranking they feed); at or below it `selecting` changes nothing.
+    func testLargeSVMSelectionFitsStopAtLiblinearTolerance() throws {
+        var rng = SeededGenerator(seed: 11)
+        // 6 overlapping Gaussian classes in 30 dimensions: the largest C needs many passes at 1e-4.
+        func cells(_ n: Int) -> (DenseMatrix, [Int]) {
+            let labels = (0..<n).map { $0 % 6 }
+            let rows = labels.map { l in (0..<30).map { j in Float(rng.nextGaussian()) + (j % 6 == l ? 0.7 : 0) } }
+            return (DenseMatrix(rowArrays: rows), labels)
+        }
+        let method = SelectedMethod(name: "svm", candidates: [])
+        let cs = [0.001, 0.01, 0.1]
+        let (query, _) = cells(600)
+        let (large, largeLabels) = cells(SelectedMethod.warmStartAboveCells + 400)
+        let loose = try method.fitScore(.svm, settings: cs, x: large, y: largeLabels, query: query, classCount: 6, selecting: true)
+        let tight = try method.fitScore(.svm, settings: cs, x: large, y: largeLabels, query: query, classCount: 6)
+        for i in cs.indices {
+            let agree = zip(loose[i].predicted, tight[i].predicted).filter { $0 == $1 }.count
+            XCTAssertGreaterThanOrEqual(Double(agree) / Double(query.rows), 0.98, "C = \(cs[i])")
+        }
+        XCTAssertNotEqual(loose.last!.weights!.values, tight.last!.weights!.values, "the looser tolerance was not applied")
+        let small = DenseMatrix(rows: SelectedMethod.warmStartAboveCells, cols: 30, values: Array(large.values.prefix(SelectedMethod.warmStartAboveCells * 30)))
+        let smallLabels = Array(largeLabels.prefix(SelectedMethod.warmStartAboveCells))
+        let a = try method.fitScore(.svm, settings: cs, x: small, y: smallLabels, query: query, classCount: 6, selecting: true)
+        let b = try method.fitScore(.svm, settings: cs, x: small, y: smallLabels, query: query, classCount: 6)
+        XCTAssertEqual(a.map(\.scores.values), b.map(\.scores.values))
     }
 }

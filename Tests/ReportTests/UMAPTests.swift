@@ -300,6 +300,54 @@ final class UMAPEmbeddingTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(try Trustworthiness.score(high: x, low: p, k: 10), 0.9)
     }
 
+    /// The default layout (2 blocks, from 8,192 points; here from 200) is a function of the seed and the block
+    /// count only: run on one thread or two it gives the same coordinates bit for bit; its quality matches the
+    /// sequential (one-block) order within 0.01 trustworthiness on clusters of 900 points, and 3 blocks work too.
+    /// Below the block size the layout is the sequential one.
+    func testBlockLayoutDependsOnBlocksNotThreads() throws {
+        let centers: [[Float]] = (0..<6).map { c in (0..<8).map { j in j == c ? 5 : 0 } }
+        let (x, _) = gaussianClusters(centers: centers, perCluster: 150, sd: 1.2, seed: 9)
+        var one = UMAPConfiguration(nEpochs: 150, seed: 4, threads: 1, minimumBlockPoints: 100)
+        var two = one
+        two.threads = 2
+        let blocked = try UMAP.embed(x, configuration: two)
+        XCTAssertEqual(try UMAP.embed(x, configuration: one), blocked)
+        one.layoutBlocks = 1
+        let sequential = try UMAP.embed(x, configuration: one)
+        XCTAssertNotEqual(sequential, blocked)
+        let tBlocked = try Trustworthiness.score(high: x, low: blocked, k: 15)
+        let tSequential = try Trustworthiness.score(high: x, low: sequential, k: 15)
+        XCTAssertEqual(tBlocked, tSequential, accuracy: 0.01)
+        XCTAssertGreaterThanOrEqual(tBlocked, 0.9)
+        two.layoutBlocks = 3
+        XCTAssertGreaterThanOrEqual(try Trustworthiness.score(high: x, low: try UMAP.embed(x, configuration: two), k: 15), 0.9)
+        var small = two
+        small.minimumBlockPoints = 451
+        XCTAssertEqual(try UMAP.embed(x, configuration: small), sequential)
+        two.layoutBlocks = 0
+        XCTAssertThrowsError(try UMAP.embed(x, configuration: two)) { XCTAssertTrue("\($0)".contains("layout blocks"), "\($0)") }
+    }
+
+    /// Blocks cover the points in order, each non-empty, with the edges of its heads; about equal in edges.
+    func testLayoutBlocksSplitPointsByEdges() throws {
+        let (x, _) = gaussianClusters(centers: [[0, 0], [6, 0], [0, 6]], perCluster: 40, sd: 1, seed: 3)
+        let graph = UMAP.fuzzySimplicialSet(NearestNeighbors.exact(x, k: 10, metric: .euclidean))
+        // A boundary lands within one point's edges of its target.
+        let widest = (0..<graph.rows).map { graph.indptr[$0 + 1] - graph.indptr[$0] }.max()!
+        for count in [1, 2, 3, 7] {
+            let blocks = UMAP.blocks(graph, count: count)
+            XCTAssertEqual(blocks.count, count)
+            XCTAssertEqual(blocks.first!.own.lowerBound, 0)
+            XCTAssertEqual(blocks.last!.own.upperBound, graph.rows)
+            for (p, block) in blocks.enumerated() {
+                XCTAssertFalse(block.own.isEmpty)
+                XCTAssertEqual(block.edges, graph.indptr[block.own.lowerBound]..<graph.indptr[block.own.upperBound])
+                if p > 0 { XCTAssertEqual(blocks[p - 1].own.upperBound, block.own.lowerBound) }
+                XCTAssertLessThanOrEqual(abs(block.edges.count - graph.nonZeroCount / count), 2 * widest, "count \(count)")
+            }
+        }
+    }
+
     func testTinyAndBadInputs() throws {
         XCTAssertEqual(try UMAP.embed(DenseMatrix(rows: 0, cols: 3)).rows, 0)
         XCTAssertEqual(try UMAP.embed(DenseMatrix(rows: 1, cols: 3)).values, [0, 0])

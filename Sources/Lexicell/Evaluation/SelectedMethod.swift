@@ -39,6 +39,10 @@ public struct SelectedMethod: EvaluationMethod {
     public var showsProgress = true
     /// Training cells above which a linear head's C grid is fitted as a warm-started path (see `fitScore`).
     public static let warmStartAboveCells = 2000
+    /// Dual tolerance of the SVM's selection fits above `warmStartAboveCells`: liblinear's own default for its dual
+    /// solvers. scikit-learn's 1e-4 (kept for refits and small fits) needs up to 1,000 passes at the grid's largest
+    /// C on 4,000 cells and changes no choice (README › Performance); ranking candidates needs no more.
+    public static let selectionSVMTolerance = 0.1
 
     public init(name: String, candidates: [MethodCandidate]) {
         self.name = name
@@ -55,8 +59,11 @@ public struct SelectedMethod: EvaluationMethod {
         var weights: DenseMatrix?
     }
 
-    /// Fits `head` with each setting on (x, y) and scores `query`; one result per setting.
-    func fitScore(_ head: HeadKind, settings: [Double], x: DenseMatrix, y: [Int], query: DenseMatrix, classCount: Int) throws -> [Scored] {
+    /// Fits `head` with each setting on (x, y) and scores `query`; one result per setting. `selecting`: the fits
+    /// only rank candidates (a cross-validation fold), so large SVM fits stop at `selectionSVMTolerance`.
+    func fitScore(
+        _ head: HeadKind, settings: [Double], x: DenseMatrix, y: [Int], query: DenseMatrix, classCount: Int, selecting: Bool = false
+    ) throws -> [Scored] {
         switch head {
         case .knn:
             let knn = KNNClassifier(reference: x, labels: y, classCount: classCount)
@@ -74,7 +81,9 @@ public struct SelectedMethod: EvaluationMethod {
             let path = x.rows > Self.warmStartAboveCells
             var models = [LinearHead?](repeating: nil, count: settings.count)
             if path && head == .svm {
-                models = try LinearSVM.fitPath(xs, labels: y, classCount: classCount, cs: settings, options: svmOptions(c: 1)).map { $0 }
+                var options = svmOptions(c: 1)
+                if selecting { options.tolerance = Self.selectionSVMTolerance }
+                models = try LinearSVM.fitPath(xs, labels: y, classCount: classCount, cs: settings, options: options).map { $0 }
             } else {
                 var previous: LogisticRegression?
                 for i in path ? settings.indices.sorted(by: { settings[$0] < settings[$1] }) : Array(settings.indices) {
@@ -132,7 +141,7 @@ public struct SelectedMethod: EvaluationMethod {
                 defer { progress.advance() }
                 let results = try candidateScores(
                     c, settings: grids.values(c.head), train: trCells, trainLabels: yTr, test: vaCells,
-                    seed: seed &+ UInt64(f), classCount: classCount
+                    seed: seed &+ UInt64(f), classCount: classCount, selecting: true
                 ).results
                 for (j, r) in results.enumerated() {
                     for (row, cell) in va.enumerated() {

@@ -137,7 +137,7 @@ extension SelectedMethod {
     /// (the representation's `vectors`). Sparse all-genes candidates go through the sparse head.
     func candidateScores(
         _ c: MethodCandidate, settings: [Double], train: [Int], trainLabels: [Int], test: [Int], seed: UInt64,
-        classCount: Int
+        classCount: Int, selecting: Bool = false
     ) throws -> (x: DenseMatrix, query: DenseMatrix, results: [Scored]) {
         let (x, q) = try c.representation.vectors(train: train, trainLabels: trainLabels, test: test, seed: seed)
         if let sparse = c.representation as? AllGenesRepresentation {
@@ -148,7 +148,7 @@ extension SelectedMethod {
                     classCount: classCount)
             )
         }
-        return (x, q, try fitScore(c.head, settings: settings, x: x, y: trainLabels, query: q, classCount: classCount))
+        return (x, q, try fitScore(c.head, settings: settings, x: x, y: trainLabels, query: q, classCount: classCount, selecting: selecting))
     }
 
     /// The sparse multinomial LR on all kept genes (and, with `topGenesPerClass`, the refit on the selected
