@@ -32,12 +32,14 @@ final class TenXCellStream: CellBlockReader {
     private var pending: (row: Int32, col: Int32, value: Float)?
     private var lastColumn: Int32 = 0
     private var atEnd = false
-    private var rowIndex = [Int32](), colIndex = [Int32](), values = [Float]()
+    /// Entries per file column, counted at opening: each block's arrays are allocated once, at their size.
+    private let entries: [Int]
     private let lock = NSLock()
 
-    private init(path: String, parser: MatrixMarketParser, kept: [Int]?) {
+    private init(path: String, parser: MatrixMarketParser, kept: [Int]?, entries: [Int]) {
         self.path = path
         self.parser = parser
+        self.entries = entries
         (genes, cells, declared) = (parser.rows, parser.cols, parser.declared)
         self.kept = kept
         if let kept {
@@ -56,27 +58,36 @@ final class TenXCellStream: CellBlockReader {
         var parser = try MatrixMarketParser(path: path)
         let reader = try LineReader(path: path)
         var last: Int32 = 0
+        var entries = [Int]()
         while let line = try reader.next() {
             guard let e = try parser.entry(line, reader.lineNumber) else { continue }
             if e.col < last { return nil }
             last = e.col
+            if entries.isEmpty { entries = [Int](repeating: 0, count: parser.cols) }
+            entries[Int(e.col)] += 1
         }
         try parser.finish(lastLine: reader.lineNumber)
         try TenXReader.checkSizes(
             rows: parser.rows, cols: parser.cols, matrix: path, features: features, genes: genes, barcodes: barcodes, cells: cells)
-        return TenXCellStream(path: path, parser: parser, kept: kept)
+        if entries.isEmpty { entries = [Int](repeating: 0, count: parser.cols) }
+        return TenXCellStream(path: path, parser: parser, kept: kept, entries: entries)
     }
 
     func read(_ range: Range<Int>) throws -> SparseMatrix {
         lock.lock()
         defer { lock.unlock() }
-        rowIndex.removeAll(keepingCapacity: true)
-        colIndex.removeAll(keepingCapacity: true)
-        values.removeAll(keepingCapacity: true)
         guard !range.isEmpty else { return SparseMatrix(rows: 0, cols: genes, indptr: [0], indices: [], values: []) }
         let first = kept?[range.lowerBound] ?? range.lowerBound
         let last = kept?[range.upperBound - 1] ?? range.upperBound - 1
         if reader == nil || first < column { try restart() }
+        var size = 0
+        for p in range { size += entries[kept?[p] ?? p] }
+        // Entries come cell by cell: the block's CSR is filled in place, no triplets.
+        var indptr = [Int](repeating: 0, count: range.count + 1)
+        var indices = [Int32](), values = [Float]()
+        indices.reserveCapacity(size)
+        values.reserveCapacity(size)
+        var open = 0  // the row being filled
         while let e = try nextEntry() {
             let c = Int(e.col)
             if c > last {
@@ -86,13 +97,19 @@ final class TenXCellStream: CellBlockReader {
             guard c >= first else { continue }
             let p = position.map { Int($0[c]) } ?? c
             guard p >= 0 else { continue }
-            rowIndex.append(Int32(p - range.lowerBound))
-            colIndex.append(e.row)
+            let r = p - range.lowerBound
+            if r > open {
+                for k in (open + 1)...r { indptr[k] = indices.count }
+                open = r
+            }
+            indices.append(e.row)
             values.append(e.value)
         }
+        for k in (open + 1)...range.count { indptr[k] = indices.count }
         column = last + 1
-        // The triplets in file order, as the whole read builds its CSR: the same sums of duplicates.
-        return SparseMatrix(rows: range.count, cols: genes, rowIndex: rowIndex, colIndex: colIndex, values: values)
+        // Genes sorted within each cell, duplicates summed in file order, zeros dropped: as the whole read does.
+        let ptr = SparseMatrix.canonicalize(rows: range.count, indptr: indptr, indices: &indices, values: &values)
+        return SparseMatrix(rows: range.count, cols: genes, indptr: ptr, indices: indices, values: values)
     }
 
     /// Back to the first entry of the file.
@@ -145,15 +162,20 @@ final class DelimitedCellStream: CellBlockReader {
     private var parser: DelimitedRowParser
     /// The file rows of the kept cells, ascending (nil: every row).
     private var kept: [Int]?
+    /// Non-zero values per row, counted at opening: each block's arrays are allocated once, at their size.
+    private let nonZeros: [Int]
+    private let widest: Int
     private var reader: LineReader?
     /// The file row (among data rows) the next data line holds.
     private var row = 0
     private let lock = NSLock()
 
-    private init(path: String, rowNames: [String], parser: DelimitedRowParser) {
+    private init(path: String, rowNames: [String], parser: DelimitedRowParser, nonZeros: [Int]) {
         self.path = path
         self.rowNames = rowNames
         self.parser = parser
+        self.nonZeros = nonZeros
+        widest = nonZeros.max() ?? 0
     }
 
     /// Checks the whole file; nil when its rows are genes (given, or decided as `DelimitedReader.read` does).
@@ -161,6 +183,7 @@ final class DelimitedCellStream: CellBlockReader {
         if orientation == .genesByCells { return nil }
         var parser = DelimitedRowParser(path: path, delimiter: nil)
         var names = [String]()
+        var nonZeros = [Int]()
         var indices = [Int32](), values = [Float]()
         let reader = try LineReader(path: path)
         while let line = try reader.next() {
@@ -170,13 +193,14 @@ final class DelimitedCellStream: CellBlockReader {
             // A corner word naming genes settles it at the first row: no need to check the rest twice.
             if names.isEmpty && orientation == .auto && DelimitedReader.cornerSaysGenes(parser.corner) { return nil }
             names.append(name)
+            nonZeros.append(values.count)
         }
         try parser.finish(rows: names.count)
         if orientation == .auto {
             let resolved = try DelimitedReader.decideOrientation(corner: parser.corner, rowNames: names, columnNames: parser.columnNames, path: path)
             if resolved == .genesByCells { return nil }
         }
-        return DelimitedCellStream(path: path, rowNames: names, parser: parser)
+        return DelimitedCellStream(path: path, rowNames: names, parser: parser, nonZeros: nonZeros)
     }
 
     var genes: [String] { parser.columnNames }
@@ -193,6 +217,12 @@ final class DelimitedCellStream: CellBlockReader {
         let first = kept?[range.lowerBound] ?? range.lowerBound
         let last = kept?[range.upperBound - 1] ?? range.upperBound - 1
         indptr.reserveCapacity(range.count + 1)
+        var size = 0
+        for p in range { size += nonZeros[kept?[p] ?? p] }
+        // Room for the largest row skipped on the way, parsed then dropped.
+        size += widest
+        indices.reserveCapacity(size)
+        values.reserveCapacity(size)
         if reader == nil || first < row { try restart() }
         var next = range.lowerBound  // the next kept position to fill
         while row <= last {

@@ -67,6 +67,24 @@ final class TextStreamTests: XCTestCase {
             let c = try CellChunks.open(path: d)
             XCTAssertTrue(c.streams, d)
             try assertBlocks(c, whole, orders(23), d)
+            // Genes in any order within each cell, and duplicates of a (gene, cell) split in three: summed in
+            // file order as the whole read sums them.
+            let s = dir + "/within-\(gzip)"
+            try TextMatrixFiles.writeTenX(e, to: s, gzip: gzip, shuffleSeed: 7, withinCells: true)
+            let mtx = s + "/matrix.mtx" + (gzip ? ".gz" : "")
+            var lines = String(decoding: try FileData.read(mtx), as: UTF8.self).split(separator: "\n").map(String.init)
+            lines[0] = "%%MatrixMarket matrix coordinate real general"
+            lines[2] = "30 23 \(e.values.nonZeroCount + 2)"
+            let cell7 = lines.indices.first { $0 > 2 && lines[$0].split(separator: " ")[1] == "7" }!
+            let gene = lines[cell7].split(separator: " ")[0]
+            lines[cell7] = "\(gene) 7 0.1"
+            lines.insert(contentsOf: ["\(gene) 7 0.2", "\(gene) 7 0.3"], at: cell7 + 1)
+            try TestData.write(lines.joined(separator: "\n") + "\n", to: mtx, gzip: gzip)
+            let within = try DatasetReader.read10x(directory: s)
+            XCTAssertEqual(within.values.values.filter { $0 == Float(0.1) + Float(0.2) + Float(0.3) }.count, 1, "the three summed in file order")
+            let w = try CellChunks.open(path: s)
+            XCTAssertTrue(w.streams)
+            try assertBlocks(w, within, orders(23), s)
             // The .mtx path itself (siblings found beside it).
             let m = try CellChunks.open(path: d + "/matrix.mtx" + (gzip ? ".gz" : ""))
             XCTAssertTrue(m.streams)

@@ -4,20 +4,22 @@ import LexicellCore
 /// Writes a cells × genes matrix as the text inputs the readers take: a 10x directory or a CSV/TSV table.
 public enum TextMatrixFiles {
     /// `matrix.mtx` (genes × cells; entries in cell order as Cell Ranger writes them, or shuffled with
-    /// `shuffleSeed`), `features.tsv` and `barcodes.tsv` in `dir`, each gzipped if asked; "integer" when every
-    /// value is whole, else "real".
-    public static func writeTenX(_ e: ExpressionMatrix, to dir: String, gzip: Bool = false, shuffleSeed: UInt64? = nil) throws {
+    /// `shuffleSeed`: all of them, or only within each cell), `features.tsv` and `barcodes.tsv` in `dir`, each
+    /// gzipped if asked; "integer" when every value is whole, else "real".
+    public static func writeTenX(
+        _ e: ExpressionMatrix, to dir: String, gzip: Bool = false, shuffleSeed: UInt64? = nil, withinCells: Bool = false
+    ) throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let m = e.values
         var lines = [String]()
         lines.reserveCapacity(m.nonZeroCount)
+        var g = SeededGenerator(seed: shuffleSeed ?? 0)
         for r in 0..<m.rows {
-            for k in m.indptr[r]..<m.indptr[r + 1] { lines.append("\(m.indices[k] + 1) \(r + 1) \(number(m.values[k]))") }
+            var cell = (m.indptr[r]..<m.indptr[r + 1]).map { "\(m.indices[$0] + 1) \(r + 1) \(number(m.values[$0]))" }
+            if shuffleSeed != nil && withinCells { cell.shuffle(using: &g) }
+            lines += cell
         }
-        if let shuffleSeed {
-            var g = SeededGenerator(seed: shuffleSeed)
-            lines.shuffle(using: &g)
-        }
+        if shuffleSeed != nil && !withinCells { lines.shuffle(using: &g) }
         let field = m.values.allSatisfy { $0 == $0.rounded() } ? "integer" : "real"
         let mtx = "%%MatrixMarket matrix coordinate \(field) general\n%written by a test\n\(m.cols) \(m.rows) \(m.nonZeroCount)\n"
         let suffix = gzip ? ".gz" : ""

@@ -102,8 +102,10 @@ final class StreamingAnnotationTests: XCTestCase {
         // The reports name their query file; the rest is the h5ad query's run.
         func assertSameContent(_ a: String, _ b: String) throws {
             XCTAssertEqual(try FileData.read(a + "/predictions.csv"), try FileData.read(b + "/predictions.csv"))
-            XCTAssertEqual(try DatasetReader.readH5AD(path: a + "/annotated.h5ad").expression, try DatasetReader.readH5AD(path: b + "/annotated.h5ad").expression)
-            XCTAssertEqual(try H5ADParts.obsm(path: a + "/annotated.h5ad", name: "X_lexicell"), try H5ADParts.obsm(path: b + "/annotated.h5ad", name: "X_lexicell"))
+            XCTAssertEqual(
+                try DatasetReader.readH5AD(path: a + "/annotated.h5ad").expression, try DatasetReader.readH5AD(path: b + "/annotated.h5ad").expression)
+            XCTAssertEqual(
+                try H5ADParts.obsm(path: a + "/annotated.h5ad", name: "X_lexicell"), try H5ADParts.obsm(path: b + "/annotated.h5ad", name: "X_lexicell"))
         }
         for (streamed, whole) in [("tenx", "tenx-shuffled"), ("cells.csv", "genes.csv.gz")] {
             XCTAssertTrue(try CellChunks.open(path: files + "/" + streamed).streams, streamed)
@@ -113,14 +115,18 @@ final class StreamingAnnotationTests: XCTestCase {
             let a = try annotate(streamed, chunk: 7, data: files + "/" + streamed)
             let b = try annotate(whole, chunk: 7, data: files + "/" + whole)
             for name in ["predictions.csv", "annotated.h5ad"] {
-                XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: a + "/" + name)), try Data(contentsOf: URL(fileURLWithPath: b + "/" + name)), "\(streamed) \(name)")
+                XCTAssertEqual(
+                    try Data(contentsOf: URL(fileURLWithPath: a + "/" + name)), try Data(contentsOf: URL(fileURLWithPath: b + "/" + name)),
+                    "\(streamed) \(name)")
             }
             try assertSameContent(a, h5)
             // The middle shard of three starts reading past the first cells.
             let s = try annotate(streamed + "-s1", chunk: 50, shard: ShardSpec(index: 1, count: 3), data: files + "/" + streamed)
             let t = try annotate(whole + "-s1", chunk: 50, shard: ShardSpec(index: 1, count: 3), data: files + "/" + whole)
             for name in ["predictions.csv", "annotated.h5ad"] {
-                XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: s + "/" + name)), try Data(contentsOf: URL(fileURLWithPath: t + "/" + name)), "\(streamed) shard \(name)")
+                XCTAssertEqual(
+                    try Data(contentsOf: URL(fileURLWithPath: s + "/" + name)), try Data(contentsOf: URL(fileURLWithPath: t + "/" + name)),
+                    "\(streamed) shard \(name)")
             }
         }
     }
