@@ -2,9 +2,11 @@ import Foundation
 import LexicellCore
 
 /// A dataset read in blocks of cells: cell and gene names up front, the matrix one block at a time.
-/// h5ad CSR and dense matrices are read block by block from the file (memory bounded by the block); an h5ad
-/// CSC matrix, 10x and CSV files are read whole once and served in blocks. `--cells-file` is applied at
-/// opening: cells not listed are never read from an h5ad, and are dropped right after parsing otherwise.
+/// Read block by block from the file (memory bounded by the block): h5ad CSR and dense matrices, 10x
+/// MatrixMarket files whose entries are sorted by cell, and CSV/TSV tables with a cell a line (text files are
+/// checked whole once at opening, then read on from block to block; a block before the last one read starts
+/// the file over). Read whole once and served in blocks: an h5ad CSC matrix, a 10x matrix not sorted by cell,
+/// a genes × cells table. `--cells-file` is applied at opening: the other cells are never kept.
 public final class CellChunks: @unchecked Sendable {
     public let path: String
     public let genes: [String]
@@ -13,6 +15,7 @@ public final class CellChunks: @unchecked Sendable {
     /// Whether blocks are read from the file rather than from a matrix held whole.
     public let streams: Bool
     private let h5ad: H5ADMatrixSource?
+    private let text: CellBlockReader?
     private let whole: SparseMatrix?
     private let obsFrame: DataFrame?
     /// The file rows of the kept cells (nil: all rows).
@@ -22,17 +25,18 @@ public final class CellChunks: @unchecked Sendable {
     public var geneCount: Int { genes.count }
 
     private init(
-        path: String, genes: [String], cells: [String], h5ad: H5ADMatrixSource?, whole: SparseMatrix?,
-        obsFrame: DataFrame?, fileRows: [Int]?
+        path: String, genes: [String], cells: [String], h5ad: H5ADMatrixSource? = nil, text: CellBlockReader? = nil,
+        whole: SparseMatrix? = nil, obsFrame: DataFrame? = nil, fileRows: [Int]? = nil
     ) {
         self.path = path
         self.genes = genes
         self.cells = cells
         self.h5ad = h5ad
+        self.text = text
         self.whole = whole
         self.obsFrame = obsFrame
         self.fileRows = fileRows
-        self.streams = h5ad?.streams ?? false
+        self.streams = h5ad?.streams ?? (text != nil)
     }
 
     /// Opens `path` (any format `DatasetReader.read` takes), keeping the cells listed in `cellsFile` if given.
@@ -43,19 +47,38 @@ public final class CellChunks: @unchecked Sendable {
             let opened = try H5ADReader.open(path: path, matrix: h5adMatrix)
             let rows = try cellsFile.map { try CellSelection.rows(of: opened.obs.index, listedIn: $0) }
             let cells = rows.map { $0.map { opened.obs.index[$0] } } ?? opened.obs.index
-            return CellChunks(
-                path: path, genes: opened.genes, cells: cells, h5ad: opened.matrix, whole: nil, obsFrame: opened.obs, fileRows: rows)
+            return CellChunks(path: path, genes: opened.genes, cells: cells, h5ad: opened.matrix, obsFrame: opened.obs, fileRows: rows)
         }
         if let tenX = try DatasetReader.tenXFiles(path) {
-            let e = try TenXReader.readMatrix(matrix: tenX.matrix, features: tenX.features, barcodes: tenX.barcodes, cellsFile: cellsFile)
-            return CellChunks(path: path, genes: e.genes, cells: e.cells, h5ad: nil, whole: e.values, obsFrame: nil, fileRows: nil)
+            let genes = try TenXReader.readFeatures(tenX.features)
+            let cells = try TenXReader.readBarcodes(tenX.barcodes)
+            let kept = try cellsFile.map { try CellSelection.rows(of: cells, listedIn: $0) }
+            let names = kept.map { $0.map { cells[$0] } } ?? cells
+            if let stream = try TenXCellStream.open(
+                matrix: tenX.matrix, features: tenX.features, genes: genes.count, barcodes: tenX.barcodes, cells: cells.count, kept: kept)
+            {
+                return CellChunks(path: path, genes: genes, cells: names, text: stream)
+            }
+            // Entries not sorted by cell: no block is a run of lines, so the matrix is read whole.
+            let e = try TenXReader.readMatrix(
+                matrix: tenX.matrix, features: tenX.features, barcodes: tenX.barcodes, genes: genes, cells: cells, kept: kept)
+            return CellChunks(path: path, genes: e.genes, cells: e.cells, whole: e.values)
+        }
+        if DatasetReader.isDelimited(path), let stream = try DelimitedCellStream.open(path: path, orientation: orientation) {
+            var names = stream.rowNames
+            if let cellsFile {
+                let rows = try CellSelection.rows(of: names, listedIn: cellsFile)
+                stream.keep(rows)
+                names = rows.map { names[$0] }
+            }
+            return CellChunks(path: path, genes: stream.genes, cells: names, text: stream)
         }
         var e = try DatasetReader.read(path: path, orientation: orientation, h5adMatrix: h5adMatrix).expression
         if let cellsFile {
             let rows = try CellSelection.rows(of: e.cells, listedIn: cellsFile)
             e = e.selectingCells(rows)
         }
-        return CellChunks(path: path, genes: e.genes, cells: e.cells, h5ad: nil, whole: e.values, obsFrame: nil, fileRows: nil)
+        return CellChunks(path: path, genes: e.genes, cells: e.cells, whole: e.values)
     }
 
     /// Kept cells `range` (positions among the kept cells) as cells × genes.
@@ -65,6 +88,7 @@ public final class CellChunks: @unchecked Sendable {
         if let whole {
             return ExpressionMatrix(values: range.count == whole.rows ? whole : whole.selectingRows(range), genes: genes, cells: names)
         }
+        if let text { return ExpressionMatrix(values: try text.read(range), genes: genes, cells: names) }
         let values = try h5ad!.read(rows: fileRows.map { Array($0[range]) } ?? Array(range))
         return ExpressionMatrix(values: values, genes: genes, cells: names)
     }

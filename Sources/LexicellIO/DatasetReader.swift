@@ -74,6 +74,15 @@ public enum DatasetReader {
         return (name as NSString).pathExtension == "h5ad" && FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && !isDir.boolValue
     }
 
+    /// Whether `path` names a delimited table (by its extension, as `read` decides).
+    static func isDelimited(_ path: String) -> Bool {
+        var name = (path as NSString).lastPathComponent.lowercased()
+        if name.hasSuffix(".gz") { name.removeLast(3) }
+        var isDir: ObjCBool = false
+        return ["csv", "tsv", "txt", "tab"].contains((name as NSString).pathExtension)
+            && FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && !isDir.boolValue
+    }
+
     /// The three files of a 10x input (a directory, or a .mtx[.gz] with its siblings); nil for other formats.
     static func tenXFiles(_ path: String) throws -> (matrix: String, features: String, barcodes: String)? {
         var isDir: ObjCBool = false

@@ -15,94 +15,25 @@ import LexicellCore
 /// 3. otherwise it is an error asking for the orientation.
 enum DelimitedReader {
     static func read(path: String, orientation: MatrixOrientation, delimiter given: UInt8?) throws -> ExpressionMatrix {
-        var delimiter: UInt8 = given ?? 0
-        var header = [String]()
-        var columnNames = [String]()
-        var corner: String?
-        var expectedFields = -1
+        var parser = DelimitedRowParser(path: path, delimiter: given)
         var rowNames = [String]()
         var indptr = [0]
         var indices = [Int32]()
         var values = [Float]()
-        var fields = [Range<Int>]()
-        try LineStream(path: path).forEachLine { line, number in
-            if number == 1 {
-                var all = Array(line)
-                if all.starts(with: [0xEF, 0xBB, 0xBF]) { all.removeFirst(3) }  // UTF-8 byte order mark
-                if given == nil { delimiter = try all.withUnsafeBufferPointer { try detectDelimiter($0, path: path) } }
-                header = FieldSplitter.strings(all, 0..<all.count, delimiter: delimiter)
-                return true
-            }
-            if line.isEmpty { return true }
-            if expectedFields < 0 {
-                FieldSplitter.split(line, 0..<line.count, delimiter: delimiter, into: &fields)
-                // R's write.csv puts "" in the corner; some writers leave the corner out.
-                if fields.count == header.count {
-                    corner = header[0]
-                    columnNames = Array(header.dropFirst())
-                } else if fields.count == header.count + 1 {
-                    columnNames = header
-                } else {
-                    throw LexicellError(
-                        "row has \(fields.count) fields but the header has \(header.count) names (expected \(header.count) or \(header.count + 1) fields)",
-                        file: path, line: number)
-                }
-                expectedFields = fields.count
-                guard columnNames.count <= Int(Int32.max) else {
-                    throw LexicellError("header has \(columnNames.count) columns; at most \(Int32.max) are supported", file: path, line: 1)
-                }
-            }
-            // One pass over the bytes: no field list, values parsed in place.
-            let n = line.count
-            var i = fieldEnd(line, from: 0, delimiter)
-            rowNames.append(FieldSplitter.string(line, 0..<i))
-            var k = 0  // value column
-            while i < n {
-                i += 1  // the delimiter
-                let start = i
-                if i < n && line[i] == 0x22 {
-                    i = fieldEnd(line, from: i, delimiter)
-                } else {
-                    while i < n && line[i] != delimiter { i += 1 }
-                }
-                guard k < expectedFields - 1 else {
-                    throw raggedRow(fieldCount(line, delimiter), expectedFields, path, number)
-                }
-                defer { k += 1 }
-                // Most entries of count tables are a bare "0"; plain integers skip the float parser.
-                if i - start == 1 && line[start] == 0x30 { continue }
-                var v = 0.0
-                if let x = plainInteger(line, start, i) {
-                    v = Double(x)
-                } else if let x = NumberParser.double(line, start..<i) ?? quotedNumber(line, start..<i) {
-                    v = x
-                } else {
-                    throw LexicellError(
-                        "column \"\(columnNames[k])\" (field \(k + 2)): expected a number, found \"\(FieldSplitter.string(line, start..<i).prefix(40))\"",
-                        file: path, line: number)
-                }
-                guard v.isFinite, Float(v).isFinite else {
-                    throw LexicellError(
-                        "column \"\(columnNames[k])\" (field \(k + 2)): \"\(FieldSplitter.string(line, start..<i).prefix(40))\" is \(v.isNaN ? "NaN" : v.isFinite ? "beyond the Float32 range" : "infinite"); expected a finite number",
-                        file: path, line: number)
-                }
-                if v != 0 {
-                    indices.append(Int32(k))
-                    values.append(Float(v))
-                }
-            }
-            guard k == expectedFields - 1 else { throw raggedRow(k + 1, expectedFields, path, number) }
+        let reader = try LineReader(path: path)
+        while let line = try reader.next() {
+            guard let name = try parser.row(line, reader.lineNumber, indices: &indices, values: &values) else { continue }
+            rowNames.append(name)
             indptr.append(values.count)
-            return true
         }
-        guard !header.isEmpty else { throw LexicellError("empty file, expected a header line", file: path) }
-        guard !rowNames.isEmpty else { throw LexicellError("no data rows after the header", file: path) }
+        try parser.finish(rows: rowNames.count)
+        let columnNames = parser.columnNames
         let fileMatrix = SparseMatrix(
             rows: rowNames.count, cols: columnNames.count, indptr: indptr,
             indices: indices, values: values)
         var resolved = orientation
         if resolved == .auto {
-            resolved = try decideOrientation(corner: corner, rowNames: rowNames, columnNames: columnNames, path: path)
+            resolved = try decideOrientation(corner: parser.corner, rowNames: rowNames, columnNames: columnNames, path: path)
         }
         if resolved == .genesByCells {
             return ExpressionMatrix(values: fileMatrix.transposed(), genes: rowNames, cells: columnNames)
@@ -110,15 +41,14 @@ enum DelimitedReader {
         return ExpressionMatrix(values: fileMatrix, genes: columnNames, cells: rowNames)
     }
 
-    private static func raggedRow(_ found: Int, _ expected: Int, _ path: String, _ line: Int) -> LexicellError {
-        LexicellError(
-            "ragged row: \(found) fields, expected \(expected) (a name and \(expected - 1) values, as in the header)",
-            file: path, line: line)
+    /// Whether the corner field alone says the rows are genes.
+    static func cornerSaysGenes(_ corner: String?) -> Bool {
+        geneCornerWords.contains((corner ?? "").lowercased().trimmingCharacters(in: .whitespaces))
     }
 
     /// Where the field starting at `from` ends (at a delimiter or the line end), honouring double quotes.
     @inline(__always)
-    private static func fieldEnd(_ p: UnsafeBufferPointer<UInt8>, from: Int, _ delimiter: UInt8) -> Int {
+    static func fieldEnd(_ p: UnsafeBufferPointer<UInt8>, from: Int, _ delimiter: UInt8) -> Int {
         var i = from
         var inQuotes = false
         while i < p.count {
@@ -129,7 +59,7 @@ enum DelimitedReader {
         return i
     }
 
-    private static func fieldCount(_ p: UnsafeBufferPointer<UInt8>, _ delimiter: UInt8) -> Int {
+    static func fieldCount(_ p: UnsafeBufferPointer<UInt8>, _ delimiter: UInt8) -> Int {
         var fields = [Range<Int>]()
         FieldSplitter.split(p, 0..<p.count, delimiter: delimiter, into: &fields)
         return fields.count
@@ -137,7 +67,7 @@ enum DelimitedReader {
 
     /// Digits only (at most 18), or nil.
     @inline(__always)
-    private static func plainInteger(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
+    static func plainInteger(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
         guard end > start, end - start <= 18 else { return nil }
         var v = 0
         for i in start..<end {
@@ -149,7 +79,7 @@ enum DelimitedReader {
     }
 
     /// A number written in double quotes, as some writers quote every field.
-    private static func quotedNumber(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Double? {
+    static func quotedNumber(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Double? {
         guard r.count >= 3, p[r.lowerBound] == 0x22, p[r.upperBound - 1] == 0x22 else { return nil }
         return NumberParser.double(p, (r.lowerBound + 1)..<(r.upperBound - 1))
     }
@@ -229,5 +159,115 @@ enum DelimitedReader {
             if !ok { return false }
         }
         return true
+    }
+}
+
+/// The line parser of a delimited table: line 1 is the header, then each non-blank line a row (a name and one
+/// number per column, each checked). The whole read and the block reader of `CellChunks` both feed it lines.
+struct DelimitedRowParser {
+    let path: String
+    private let given: UInt8?
+    private(set) var delimiter: UInt8 = 0
+    private(set) var header = [String]()
+    private(set) var columnNames = [String]()
+    /// The header's first field when the rows have one more field than the header has names after it.
+    private(set) var corner: String?
+    private var expectedFields = -1
+    private var fields = [Range<Int>]()
+
+    init(path: String, delimiter: UInt8?) {
+        self.path = path
+        given = delimiter
+    }
+
+    /// Parses line `number`: a row appends its non-zero values (column, value) to `indices`/`values` and
+    /// returns the row's name; the header (line 1, read once) and blank lines return nil.
+    mutating func row(_ line: UnsafeBufferPointer<UInt8>, _ number: Int, indices: inout [Int32], values: inout [Float]) throws -> String? {
+        if number == 1 {
+            if header.isEmpty { try parseHeader(line) }
+            return nil
+        }
+        if line.isEmpty { return nil }
+        if expectedFields < 0 { try firstRow(line, number) }
+        // One pass over the bytes: no field list, values parsed in place.
+        let n = line.count
+        var i = DelimitedReader.fieldEnd(line, from: 0, delimiter)
+        let name = FieldSplitter.string(line, 0..<i)
+        var k = 0  // value column
+        while i < n {
+            i += 1  // the delimiter
+            let start = i
+            if i < n && line[i] == 0x22 {
+                i = DelimitedReader.fieldEnd(line, from: i, delimiter)
+            } else {
+                while i < n && line[i] != delimiter { i += 1 }
+            }
+            guard k < expectedFields - 1 else {
+                throw raggedRow(DelimitedReader.fieldCount(line, delimiter), number)
+            }
+            defer { k += 1 }
+            // Most entries of count tables are a bare "0"; plain integers skip the float parser.
+            if i - start == 1 && line[start] == 0x30 { continue }
+            var v = 0.0
+            if let x = DelimitedReader.plainInteger(line, start, i) {
+                v = Double(x)
+            } else if let x = NumberParser.double(line, start..<i) ?? DelimitedReader.quotedNumber(line, start..<i) {
+                v = x
+            } else {
+                throw LexicellError(
+                    "column \"\(columnNames[k])\" (field \(k + 2)): expected a number, found \"\(FieldSplitter.string(line, start..<i).prefix(40))\"",
+                    file: path, line: number)
+            }
+            guard v.isFinite, Float(v).isFinite else {
+                throw LexicellError(
+                    "column \"\(columnNames[k])\" (field \(k + 2)): \"\(FieldSplitter.string(line, start..<i).prefix(40))\" is \(v.isNaN ? "NaN" : v.isFinite ? "beyond the Float32 range" : "infinite"); expected a finite number",
+                    file: path, line: number)
+            }
+            if v != 0 {
+                indices.append(Int32(k))
+                values.append(Float(v))
+            }
+        }
+        guard k == expectedFields - 1 else { throw raggedRow(k + 1, number) }
+        return name
+    }
+
+    /// The checks that need the whole file: a header and at least one row.
+    func finish(rows: Int) throws {
+        guard !header.isEmpty else { throw LexicellError("empty file, expected a header line", file: path) }
+        guard rows > 0 else { throw LexicellError("no data rows after the header", file: path) }
+    }
+
+    private mutating func parseHeader(_ line: UnsafeBufferPointer<UInt8>) throws {
+        var all = Array(line)
+        if all.starts(with: [0xEF, 0xBB, 0xBF]) { all.removeFirst(3) }  // UTF-8 byte order mark
+        delimiter = try given ?? all.withUnsafeBufferPointer { try DelimitedReader.detectDelimiter($0, path: path) }
+        header = FieldSplitter.strings(all, 0..<all.count, delimiter: delimiter)
+    }
+
+    /// The first row tells whether the header has a corner field.
+    private mutating func firstRow(_ line: UnsafeBufferPointer<UInt8>, _ number: Int) throws {
+        FieldSplitter.split(line, 0..<line.count, delimiter: delimiter, into: &fields)
+        // R's write.csv puts "" in the corner; some writers leave the corner out.
+        if fields.count == header.count {
+            corner = header[0]
+            columnNames = Array(header.dropFirst())
+        } else if fields.count == header.count + 1 {
+            columnNames = header
+        } else {
+            throw LexicellError(
+                "row has \(fields.count) fields but the header has \(header.count) names (expected \(header.count) or \(header.count + 1) fields)",
+                file: path, line: number)
+        }
+        expectedFields = fields.count
+        guard columnNames.count <= Int(Int32.max) else {
+            throw LexicellError("header has \(columnNames.count) columns; at most \(Int32.max) are supported", file: path, line: 1)
+        }
+    }
+
+    private func raggedRow(_ found: Int, _ line: Int) -> LexicellError {
+        LexicellError(
+            "ragged row: \(found) fields, expected \(expectedFields) (a name and \(expectedFields - 1) values, as in the header)",
+            file: path, line: line)
     }
 }

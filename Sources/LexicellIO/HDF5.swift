@@ -37,7 +37,8 @@ final class H5File {
     static func create(_ path: String) throws -> H5File {
         _ = HDF5.ready
         let truncate: UInt32 = 2  // H5F_ACC_TRUNC
-        let id = H5Fcreate(path, truncate, defaultPlist, defaultPlist)
+        let fcpl = untimedPlist(H5P_CLS_FILE_CREATE_ID_g); defer { H5Pclose(fcpl) }
+        let id = H5Fcreate(path, truncate, fcpl, defaultPlist)
         guard id >= 0 else { throw LexicellError("HDF5 could not create the file", file: path) }
         return H5File(id: id, path: path)
     }
@@ -238,7 +239,8 @@ final class H5Object {
     // MARK: writing
 
     func createGroup(_ name: String) throws -> H5Object {
-        let g = H5Gcreate2(id, name, defaultPlist, defaultPlist, defaultPlist)
+        let gcpl = untimedPlist(H5P_CLS_GROUP_CREATE_ID_g); defer { H5Pclose(gcpl) }
+        let g = H5Gcreate2(id, name, defaultPlist, gcpl, defaultPlist)
         guard g >= 0 else { throw error("cannot create group \"\(name)\"") }
         return H5Object(id: g, file: file, path: childPath(name))
     }
@@ -248,7 +250,8 @@ final class H5Object {
         let d = (dims ?? [values.count]).map { hsize_t($0) }
         precondition(d.reduce(1, *) == hsize_t(values.count))
         let space = H5Screate_simple(Int32(d.count), d, nil); defer { H5Sclose(space) }
-        let ds = H5Dcreate2(id, name, T.h5Type, space, defaultPlist, defaultPlist, defaultPlist)
+        let dcpl = untimedPlist(H5P_CLS_DATASET_CREATE_ID_g); defer { H5Pclose(dcpl) }
+        let ds = H5Dcreate2(id, name, T.h5Type, space, defaultPlist, dcpl, defaultPlist)
         guard ds >= 0 else { throw error("cannot create dataset \"\(name)\"") }
         let object = H5Object(id: ds, file: file, path: childPath(name))
         if !values.isEmpty {
@@ -265,7 +268,7 @@ final class H5Object {
         let maxDims: [hsize_t] = columns.map { [hsize_t.max, hsize_t($0)] } ?? [hsize_t.max]
         let chunk: [hsize_t] = columns.map { [hsize_t(max(1, chunkRows)), hsize_t(max(1, $0))] } ?? [hsize_t(max(1, chunkRows))]
         let space = H5Screate_simple(Int32(dims.count), dims, maxDims); defer { H5Sclose(space) }
-        let dcpl = H5Pcreate(H5P_CLS_DATASET_CREATE_ID_g); defer { H5Pclose(dcpl) }
+        let dcpl = untimedPlist(H5P_CLS_DATASET_CREATE_ID_g); defer { H5Pclose(dcpl) }
         H5Pset_chunk(dcpl, Int32(chunk.count), chunk)
         let ds = H5Dcreate2(id, name, T.h5Type, space, defaultPlist, dcpl, defaultPlist)
         guard ds >= 0 else { throw error("cannot create dataset \"\(name)\"") }
@@ -297,7 +300,8 @@ final class H5Object {
         let type = H5String.variableUTF8(); defer { H5Tclose(type) }
         var dims = [hsize_t(values.count)]
         let space = H5Screate_simple(1, &dims, nil); defer { H5Sclose(space) }
-        let ds = H5Dcreate2(id, name, type, space, defaultPlist, defaultPlist, defaultPlist)
+        let dcpl = untimedPlist(H5P_CLS_DATASET_CREATE_ID_g); defer { H5Pclose(dcpl) }
+        let ds = H5Dcreate2(id, name, type, space, defaultPlist, dcpl, defaultPlist)
         guard ds >= 0 else { throw error("cannot create dataset \"\(name)\"") }
         let object = H5Object(id: ds, file: file, path: childPath(name))
         if !values.isEmpty {
@@ -598,3 +602,11 @@ extension HDF5 {
 /// `H5P_DEFAULT` and `H5S_ALL` are macros Swift imports with the wrong integer type.
 let defaultPlist: hid_t = 0
 let allSpace: hid_t = 0
+
+/// A creation property list of `propertyClass` without object time stamps: files written from the same
+/// content are the same bytes (reproducible outputs, comparable byte for byte).
+func untimedPlist(_ propertyClass: hid_t) -> hid_t {
+    let plist = H5Pcreate(propertyClass)
+    H5Pset_obj_track_times(plist, false)
+    return plist
+}

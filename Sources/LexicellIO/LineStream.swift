@@ -14,65 +14,83 @@ struct LineStream {
     /// Calls `body(line, lineNumber)` for each line (LF or CRLF ends removed, 1-based numbers).
     /// `body` returns false to stop early.
     func forEachLine(_ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Bool) throws {
-        // Small files get small buffers (a 100-byte label file needs no 8 MiB of zeroed memory).
-        let size = ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.intValue ?? self.chunkSize
-        var chunkSize = self.chunkSize
-        if size >= 0 && size < chunkSize { chunkSize = min(chunkSize, max(1 << 16, size + 1)) }
-        var plain = try ByteSource(path: path, chunkSize: chunkSize)
-        // Inflating takes about as long as parsing: for large gzip files it runs on its own thread.
-        let prefetch = plain.isGzip && plain.fileSize > 1 << 20 ? Prefetcher(source: plain, chunkSize: chunkSize) : nil
-        defer { prefetch?.cancel() }
-        func read(_ out: UnsafeMutablePointer<UInt8>, _ capacity: Int) throws -> Int {
-            if let prefetch { return try prefetch.read(into: out, capacity: capacity) }
-            return try plain.read(into: out, capacity: capacity)
+        let reader = try LineReader(path: path, chunkSize: chunkSize)
+        while let line = try reader.next() {
+            if try !body(line, reader.lineNumber) { return }
         }
-        var buf = [UInt8](repeating: 0, count: chunkSize * 2)
-        var start = 0, end = 0
-        var lineNumber = 0
-        var finished = false
+    }
+}
+
+/// The lines of a possibly gzipped file, one at a time on demand, so a reader can stop between lines and go
+/// on later (the block readers of `CellChunks` keep one open between blocks).
+final class LineReader {
+    let path: String
+    /// The number of the line last returned (1-based; 0 before the first).
+    private(set) var lineNumber = 0
+    private var plain: ByteSource
+    private let prefetch: Prefetcher?
+    private let chunkSize: Int
+    private var buf: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var start = 0, end = 0
+    private var finished = false
+
+    init(path: String, chunkSize requested: Int = 1 << 22) throws {
+        self.path = path
+        // Small files get small buffers (a 100-byte label file needs no 8 MiB of zeroed memory).
+        let size = ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.intValue ?? requested
+        var chunkSize = requested
+        if size >= 0 && size < chunkSize { chunkSize = min(chunkSize, max(1 << 16, size + 1)) }
+        self.chunkSize = chunkSize
+        plain = try ByteSource(path: path, chunkSize: chunkSize)
+        // Inflating takes about as long as parsing: for large gzip files it runs on its own thread.
+        prefetch = plain.isGzip && plain.fileSize > 1 << 20 ? Prefetcher(source: plain, chunkSize: chunkSize) : nil
+        capacity = chunkSize * 2
+        buf = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        prefetch?.cancel()
+        buf.deallocate()
+    }
+
+    /// The next line without its LF or CRLF end, valid until the next call; nil at the end of the file.
+    func next() throws -> UnsafeBufferPointer<UInt8>? {
         while true {
+            if start < end, let nl = memchr(buf + start, 0x0A, end - start) {
+                let nlIndex = buf.distance(to: nl.assumingMemoryBound(to: UInt8.self))
+                return line(upTo: nlIndex, next: nlIndex + 1)
+            }
+            if finished {
+                // Last line without a newline.
+                return start < end ? line(upTo: end, next: end) : nil
+            }
             // Move the unfinished line to the front and refill behind it.
             if start > 0 {
-                if end > start {
-                    buf.withUnsafeMutableBytes { b in
-                        _ = memmove(b.baseAddress!, b.baseAddress! + start, end - start)
-                    }
-                }
+                if end > start { memmove(buf, buf + start, end - start) }
                 end -= start
                 start = 0
             }
-            if !finished {
-                if buf.count - end < chunkSize { buf.append(contentsOf: repeatElement(0, count: buf.count)) }
-                let got = try buf.withUnsafeMutableBufferPointer { b in
-                    try read(b.baseAddress! + end, b.count - end)
-                }
-                if got == 0 { finished = true } else { end += got }
+            if capacity - end < chunkSize {
+                let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+                grown.update(from: buf, count: end)
+                buf.deallocate()
+                buf = grown
+                capacity *= 2
             }
-            var stop = false
-            try buf.withUnsafeBufferPointer { b in
-                let base = b.baseAddress!
-                while start < end {
-                    guard let nl = memchr(base + start, 0x0A, end - start) else { break }
-                    let nlIndex = base.distance(to: nl.assumingMemoryBound(to: UInt8.self))
-                    var lineEnd = nlIndex
-                    if lineEnd > start && base[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                    lineNumber += 1
-                    let line = UnsafeBufferPointer(start: base + start, count: lineEnd - start)
-                    start = nlIndex + 1
-                    if try !body(line, lineNumber) { stop = true; return }
-                }
-                if finished && start < end {
-                    // Last line without a newline.
-                    var lineEnd = end
-                    if base[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                    lineNumber += 1
-                    let line = UnsafeBufferPointer(start: base + start, count: lineEnd - start)
-                    start = end
-                    if try !body(line, lineNumber) { stop = true }
-                }
-            }
-            if stop || (finished && start >= end) { return }
+            let got = try prefetch?.read(into: buf + end, capacity: capacity - end) ?? plain.read(into: buf + end, capacity: capacity - end)
+            if got == 0 { finished = true } else { end += got }
         }
+    }
+
+    @inline(__always)
+    private func line(upTo stop: Int, next: Int) -> UnsafeBufferPointer<UInt8> {
+        var lineEnd = stop
+        if lineEnd > start && buf[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+        lineNumber += 1
+        let line = UnsafeBufferPointer(start: buf + start, count: lineEnd - start)
+        start = next
+        return line
     }
 }
 

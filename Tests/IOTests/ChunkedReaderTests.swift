@@ -5,7 +5,7 @@ import XCTest
 @testable import LexicellIO
 
 /// Reading in blocks of cells gives the matrix of one whole read, for every format and with --cells-file;
-/// h5ad CSR and dense matrices are read from the file by row blocks (not held whole).
+/// h5ad CSR and dense matrices, 10x and cells × genes CSV are read from the file by row blocks (not held whole).
 final class ChunkedReaderTests: XCTestCase {
     var dir = ""
     override func setUpWithError() throws { dir = try TestData.tempDirectory() }
@@ -73,9 +73,10 @@ final class ChunkedReaderTests: XCTestCase {
         try check(TestData.fixtures + "/anndata_current.h5ad", expectStreaming: false, sizes: [1, 3])
     }
 
-    func testTenXAndCSVServeBlocks() throws {
-        try check(TestData.romanov, expectStreaming: false, sizes: [100, 1000])
-        try check(TestData.pbmc + "/pbmc68k_reduced_raw_lognorm_cells_x_genes.csv.gz", expectStreaming: false, sizes: [9])
+    /// The bundled Romanov 10x directory (sorted by cell) and the PBMC cells × genes CSV are read block by block.
+    func testTenXAndCSVAreReadByBlocks() throws {
+        try check(TestData.romanov, expectStreaming: true, sizes: [100, 1000])
+        try check(TestData.pbmc + "/pbmc68k_reduced_raw_lognorm_cells_x_genes.csv.gz", expectStreaming: true, sizes: [9])
     }
 
     func testCellsFileNamingNoCellIsRefused() throws {

@@ -36,10 +36,10 @@ final class StreamingAnnotationTests: XCTestCase {
 
     private func annotate(
         _ out: String, chunk: Int, shard: ShardSpec? = nil, bundle: String? = nil, cellsFile: String? = nil, pathways: [String]? = nil,
-        pathwayCells: Int = 20_000
+        pathwayCells: Int = 20_000, data: String? = nil
     ) throws -> String {
         let s = Self.shared!
-        var request = DatasetRequest(data: s.query)
+        var request = DatasetRequest(data: data ?? s.query)
         request.labels = s.labels
         request.cellsFile = cellsFile
         var run = AnnotationRun(reference: bundle ?? s.bundle, query: request, output: OutputRequest(directory: dir + "/" + out))
@@ -86,6 +86,49 @@ final class StreamingAnnotationTests: XCTestCase {
         let rows = String(decoding: try FileData.read(whole + "/predictions.csv"), as: UTF8.self).split(separator: "\n")
         XCTAssertEqual(rows.count, q.cellCount + 1)
         XCTAssertEqual(rows[1].split(separator: ",").first.map(String.init), q.cells[0])
+    }
+
+    /// A 10x directory (sorted by cell) and a cells × genes CSV read block by block give byte for byte the
+    /// predictions.csv and annotated.h5ad of the same matrix read whole (10x entries shuffled; the CSV a gene a
+    /// line), whole runs and shards alike, and the outputs of the h5ad query.
+    func testTextQueriesReadByBlocksGiveTheWholeReadOutputs() throws {
+        let q = try DatasetReader.readH5AD(path: Self.shared!.query).expression
+        let files = dir + "/files"
+        try TextMatrixFiles.writeTenX(q, to: files + "/tenx", gzip: true)
+        try TextMatrixFiles.writeTenX(q, to: files + "/tenx-shuffled", shuffleSeed: 1)
+        try TextMatrixFiles.writeTable(q, to: files + "/cells.csv", cellsAsRows: true)
+        try TextMatrixFiles.writeTable(q, to: files + "/genes.csv.gz", cellsAsRows: false, gzip: true)
+        let h5 = try annotate("h5ad", chunk: 1000)
+        // The reports name their query file; the rest is the h5ad query's run.
+        func assertSameContent(_ a: String, _ b: String) throws {
+            XCTAssertEqual(try FileData.read(a + "/predictions.csv"), try FileData.read(b + "/predictions.csv"))
+            XCTAssertEqual(
+                try DatasetReader.readH5AD(path: a + "/annotated.h5ad").expression, try DatasetReader.readH5AD(path: b + "/annotated.h5ad").expression)
+            XCTAssertEqual(
+                try H5ADParts.obsm(path: a + "/annotated.h5ad", name: "X_lexicell"), try H5ADParts.obsm(path: b + "/annotated.h5ad", name: "X_lexicell"))
+        }
+        for (streamed, whole) in [("tenx", "tenx-shuffled"), ("cells.csv", "genes.csv.gz")] {
+            XCTAssertTrue(try CellChunks.open(path: files + "/" + streamed).streams, streamed)
+            XCTAssertFalse(try CellChunks.open(path: files + "/" + whole).streams, whole)
+            // Blocks of 7 (the h5ad's chunks follow the block size): the gene scan and the annotation are two
+            // passes, the second starting the file over.
+            let a = try annotate(streamed, chunk: 7, data: files + "/" + streamed)
+            let b = try annotate(whole, chunk: 7, data: files + "/" + whole)
+            for name in ["predictions.csv", "annotated.h5ad"] {
+                XCTAssertEqual(
+                    try Data(contentsOf: URL(fileURLWithPath: a + "/" + name)), try Data(contentsOf: URL(fileURLWithPath: b + "/" + name)),
+                    "\(streamed) \(name)")
+            }
+            try assertSameContent(a, h5)
+            // The middle shard of three starts reading past the first cells.
+            let s = try annotate(streamed + "-s1", chunk: 50, shard: ShardSpec(index: 1, count: 3), data: files + "/" + streamed)
+            let t = try annotate(whole + "-s1", chunk: 50, shard: ShardSpec(index: 1, count: 3), data: files + "/" + whole)
+            for name in ["predictions.csv", "annotated.h5ad"] {
+                XCTAssertEqual(
+                    try Data(contentsOf: URL(fileURLWithPath: s + "/" + name)), try Data(contentsOf: URL(fileURLWithPath: t + "/" + name)),
+                    "\(streamed) shard \(name)")
+            }
+        }
     }
 
     func testThreeShardsMergedGiveTheUnshardedRun() throws {
