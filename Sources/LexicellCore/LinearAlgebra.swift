@@ -79,3 +79,27 @@ public enum LinearAlgebra {
         set { openblas_set_num_threads(Int32(newValue)) }
     }
 }
+
+extension LinearAlgebra {
+    /// Makes the rows of `a` (l × g, l ≤ g) an orthonormal basis of their span: Householder QR (LAPACK
+    /// sgeqrf + sorgqr) of the column-major g × l matrix the rows form.
+    public static func orthonormalizeRows(_ a: inout DenseMatrix) throws {
+        var m = Int32(a.cols), n = Int32(a.rows), lda = Int32(a.cols), info: Int32 = 0
+        var tau = [Float](repeating: 0, count: a.rows)
+        var workSize: Float = 0, query: Int32 = -1
+        sgeqrf_(&m, &n, &a.values, &lda, &tau, &workSize, &query, &info)
+        guard info == 0 else { throw LexicellError("LAPACK sgeqrf workspace query failed (info \(info))") }
+        var lwork = Int32(workSize)
+        var work = [Float](repeating: 0, count: max(1, Int(lwork)))
+        sgeqrf_(&m, &n, &a.values, &lda, &tau, &work, &lwork, &info)
+        guard info == 0 else { throw LexicellError("LAPACK sgeqrf failed (info \(info))") }
+        var k = n
+        lwork = -1
+        sorgqr_(&m, &n, &k, &a.values, &lda, &tau, &workSize, &lwork, &info)
+        guard info == 0 else { throw LexicellError("LAPACK sorgqr workspace query failed (info \(info))") }
+        lwork = Int32(workSize)
+        work = [Float](repeating: 0, count: max(1, Int(lwork)))
+        sorgqr_(&m, &n, &k, &a.values, &lda, &tau, &work, &lwork, &info)
+        guard info == 0 else { throw LexicellError("LAPACK sorgqr failed (info \(info))") }
+    }
+}

@@ -32,13 +32,17 @@ public struct UMAPConfiguration: Sendable, Equatable {
     public var minimumBlockPoints: Int
     /// Points from which the approximate (NN-descent) neighbour search is used, as umap-learn.
     public var approximateNeighborsFrom: Int
+    /// Rows wider than this are searched for neighbours on their projection onto an approximate top-`n` right
+    /// singular subspace (`UMAP.searchSpace`; cosine: of the unit rows), as scanpy builds neighbours on 50 PCs;
+    /// nil: on the rows themselves.
+    public var searchComponents: Int?
 
     public init(
         nNeighbors: Int = 15, minDist: Float = 0.1, spread: Float = 1, nEpochs: Int? = nil,
         negativeSampleRate: Int = 5, learningRate: Float = 1, repulsionStrength: Float = 1,
         localConnectivity: Float = 1, setOpMixRatio: Float = 1, metric: DistanceMetric = .euclidean,
         seed: UInt64 = 42, threads: Int = 2, deterministic: Bool = true, layoutBlocks: Int = 2,
-        minimumBlockPoints: Int = 4096, approximateNeighborsFrom: Int = 4096
+        minimumBlockPoints: Int = 4096, approximateNeighborsFrom: Int = 4096, searchComponents: Int? = nil
     ) {
         self.nNeighbors = nNeighbors
         self.minDist = minDist
@@ -56,7 +60,12 @@ public struct UMAPConfiguration: Sendable, Equatable {
         self.layoutBlocks = layoutBlocks
         self.minimumBlockPoints = minimumBlockPoints
         self.approximateNeighborsFrom = approximateNeighborsFrom
+        self.searchComponents = searchComponents
     }
+
+    /// The query report's UMAP (annotate and merge draw it with this one configuration): cosine, neighbours on
+    /// 50 components of wider embeddings (scaled HVG expression has 2,000).
+    public static let queryReport = UMAPConfiguration(metric: .cosine, searchComponents: 50)
 
     /// Epochs the layout runs for `points` points (a ProgressLine for `UMAP.embed` advances once per epoch).
     public func epochs(forPoints points: Int) -> Int { nEpochs ?? (points <= 10_000 ? 500 : 200) }
@@ -74,10 +83,11 @@ public enum UMAP {
         if n == 0 { return DenseMatrix(rows: 0, cols: 2) }
         if n == 1 { return DenseMatrix(rows: 1, cols: 2) }
         let k = n > c.nNeighbors ? c.nNeighbors : n - 1
+        let searched = try c.searchComponents.flatMap { $0 < x.cols ? try searchSpace(x, components: $0, metric: c.metric, seed: c.seed) : nil } ?? x
         let knn =
             n >= c.approximateNeighborsFrom
-            ? NearestNeighbors.nnDescent(x, k: k, metric: c.metric, seed: c.seed, threads: c.threads)
-            : NearestNeighbors.exact(x, k: k, metric: c.metric, threads: c.threads)
+            ? NearestNeighbors.nnDescent(searched, k: k, metric: c.metric, seed: c.seed, threads: c.threads)
+            : NearestNeighbors.exact(searched, k: k, metric: c.metric, threads: c.threads)
         return embed(knn: knn, configuration: c, progress: progress)
     }
 
@@ -100,6 +110,33 @@ public enum UMAP {
             rng: &layoutRng, progress: progress)
     }
 
+    /// The rows of `x` (cosine: scaled to unit length) projected onto an orthonormal basis of `components`
+    /// vectors spanning approximately their top right singular subspace: a seeded Gaussian start refined by
+    /// 4 passes of subspace iteration with QR between (Halko, Martinsson & Tropp 2011). Distances and inner
+    /// products within the subspace do not depend on the basis chosen, so no rotation to singular vectors.
+    public static func searchSpace(_ x: DenseMatrix, components: Int, metric: DistanceMetric, seed: UInt64) throws -> DenseMatrix {
+        precondition(components > 0 && components < x.cols, "searchSpace: components \(components) of \(x.cols) columns")
+        var rows = x
+        if metric == .cosine {
+            for r in 0..<rows.rows {
+                var s: Float = 0
+                for j in 0..<rows.cols { s += rows[r, j] * rows[r, j] }
+                let scale = s > 0 ? 1 / s.squareRoot() : 0
+                for j in 0..<rows.cols { rows[r, j] *= scale }
+            }
+        }
+        var rng = SeededGenerator(seed: seed &+ 0x5EA2C4)
+        var basis = DenseMatrix(rows: components, cols: x.cols, values: (0..<(components * x.cols)).map { _ in Float(rng.nextGaussian()) })
+        try LinearAlgebra.orthonormalizeRows(&basis)
+        for _ in 0..<4 {
+            // basis ← orth((X Bᵀ)ᵀ X): one power step of XᵀX on the subspace.
+            let t = LinearAlgebra.matmul(rows, basis, transposeB: true)
+            basis = LinearAlgebra.matmul(t, rows, transposeA: true)
+            try LinearAlgebra.orthonormalizeRows(&basis)
+        }
+        return LinearAlgebra.matmul(rows, basis, transposeB: true)
+    }
+
     private static func validate(_ x: DenseMatrix, _ c: UMAPConfiguration) throws {
         guard c.nNeighbors >= 2 else { throw LexicellError("UMAP n_neighbors: expected at least 2, got \(c.nNeighbors)") }
         guard c.minDist >= 0, c.spread > 0, c.minDist <= c.spread else {
@@ -107,6 +144,7 @@ public enum UMAP {
         }
         if let e = c.nEpochs, e < 1 { throw LexicellError("UMAP n_epochs: expected at least 1, got \(e)") }
         guard c.negativeSampleRate >= 0 else { throw LexicellError("UMAP negative_sample_rate: expected ≥ 0") }
+        if let s = c.searchComponents, s < 1 { throw LexicellError("UMAP search components: expected at least 1, got \(s)") }
         guard c.layoutBlocks >= 1 else { throw LexicellError("UMAP layout blocks: expected at least 1, got \(c.layoutBlocks)") }
         if let bad = x.values.firstIndex(where: { !$0.isFinite }) {
             throw LexicellError("UMAP input: non-finite value at row \(bad / max(x.cols, 1)), column \(bad % max(x.cols, 1))")
@@ -385,11 +423,14 @@ public enum UMAP {
                                                     let alpha = alpha0 * (1 - Float(epoch) / Float(nEpochs))
                                                     if blocked { snapBuf.baseAddress!.update(from: emb, count: 2 * n) }
                                                     func part(_ p: Int) {
+                                                        // A local copy: neighbouring generators share a cache line.
+                                                        var generator = gens[p]
+                                                        defer { gens[p] = generator }
                                                         ctx.run(
                                                             edges: parts[p].edges, own: parts[p].own,
                                                             seen: blocked ? UnsafePointer(snapBuf.baseAddress!) : UnsafePointer(emb),
                                                             pulls: blocked ? pullBuf.baseAddress! + p * 2 * n : nil,
-                                                            epoch: epoch, alpha: alpha, rng: &gens[p])
+                                                            epoch: epoch, alpha: alpha, rng: &generator)
                                                     }
                                                     if concurrency == 1 {
                                                         for p in parts.indices { part(p) }

@@ -108,7 +108,7 @@ struct UMAPSample {
         let (cells, x) = chosen()
         guard total >= 3, cells.count >= 3 else { return (nil, []) }
         if cells.count < total { log("UMAP on a seeded subsample of \(cells.count) of the \(total) query cells") }
-        let layout = try UMAP.embed(x, configuration: UMAPConfiguration(metric: .cosine))
+        let layout = try UMAP.embed(x, configuration: .queryReport)
         return (layout, cells.map { $0 - offset })
     }
 

@@ -143,7 +143,7 @@ public struct MergeRun {
             let (chosen, x) = sample.chosen()
             if chosen.count >= 3 {
                 if chosen.count < info.queryCells { log("UMAP on a seeded subsample of \(chosen.count) of the \(info.queryCells) query cells") }
-                layout = try UMAP.embed(x, configuration: UMAPConfiguration(metric: .cosine))
+                layout = try UMAP.embed(x, configuration: .queryReport)
                 layoutCells = chosen
             }
         }
