@@ -62,10 +62,14 @@ struct BenchUMAP: ParsableCommand {
     @Argument(help: "euclidean or cosine.") var metric: String
     @Argument(help: "'parallel' for the 2-thread Hogwild layout, 'sequential' for one block (umap-learn's order).") var mode: String?
 
-    func run() throws {
-        guard let m = DistanceMetric(rawValue: metric) else { throw ValidationError("metric must be euclidean or cosine") }
+    func validate() throws {
+        guard DistanceMetric(rawValue: metric) != nil else { throw ValidationError("metric must be euclidean or cosine") }
         guard [nil, "parallel", "sequential"].contains(mode) else { throw ValidationError("mode must be parallel or sequential") }
-        let config = UMAPConfiguration(metric: m, deterministic: mode != "parallel", layoutBlocks: mode == "sequential" ? 1 : 2)
+    }
+
+    func run() throws {
+        let config = UMAPConfiguration(
+            metric: DistanceMetric(rawValue: metric)!, deterministic: mode != "parallel", layoutBlocks: mode == "sequential" ? 1 : 2)
         print(try UMAPBenchmark.run(inputPath: input, outputPath: output, configuration: config).summary)
     }
 }

@@ -212,6 +212,15 @@ final class ShardParsingTests: XCTestCase {
         }
     }
 
+    /// bench-umap's layout modes: default (2 blocks), sequential (1 block), parallel (Hogwild); anything else refused.
+    func testBenchUMAPModes() throws {
+        let files = ["in.npy", "out.npy"]
+        XCTAssertNil(try XCTUnwrap(try LexicellCommand.parseAsRoot(["bench-umap"] + files + ["cosine"]) as? BenchUMAP).mode)
+        XCTAssertEqual(try XCTUnwrap(try LexicellCommand.parseAsRoot(["bench-umap"] + files + ["euclidean", "sequential"]) as? BenchUMAP).mode, "sequential")
+        XCTAssertTrue(refusal(["bench-umap"] + files + ["cosine", "fast"]).contains("mode must be parallel or sequential"))
+        XCTAssertTrue(refusal(["bench-umap"] + files + ["manhattan"]).contains("metric must be euclidean or cosine"))
+    }
+
     func testMergeNeedsExistingDistinctShards() {
         XCTAssertTrue(refusal(["merge"]).contains("shards"))
         XCTAssertTrue(refusal(["merge", "/nonexistent/shard0"]).contains("shard /nonexistent/shard0: no such file or directory"))
