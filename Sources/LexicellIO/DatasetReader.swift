@@ -45,9 +45,7 @@ public enum DatasetReader {
             throw LexicellError("file or directory not found", file: path)
         }
         if isDir.boolValue { return Dataset(expression: try read10x(directory: path)) }
-        var name = (path as NSString).lastPathComponent.lowercased()
-        if name.hasSuffix(".gz") { name.removeLast(3) }
-        let ext = (name as NSString).pathExtension
+        let ext = formatExtension(path)
         switch ext {
         case "h5ad":
             return try readH5AD(path: path, matrix: h5adMatrix)
@@ -57,7 +55,7 @@ public enum DatasetReader {
             let dir = (path as NSString).deletingLastPathComponent
             let found = try TenXReader.files(in: dir.isEmpty ? "." : dir)
             return Dataset(expression: try readMatrixMarket(matrix: path, features: found.features, barcodes: found.barcodes))
-        case "csv", "tsv", "txt", "tab":
+        case _ where delimitedExtensions.contains(ext):
             return Dataset(expression: try readDelimited(path: path, orientation: orientation))
         default:
             throw LexicellError(
@@ -66,31 +64,35 @@ public enum DatasetReader {
         }
     }
 
-    /// Whether `path` names an h5ad file (by its extension, as `read` decides).
-    public static func isH5AD(_ path: String) -> Bool {
+    /// The extensions `read` takes as a delimited table.
+    static let delimitedExtensions: Set<String> = ["csv", "tsv", "txt", "tab"]
+
+    /// The lower-cased extension that names the format, after any `.gz`.
+    static func formatExtension(_ path: String) -> String {
         var name = (path as NSString).lastPathComponent.lowercased()
         if name.hasSuffix(".gz") { name.removeLast(3) }
-        var isDir: ObjCBool = false
-        return (name as NSString).pathExtension == "h5ad" && FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && !isDir.boolValue
+        return (name as NSString).pathExtension
     }
 
-    /// Whether `path` names a delimited table (by its extension, as `read` decides).
-    static func isDelimited(_ path: String) -> Bool {
-        var name = (path as NSString).lastPathComponent.lowercased()
-        if name.hasSuffix(".gz") { name.removeLast(3) }
+    /// Whether `path` is a regular file whose extension is one of `extensions` (as `read` decides).
+    static func isFile(_ path: String, withFormatIn extensions: Set<String>) -> Bool {
         var isDir: ObjCBool = false
-        return ["csv", "tsv", "txt", "tab"].contains((name as NSString).pathExtension)
-            && FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && !isDir.boolValue
+        return extensions.contains(formatExtension(path)) && FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
+            && !isDir.boolValue
     }
+
+    /// Whether `path` names an h5ad file (by its extension, as `read` decides).
+    public static func isH5AD(_ path: String) -> Bool { isFile(path, withFormatIn: ["h5ad"]) }
+
+    /// Whether `path` names a delimited table (by its extension, as `read` decides).
+    static func isDelimited(_ path: String) -> Bool { isFile(path, withFormatIn: delimitedExtensions) }
 
     /// The three files of a 10x input (a directory, or a .mtx[.gz] with its siblings); nil for other formats.
     static func tenXFiles(_ path: String) throws -> (matrix: String, features: String, barcodes: String)? {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return nil }
         if isDir.boolValue { return try TenXReader.files(in: path) }
-        var name = (path as NSString).lastPathComponent.lowercased()
-        if name.hasSuffix(".gz") { name.removeLast(3) }
-        guard (name as NSString).pathExtension == "mtx" else { return nil }
+        guard formatExtension(path) == "mtx" else { return nil }
         let dir = (path as NSString).deletingLastPathComponent
         let found = try TenXReader.files(in: dir.isEmpty ? "." : dir)
         return (path, found.features, found.barcodes)

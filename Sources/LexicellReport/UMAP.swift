@@ -116,15 +116,7 @@ public enum UMAP {
     /// products within the subspace do not depend on the basis chosen, so no rotation to singular vectors.
     public static func searchSpace(_ x: DenseMatrix, components: Int, metric: DistanceMetric, seed: UInt64) throws -> DenseMatrix {
         precondition(components > 0 && components < x.cols, "searchSpace: components \(components) of \(x.cols) columns")
-        var rows = x
-        if metric == .cosine {
-            for r in 0..<rows.rows {
-                var s: Float = 0
-                for j in 0..<rows.cols { s += rows[r, j] * rows[r, j] }
-                let scale = s > 0 ? 1 / s.squareRoot() : 0
-                for j in 0..<rows.cols { rows[r, j] *= scale }
-            }
-        }
+        let rows = metric == .cosine ? x.rowNormalized() : x
         var rng = SeededGenerator(seed: seed &+ 0x5EA2C4)
         var basis = DenseMatrix(rows: components, cols: x.cols, values: (0..<(components * x.cols)).map { _ in Float(rng.nextGaussian()) })
         try LinearAlgebra.orthonormalizeRows(&basis)
