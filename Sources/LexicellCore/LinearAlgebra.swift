@@ -102,4 +102,41 @@ extension LinearAlgebra {
         sorgqr_(&m, &n, &k, &a.values, &lda, &tau, &work, &lwork, &info)
         guard info == 0 else { throw LexicellError("LAPACK sorgqr failed (info \(info))") }
     }
+
+    /// The `count` largest eigenpairs of a symmetric `size` × `size` matrix (row-major; only its upper triangle is
+    /// read) through LAPACK dsyevr: eigenvalues in descending order and their unit eigenvectors as rows
+    /// (count × size, row-major). Throws when LAPACK fails or finds fewer than `count` pairs.
+    public static func largestEigenpairs(symmetric a: [Double], size n: Int, count k: Int) throws -> (values: [Double], vectors: [Double]) {
+        precondition(n >= 1 && (1...n).contains(k) && a.count == n * n, "largestEigenpairs: shape")
+        var matrix = a
+        var jobz = CChar(UInt8(ascii: "V")), range = CChar(UInt8(ascii: "I")), uplo = CChar(UInt8(ascii: "U"))
+        var nn = Int32(n), lda = Int32(n), ldz = Int32(n)
+        var vl = 0.0, vu = 0.0, il = Int32(n - k + 1), iu = Int32(n), abstol = 0.0
+        var found: Int32 = 0, info: Int32 = 0
+        var w = [Double](repeating: 0, count: n)
+        var z = [Double](repeating: 0, count: n * k)
+        var isuppz = [Int32](repeating: 0, count: 2 * max(1, k))
+        var workSize = 0.0, iworkSize: Int32 = 0, query: Int32 = -1
+        dsyevr_(
+            &jobz, &range, &uplo, &nn, &matrix, &lda, &vl, &vu, &il, &iu, &abstol, &found, &w, &z, &ldz,
+            &isuppz, &workSize, &query, &iworkSize, &query, &info)
+        guard info == 0 else { throw LexicellError("LAPACK dsyevr workspace query failed (info \(info))") }
+        var lwork = Int32(workSize), liwork = iworkSize
+        var work = [Double](repeating: 0, count: Int(lwork))
+        var iwork = [Int32](repeating: 0, count: Int(liwork))
+        dsyevr_(
+            &jobz, &range, &uplo, &nn, &matrix, &lda, &vl, &vu, &il, &iu, &abstol, &found, &w, &z, &ldz,
+            &isuppz, &work, &lwork, &iwork, &liwork, &info)
+        guard info == 0, Int(found) == k else {
+            throw LexicellError("LAPACK dsyevr failed (info \(info), \(found) of \(k) eigenpairs)")
+        }
+        // LAPACK returns ascending order, eigenvectors as columns of the column-major z.
+        var values = [Double](), vectors = [Double]()
+        values.reserveCapacity(k); vectors.reserveCapacity(k * n)
+        for j in stride(from: k - 1, through: 0, by: -1) {
+            values.append(w[j])
+            vectors.append(contentsOf: z[(j * n)..<((j + 1) * n)])
+        }
+        return (values, vectors)
+    }
 }

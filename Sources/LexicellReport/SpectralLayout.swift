@@ -104,10 +104,10 @@ enum SpectralLayout {
         if n <= denseLimit {
             var dense = [Double](repeating: 0, count: n * n)
             for r in 0..<n { for t in g.indptr[r]..<g.indptr[r + 1] { dense[r * n + Int(g.indices[t])] = scaled[t] } }
-            guard let (_, vectors) = SymmetricEigen.largest(dense, n: n, count: dims + 1) else { return nil }
-            // vectors: column-major n × (dims+1), ascending; skip the last (trivial) column, largest first.
+            guard let (_, vectors) = try? LinearAlgebra.largestEigenpairs(symmetric: dense, size: n, count: dims + 1) else { return nil }
+            // vectors: rows, largest first; skip the first (trivial) one.
             var out = [Double](repeating: 0, count: n * dims)
-            for t in 0..<dims { let col = dims - 1 - t; for i in 0..<n { out[i * dims + t] = vectors[col * n + i] } }
+            for t in 0..<dims { for i in 0..<n { out[i * dims + t] = vectors[(t + 1) * n + i] } }
             return out
         }
         var trivial = degree.map { $0.squareRoot() }
@@ -137,38 +137,6 @@ extension SparseMatrix {
             ptr.append(idx.count)
         }
         return SparseMatrix(rows: members.count, cols: members.count, indptr: ptr, indices: idx, values: val)
-    }
-}
-
-/// Dense symmetric eigenproblems through LAPACK dsyevr.
-enum SymmetricEigen {
-    /// The `count` largest eigenvalues (ascending) and eigenvectors (column-major n × count) of a symmetric
-    /// n × n matrix; nil if LAPACK reports failure.
-    static func largest(_ matrix: [Double], n: Int, count: Int) -> (values: [Double], vectors: [Double])? {
-        var a = matrix
-        var nn = Int32(n), lda = Int32(n), ldz = Int32(n)
-        var il = Int32(n - count + 1), iu = Int32(n)
-        var vl = 0.0, vu = 0.0, abstol = 0.0
-        var found: Int32 = 0, info: Int32 = 0
-        var w = [Double](repeating: 0, count: n)
-        var z = [Double](repeating: 0, count: n * count)
-        var isuppz = [Int32](repeating: 0, count: 2 * max(count, 1))
-        var lwork: Int32 = -1, liwork: Int32 = -1
-        var workQuery = 0.0
-        var iworkQuery: Int32 = 0
-        var jobz = Int8(UInt8(ascii: "V")), range = Int8(UInt8(ascii: "I")), uplo = Int8(UInt8(ascii: "U"))
-        dsyevr_(
-            &jobz, &range, &uplo, &nn, &a, &lda, &vl, &vu, &il, &iu, &abstol, &found, &w, &z, &ldz, &isuppz,
-            &workQuery, &lwork, &iworkQuery, &liwork, &info)
-        guard info == 0 else { return nil }
-        lwork = Int32(workQuery); liwork = iworkQuery
-        var work = [Double](repeating: 0, count: Int(lwork))
-        var iwork = [Int32](repeating: 0, count: Int(liwork))
-        dsyevr_(
-            &jobz, &range, &uplo, &nn, &a, &lda, &vl, &vu, &il, &iu, &abstol, &found, &w, &z, &ldz, &isuppz,
-            &work, &lwork, &iwork, &liwork, &info)
-        guard info == 0, Int(found) == count else { return nil }
-        return (Array(w[0..<count]), z)
     }
 }
 
@@ -249,13 +217,12 @@ enum Lanczos {
             t[i * s + i] = alpha[i]
             if i + 1 < s { t[i * s + i + 1] = beta[i]; t[(i + 1) * s + i] = beta[i] }
         }
-        guard let (_, z) = SymmetricEigen.largest(t, n: s, count: count) else { return nil }
+        guard let (_, z) = try? LinearAlgebra.largestEigenpairs(symmetric: t, size: s, count: count) else { return nil }
         var converged = true
         var out = [Double](repeating: 0, count: n * count)
         var y = [Double](repeating: 0, count: n)
         for r in 0..<count {
-            let col = count - 1 - r  // largest first
-            let coefficients = Array(z[(col * s)..<((col + 1) * s)])
+            let coefficients = Array(z[(r * s)..<((r + 1) * s)])  // largest first
             if abs(beta[s - 1] * coefficients[s - 1]) > tolerance { converged = false }
             coefficients.withUnsafeBufferPointer { cb in
                 y.withUnsafeMutableBufferPointer { yb in

@@ -13,7 +13,7 @@ final class RandomizedPCATests: XCTestCase {
     func principalCosines(_ a: DenseMatrix, _ b: DenseMatrix, k: Int) throws -> [Double] {
         let ab = LinearAlgebra.matmul(a.selectingRows(0..<k), b.selectingRows(0..<k), transposeB: true)
         let m = LinearAlgebra.matmul(ab, ab, transposeB: true)
-        let e = try ExpressionEigen.top(symmetric: m.values.map(Double.init), size: k, count: k)
+        let e = try LinearAlgebra.largestEigenpairs(symmetric: m.values.map(Double.init), size: k, count: k)
         return e.values.reversed()
     }
 

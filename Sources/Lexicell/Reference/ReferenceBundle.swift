@@ -90,12 +90,13 @@ public struct ReferenceBundle: Sendable {
     /// Writes the bundle as the folder `directory`, all at once (`OutputDirectory`: never over a folder Lexicell
     /// did not write unless `force`).
     public func write(to directory: String, force: Bool = false) throws {
-        try OutputDirectory.commit(to: directory, force: force) { try write(into: $0) }
+        try OutputDirectory.commit(to: directory, force: force) { _ = try write(into: $0) }
     }
 
     /// Writes the bundle's files into `directory` (an empty folder, e.g. the temporary folder of
-    /// `OutputDirectory.commit`, which puts the whole bundle in place at once).
-    public func write(into directory: String) throws {
+    /// `OutputDirectory.commit`, which puts the whole bundle in place at once); returns the names written.
+    @discardableResult
+    public func write(into directory: String) throws -> [String] {
         try NPY.write(embeddings, to: directory + "/embeddings.npy")
         var cellsTSV = "cell\tlabel\n"
         for (c, l) in zip(cellNames, labels) { cellsTSV += "\(c)\t\(manifest.classNames[l])\n" }
@@ -119,6 +120,7 @@ public struct ReferenceBundle: Sendable {
         let manifestBytes = try enc.encode(m)
         try AtomicFile.write(manifestBytes, to: directory + "/manifest.json")
         try AtomicFile.write(Digest.fnv1aHex(Array(manifestBytes)) + "\n", to: directory + "/manifest.fnv1a")
+        return m.files.keys.sorted() + ["manifest.json", "manifest.fnv1a"]
     }
 
     /// Every field of a manifest checked against the others and the files, naming the field.

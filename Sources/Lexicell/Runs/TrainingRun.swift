@@ -65,10 +65,7 @@ public struct TrainingRun {
             table: table, knowledge: genes, topN: trainer.settings.topN)
         try OutputFiles.write(
             [("gene_reading.csv", Data(GeneReading.csv(reading).utf8))], to: output,
-            more: { dir in
-                try bundle.write(into: dir)
-                return ["manifest.json", "embeddings.npy", "…"]
-            }, log: { _ in })
+            more: { dir in try bundle.write(into: dir) }, log: { _ in })
         let what = bundle.manifest.classifier ?? "gene texts + KNN, k = \(bundle.manifest.k)" + (bundle.refiner != nil ? ", with a SupCon refiner" : "")
         log(
             "wrote reference bundle \(output.directory): \(bundle.manifest.cells) cells, \(bundle.manifest.classNames.count) classes, \(what); gene reading in \(output.directory)/gene_reading.csv"

@@ -147,7 +147,7 @@ extension ExpressionPCA {
         }
         var symmetric = [Double](repeating: 0, count: l * l)
         for i in 0..<l { for j in 0..<l { symmetric[i * l + j] = (Double(m[i, j]) + Double(m[j, i])) / 2 } }
-        let (eigenvalues, eigenvectors) = try ExpressionEigen.top(symmetric: symmetric, size: l, count: k)
+        let (eigenvalues, eigenvectors) = try LinearAlgebra.largestEigenpairs(symmetric: symmetric, size: l, count: k)
         var loadings = LinearAlgebra.matmul(DenseMatrix(rows: k, cols: l, values: eigenvectors.map(Float.init)), basis)
         for j in 0..<k {
             // Unit length in Float, then the exact solver's sign rule.

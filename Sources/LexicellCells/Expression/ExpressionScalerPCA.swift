@@ -95,7 +95,7 @@ public struct ExpressionPCA: Sendable, Equatable, Codable {
             ? LinearAlgebra.matmul(centred, centred, transposeA: true)
             : LinearAlgebra.matmul(centred, centred, transposeB: true)
         let size = useCovariance ? p : n
-        let (eigenvalues, eigenvectors) = try ExpressionEigen.top(symmetric: product.values.map(Double.init), size: size, count: k)
+        let (eigenvalues, eigenvectors) = try LinearAlgebra.largestEigenpairs(symmetric: product.values.map(Double.init), size: size, count: k)
         var loadings = DenseMatrix(rows: k, cols: p)
         if useCovariance {
             loadings.values = eigenvectors.map(Float.init)
@@ -130,42 +130,5 @@ public struct ExpressionPCA: Sendable, Equatable, Codable {
             for r in 0..<x.rows { for j in 0..<k { v[r * k + j] -= offsets[j] } }
         }
         return scores
-    }
-}
-
-/// The largest eigenpairs of a symmetric matrix through LAPACK dsyevr.
-enum ExpressionEigen {
-    /// Eigenvalues in descending order and their eigenvectors as rows (count × size, row-major).
-    static func top(symmetric a: [Double], size n: Int, count k: Int) throws -> (values: [Double], vectors: [Double]) {
-        var matrix = a
-        var jobz = CChar(UInt8(ascii: "V")), range = CChar(UInt8(ascii: "I")), uplo = CChar(UInt8(ascii: "U"))
-        var nn = Int32(n), lda = Int32(n), ldz = Int32(n)
-        var vl = 0.0, vu = 0.0, il = Int32(n - k + 1), iu = Int32(n), abstol = 0.0
-        var found: Int32 = 0, info: Int32 = 0
-        var w = [Double](repeating: 0, count: n)
-        var z = [Double](repeating: 0, count: n * k)
-        var isuppz = [Int32](repeating: 0, count: 2 * max(1, k))
-        var workSize = 0.0, iworkSize: Int32 = 0, query: Int32 = -1
-        dsyevr_(
-            &jobz, &range, &uplo, &nn, &matrix, &lda, &vl, &vu, &il, &iu, &abstol, &found, &w, &z, &ldz,
-            &isuppz, &workSize, &query, &iworkSize, &query, &info)
-        guard info == 0 else { throw LexicellError("LAPACK dsyevr workspace query failed (info \(info))") }
-        var lwork = Int32(workSize), liwork = iworkSize
-        var work = [Double](repeating: 0, count: Int(lwork))
-        var iwork = [Int32](repeating: 0, count: Int(liwork))
-        dsyevr_(
-            &jobz, &range, &uplo, &nn, &matrix, &lda, &vl, &vu, &il, &iu, &abstol, &found, &w, &z, &ldz,
-            &isuppz, &work, &lwork, &iwork, &liwork, &info)
-        guard info == 0, Int(found) == k else {
-            throw LexicellError("LAPACK dsyevr failed (info \(info), \(found) of \(k) eigenpairs)")
-        }
-        // LAPACK returns ascending order, eigenvectors as columns of the column-major z.
-        var values = [Double](), vectors = [Double]()
-        values.reserveCapacity(k); vectors.reserveCapacity(k * n)
-        for j in stride(from: k - 1, through: 0, by: -1) {
-            values.append(w[j])
-            vectors.append(contentsOf: z[(j * n)..<((j + 1) * n)])
-        }
-        return (values, vectors)
     }
 }
