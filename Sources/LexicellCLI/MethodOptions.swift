@@ -32,6 +32,15 @@ struct MethodOptions: ParsableArguments {
     @Option(help: "At most this many cells of each class in that cross-validation (lowered further to fit --selection-cells); 0: no per-class cap.")
     var selectionPerClass: Int = SelectionSample.defaultPerClass
 
+    @Option(
+        help:
+            "Repeat that cross-validation this many times with fresh folds and average the scores, when it runs on at most 2,000 cells (larger selections run it once)."
+    )
+    var cvRepeats: Int = SelectedMethod.defaultCVRepeats
+
+    @Option(help: "Comma-separated C values the LR head chooses from by that cross-validation (one value fixes C).")
+    var lrCGrid: String = HeadGrids().logisticC.map { String(format: "%g", $0) }.joined(separator: ",")
+
     @Flag(help: "Also report predictions smoothed by majority voting over an over-clustering of the test cells (CellTypist-style).")
     var overClusterVoting = false
 
@@ -41,17 +50,28 @@ struct MethodOptions: ParsableArguments {
         }
         guard (0...1).contains(minConfidence) else { throw ValidationError("--min-confidence must be between 0 and 1") }
         guard selectionCells >= 0 else { throw ValidationError("--selection-cells must be 0 (every training cell) or positive, got \(selectionCells)") }
+        guard lrCs != nil else { throw ValidationError("--lr-c-grid must list positive numbers, e.g. 0.1,1,10 (got \(lrCGrid))") }
+        guard (1...10).contains(cvRepeats) else { throw ValidationError("--cv-repeats must be between 1 and 10, got \(cvRepeats)") }
         guard selectionPerClass == 0 || selectionPerClass >= 2 else {
             throw ValidationError("--selection-per-class must be 0 (no cap) or at least 2, got \(selectionPerClass)")
         }
     }
 
+    /// The LR grid, nil unless every entry is a positive finite number.
+    var lrCs: [Double]? {
+        let values = lrCGrid.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0!.isFinite && $0! > 0 }) else { return nil }
+        return values.map { $0! }
+    }
+
     var selection: SelectionSettings {
         var s = SelectionSettings()
+        s.grids.logisticC = lrCs ?? s.grids.logisticC
         s.calibration = calibration
         s.classWeight = classWeight
         s.minConfidence = minConfidence
         s.overClusterVoting = overClusterVoting
+        s.cvRepeats = cvRepeats
         s.selectionSample = SelectionSample(
             perClass: selectionPerClass == 0 ? nil : selectionPerClass, total: selectionCells == 0 ? nil : selectionCells)
         return s

@@ -78,7 +78,11 @@ struct InputOptions: ParsableArguments {
     )
     var pcaSolver: ExpressionPCASolver = .auto
 
+    @Option(help: "Highly variable genes of the expression baseline (scaled genes and PCA); fewer if the data have fewer genes.")
+    var nTopGenes: Int = ExpressionBaselineConfiguration().nTopGenes
+
     func validate() throws {
+        guard nTopGenes >= 1 else { throw ValidationError("--n-top-genes must be at least 1, got \(nTopGenes)") }
         do { _ = try InputScale.argument(inputScale) } catch { throw ValidationError("--input-scale: \(error)") }
         try requireExisting(data, "--data")
         try requireExisting(cellsFile, "--cells-file")
@@ -91,6 +95,7 @@ struct InputOptions: ParsableArguments {
         r.cellsFile = cellsFile
         r.inputScale = (try? InputScale.argument(inputScale)) ?? nil
         r.pcaSolver = pcaSolver == .auto ? nil : pcaSolver
+        r.nTopGenes = nTopGenes
         return r
     }
 }

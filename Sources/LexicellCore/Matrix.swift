@@ -95,6 +95,12 @@ public struct DenseMatrix: Equatable, Sendable, Codable {
         return DenseMatrix(rows: rows, cols: cols + other.cols, values: out)
     }
 
+    /// The rows of each matrix in turn (all with the same column count; at least one matrix).
+    public static func stackingRows(_ parts: [DenseMatrix]) -> DenseMatrix {
+        precondition(!parts.isEmpty && parts.allSatisfy { $0.cols == parts[0].cols }, "stackingRows: column counts differ")
+        return DenseMatrix(rows: parts.reduce(0) { $0 + $1.rows }, cols: parts[0].cols, values: Array(parts.map(\.values).joined()))
+    }
+
     public func transposed() -> DenseMatrix {
         var out = [Float](repeating: 0, count: values.count)
         for r in 0..<rows { for c in 0..<cols { out[c * rows + r] = values[r * cols + c] } }

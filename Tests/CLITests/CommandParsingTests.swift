@@ -107,6 +107,26 @@ final class CommandParsingTests: XCTestCase {
         XCTAssertTrue(refusal(["evaluate"] + base + ["--selection-cells=-1"]).contains("--selection-cells"))
         XCTAssertTrue(refusal(["evaluate"] + base + ["--selection-per-class", "1"]).contains("--selection-per-class"))
         XCTAssertTrue(refusal(["evaluate"] + base + ["--pca-solver", "fast"]).contains("fast"))
+        // Repeated cross-validation reaches the selecting methods; 0 or more than 10 repetitions are refused.
+        XCTAssertEqual(d.methodOptions.selection.cvRepeats, SelectedMethod.defaultCVRepeats)
+        let repeated = try parse(Train.self, ["train"] + base + ["--cv-repeats", "2", "--out", "b"])
+        XCTAssertEqual(repeated.methodOptions.selection.method(name: "auto", candidates: []).cvRepeats, 2)
+        XCTAssertTrue(refusal(["evaluate"] + base + ["--cv-repeats", "0"]).contains("--cv-repeats"))
+        XCTAssertTrue(refusal(["evaluate"] + base + ["--cv-repeats", "11"]).contains("--cv-repeats"))
+        // The LR grid: default HeadGrids', one value fixes C; anything not a positive number is refused.
+        XCTAssertEqual(d.methodOptions.selection.grids.logisticC, HeadGrids().logisticC)
+        XCTAssertEqual(repeated.methodOptions.selection.grids.logisticC, HeadGrids().logisticC)
+        let fixed = try parse(Evaluate.self, ["evaluate"] + base + ["--lr-c-grid", "1"])
+        XCTAssertEqual(fixed.methodOptions.selection.method(name: "auto", candidates: []).grids.logisticC, [1])
+        XCTAssertEqual(try parse(Evaluate.self, ["evaluate"] + base + ["--lr-c-grid", "0.1, 3e1"]).methodOptions.selection.grids.logisticC, [0.1, 30])
+        for bad in ["0", "1,,3", "x", "-1", "inf"] {
+            XCTAssertTrue(refusal(["evaluate"] + base + ["--lr-c-grid=\(bad)"]).contains("--lr-c-grid"), bad)
+        }
+        // The HVG count reaches the expression baseline of every run that fits one.
+        XCTAssertEqual(d.dataOptions.request.expressionConfiguration.nTopGenes, 2000)
+        let fewer = try parse(Train.self, ["train"] + base + ["--n-top-genes", "500", "--out", "b"])
+        XCTAssertEqual(fewer.dataOptions.request.expressionConfiguration.nTopGenes, 500)
+        XCTAssertTrue(refusal(["evaluate"] + base + ["--n-top-genes", "0"]).contains("--n-top-genes"))
     }
 
     func testSeedRangeCannotOverflow() {

@@ -318,4 +318,37 @@ final class SelectionTests: XCTestCase {
         let b = try method.fitScore(.svm, settings: cs, x: small, y: smallLabels, query: query, classCount: 6)
         XCTAssertEqual(a.map(\.scores.values), b.map(\.scores.values))
     }
+
+    /// Repeated cross-validation: each candidate's score is the mean over repetitions, and repetition r is exactly the
+    /// single cross-validation run from seed + r·0x9E37 (so one repetition is the unrepeated selection); above
+    /// `repeatedCVMaxCells` cells it runs once.
+    func testRepeatedCrossValidationAveragesShiftedSingleRuns() throws {
+        let (d, _) = try gaba6()
+        let features = ExpressionFeatures(expression: d.expression)
+        let hvg = ExpressionRepresentation(name: "hvg", kind: .scaledGenes, features: features)
+        let pca = ExpressionRepresentation(name: "pca", kind: .pcs, features: features)
+        var m = SelectedMethod(name: "two", candidates: [MethodCandidate(hvg, .logistic), MethodCandidate(pca, .knn)])
+        m.grids.logisticC = [0.01, 1]
+        m.grids.knnK = [4, 8]
+        m.folds = 3
+        m.showsProgress = false
+        let (train, _) = StratifiedSplit.trainTest(labels: d.labels, testFraction: 0.2, seed: 5)
+        let y = train.map { d.labels[$0] }
+        let once = try m.choose(train: train, trainLabels: y, classCount: 6, seed: 5)
+        let shifted = try m.choose(train: train, trainLabels: y, classCount: 6, seed: 5 &+ 0x9E37)
+        m.cvRepeats = 2
+        let twice = try m.choose(train: train, trainLabels: y, classCount: 6, seed: 5)
+        XCTAssertEqual(twice.scores.map(\.candidate), once.scores.map(\.candidate))
+        for (t, (a, b)) in zip(twice.scores, zip(once.scores, shifted.scores)) where !t.candidate.hasPrefix("ensemble: ") {
+            XCTAssertEqual(t.accuracy, (a.accuracy + b.accuracy) / 2, accuracy: 1e-12, t.candidate)
+            XCTAssertEqual(t.macroF1, (a.macroF1 + b.macroF1) / 2, accuracy: 1e-12, t.candidate)
+        }
+        // The two runs' folds differ, so the mean is not either run's scores.
+        XCTAssertNotEqual(once.scores.map(\.accuracy), shifted.scores.map(\.accuracy))
+        let best = twice.scores.filter { !$0.candidate.hasPrefix("ensemble: ") }.map(\.criterion).max()!
+        let chosen = try XCTUnwrap(twice.scores.first { $0.candidate == twice.label })
+        XCTAssertGreaterThanOrEqual(chosen.criterion, best)
+        XCTAssertEqual(SelectedMethod.cvRepetitions(cells: SelectedMethod.repeatedCVMaxCells, requested: 3), 3)
+        XCTAssertEqual(SelectedMethod.cvRepetitions(cells: SelectedMethod.repeatedCVMaxCells + 1, requested: 3), 1)
+    }
 }

@@ -246,12 +246,15 @@ public struct SelectionSettings: Sendable {
     public var classWeight = ClassWeighting.none
     /// The training cells each selection cross-validates on (`--selection-cells`).
     public var selectionSample = SelectionSample()
+    /// Repetitions of that cross-validation on small selections (`--cv-repeats`; `SelectedMethod.cvRepeats`).
+    public var cvRepeats = SelectedMethod.defaultCVRepeats
     public init() {}
 
     public func method(name: String, candidates: [MethodCandidate]) -> SelectedMethod {
         var m = SelectedMethod(name: name, candidates: candidates)
         m.grids = grids
         m.folds = folds
+        m.cvRepeats = cvRepeats
         m.calibration = calibration
         m.minConfidence = minConfidence
         m.overClusterVoting = overClusterVoting

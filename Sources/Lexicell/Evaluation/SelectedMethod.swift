@@ -35,6 +35,11 @@ public struct SelectedMethod: EvaluationMethod {
     /// The training cells the cross-validation runs on (capped per class and in all); the choice is then refitted
     /// on every training cell.
     public var selectionSample = SelectionSample()
+    /// How many times the cross-validation is repeated with fresh folds (scores averaged) when it runs on at most
+    /// `repeatedCVMaxCells` cells; larger selections run it once.
+    public var cvRepeats = defaultCVRepeats
+    public static let defaultCVRepeats = 1
+    public static let repeatedCVMaxCells = 2000
     /// Progress lines through the selection and the refit (silent unless standard error is a terminal).
     public var showsProgress = true
     /// Training cells above which a linear head's C grid is fitted as a warm-started path (see `fitScore`).
@@ -226,15 +231,29 @@ public struct SelectedMethod: EvaluationMethod {
                 label: "\(candidates[i].label) (\(Self.settingText(candidates[i].head, v)); no cross-validation: a class has a single training cell)",
                 calibrators: [nil], temperatures: [1])
         }
-        let cv = try crossValidate(train: train, trainLabels: trainLabels, classCount: classCount, seed: seed, folds: folds)
+        let repeats = Self.cvRepetitions(cells: train.count, requested: cvRepeats)
+        // Repetition r draws its folds (and fold-level fits) from seed + r·0x9E37: repetition 0 is the single CV.
+        let cvs = try (0..<repeats).map { r in
+            try crossValidate(
+                train: train, trainLabels: trainLabels, classCount: classCount, seed: seed &+ UInt64(r) &* 0x9E37, folds: folds)
+        }
+        /// Mean over the repetitions of the scores of out-of-fold predictions.
+        func meanScore(_ predicted: (Int) -> [Int], candidate: String) -> SplitDetails.CandidateScore {
+            var mean = SplitDetails.CandidateScore(candidate: candidate, accuracy: 0, macroF1: 0)
+            for r in 0..<repeats {
+                let s = Self.score(predicted(r), trainLabels, classCount: classCount, candidate: candidate)
+                mean.accuracy += s.accuracy / Double(repeats); mean.macroF1 += s.macroF1 / Double(repeats)
+            }
+            return mean
+        }
+        // Calibrators and temperatures are fitted on every repetition's out-of-fold scores, stacked.
+        let stackedLabels = Array((0..<repeats).map { _ in trainLabels }.joined())
         var scores = [SplitDetails.CandidateScore]()
         var best = [(setting: Int, score: SplitDetails.CandidateScore)]()
         for (i, c) in candidates.enumerated() {
             var b: (setting: Int, score: SplitDetails.CandidateScore)?
             for (j, v) in grids.values(c.head).enumerated() {
-                let s = Self.score(
-                    cv.predicted[i][j], trainLabels, classCount: classCount,
-                    candidate: "\(c.label) (\(Self.settingText(c.head, v)))")
+                let s = meanScore({ cvs[$0].predicted[i][j] }, candidate: "\(c.label) (\(Self.settingText(c.head, v)))")
                 scores.append(s)
                 if b == nil || s.criterion > b!.score.criterion { b = (j, s) }
             }
@@ -245,15 +264,18 @@ public struct SelectedMethod: EvaluationMethod {
             return x != y ? x > y : a < b
         }
         func setting(_ i: Int) -> Double { grids.values(candidates[i].head)[best[i].setting] }
-        func oof(_ i: Int) -> DenseMatrix { cv.scores[i][best[i].setting] }
+        func oof(_ i: Int, repetition r: Int) -> DenseMatrix { cvs[r].scores[i][best[i].setting] }
+        func oof(_ i: Int) -> DenseMatrix {
+            repeats == 1 ? oof(i, repetition: 0) : DenseMatrix.stackingRows((0..<repeats).map { oof(i, repetition: $0) })
+        }
         func calibrator(_ i: Int) throws -> ScoreCalibrator? {
             var kind = calibration
             if kind == .auto { kind = candidates[i].head == .knn ? .platt : .temperature }
             switch kind {
             case .none, .auto: return nil
-            case .temperature: return .temperature(TemperatureScaling.fit(scores: oof(i), labels: trainLabels))
-            case .platt: return .platt(try PlattCalibrator.fit(scores: oof(i), labels: trainLabels))
-            case .isotonic: return .isotonic(try IsotonicCalibrator.fit(scores: oof(i), labels: trainLabels))
+            case .temperature: return .temperature(TemperatureScaling.fit(scores: oof(i), labels: stackedLabels))
+            case .platt: return .platt(try PlattCalibrator.fit(scores: oof(i), labels: stackedLabels))
+            case .isotonic: return .isotonic(try IsotonicCalibrator.fit(scores: oof(i), labels: stackedLabels))
             }
         }
         var top = ranked[0]
@@ -266,16 +288,19 @@ public struct SelectedMethod: EvaluationMethod {
         var temperature = [Int: Double]()
         for m in 2...min(3, ranked.count) {
             let members = Array(ranked.prefix(m))
-            var mean = DenseMatrix(rows: trainLabels.count, cols: classCount)
-            for i in members {
-                if temperature[i] == nil {
-                    temperature[i] = candidates[i].head == .knn ? 1 : TemperatureScaling.fit(scores: oof(i), labels: trainLabels)
-                }
-                let p = HeadKind.probabilities(oof(i), head: candidates[i].head, temperature: temperature[i]!)
-                for v in mean.values.indices { mean.values[v] += p.values[v] / Float(m) }
+            for i in members where temperature[i] == nil {
+                temperature[i] = candidates[i].head == .knn ? 1 : TemperatureScaling.fit(scores: oof(i), labels: stackedLabels)
             }
             let name = "ensemble: " + members.map { best[$0].score.candidate }.joined(separator: " + ")
-            let s = Self.score(HeadsRows.argmax(mean), trainLabels, classCount: classCount, candidate: name)
+            let s = meanScore(
+                { r in
+                    var mean = DenseMatrix(rows: trainLabels.count, cols: classCount)
+                    for i in members {
+                        let p = HeadKind.probabilities(oof(i, repetition: r), head: candidates[i].head, temperature: temperature[i]!)
+                        for v in mean.values.indices { mean.values[v] += p.values[v] / Float(m) }
+                    }
+                    return HeadsRows.argmax(mean)
+                }, candidate: name)
             choice.scores.append(s)
             if s.criterion > bestCriterion {
                 bestCriterion = s.criterion
@@ -286,6 +311,12 @@ public struct SelectedMethod: EvaluationMethod {
             }
         }
         return choice
+    }
+
+    /// The repetitions a cross-validation on `cells` cells runs: as requested up to `repeatedCVMaxCells`, where
+    /// fold-to-fold noise is largest and fits are cheap; once above.
+    static func cvRepetitions(cells: Int, requested: Int) -> Int {
+        cells <= repeatedCVMaxCells ? max(requested, 1) : 1
     }
 
     static func settingText(_ head: HeadKind, _ v: Double) -> String {

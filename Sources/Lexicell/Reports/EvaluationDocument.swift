@@ -17,6 +17,10 @@ public struct RunParameters: Codable, Sendable {
     public var modelIdentities: [String: String] = [:]
     public var testFraction: Double
     public var folds: Int
+    /// Repetitions of the selection's cross-validation (on at most `SelectedMethod.repeatedCVMaxCells` cells).
+    public var cvRepeats: Int
+    /// The C values the LR head was chosen from.
+    public var logisticC: [Double]
     public var calibration: CalibrationKind
     public var minConfidence: Double
     /// SupCon settings, when a method refines.
@@ -31,6 +35,8 @@ public struct RunParameters: Codable, Sendable {
         self.cellEmbedding = cellEmbedding
         testFraction = evaluation.testFraction
         folds = evaluation.folds
+        cvRepeats = selection.cvRepeats
+        logisticC = selection.grids.logisticC
         calibration = selection.calibration
         minConfidence = selection.minConfidence
         species = knowledge?.species
@@ -39,12 +45,18 @@ public struct RunParameters: Codable, Sendable {
         housekeeping = knowledge.map { $0.housekeeping?.name ?? "none" }
     }
 
+    /// "5-fold CV", or "5-fold CV repeated 3× (≤ 2,000 cells)".
+    public var crossValidationText: String {
+        "\(folds)-fold CV" + (cvRepeats > 1 ? " repeated \(cvRepeats)× (≤ \(SelectedMethod.grouped(SelectedMethod.repeatedCVMaxCells)) cells)" : "")
+    }
+
     /// Name–value pairs for the report's table.
     public var rows: [(String, String)] {
         var r: [(String, String)] = [
             ("methods", methods.joined(separator: ", ")), ("seeds", seeds.map(String.init).joined(separator: ",")),
             ("top genes per cell", "\(cellEmbedding.topN)"), ("weighting", cellEmbedding.weighting.rawValue),
-            ("test fraction", "\(testFraction)"), ("folds", "\(folds)"), ("calibration", calibration.rawValue),
+            ("test fraction", "\(testFraction)"), ("folds", "\(folds)"), ("CV repeats", "\(cvRepeats)"),
+            ("LR C grid", logisticC.map { String(format: "%g", $0) }.joined(separator: ", ")), ("calibration", calibration.rawValue),
             ("min confidence", "\(minConfidence)"),
         ]
         if let species { r.append(("species", species.rawValue)) }
@@ -101,7 +113,7 @@ public struct EvaluationDocument: Codable, Sendable {
         s += "\(dataset.cells) cells, \(dataset.genes) genes, \(dataset.classes.count) classes "
         s += "(sizes \(dataset.classSizes.min() ?? 0)–\(dataset.classSizes.max() ?? 0)); "
         s +=
-            "\(methods.first?.splits.count ?? 0) stratified 80/20 splits; k from {\(kGrid.map(String.init).joined(separator: ", "))} by 5-fold CV on training cells.\n"
+            "\(methods.first?.splits.count ?? 0) stratified 80/20 splits; k from {\(kGrid.map(String.init).joined(separator: ", "))} by \(parameters.folds)-fold CV on training cells.\n"
         if let c = coverage {
             s += String(
                 format: "Gene-text coverage of each cell's top genes: %.1f %% (housekeeping genes among them: %.1f %%).\n", 100 * c.meanFraction,
@@ -114,7 +126,7 @@ public struct EvaluationDocument: Codable, Sendable {
         }
         let choices = SelectionSummary.choices(methods)
         if !choices.rows.isEmpty {
-            s += "\nWhat the selecting methods chose (by 5-fold CV on each split's training cells only):\n\n" + choices.markdown()
+            s += "\nWhat the selecting methods chose (by \(parameters.crossValidationText) on each split's training cells only):\n\n" + choices.markdown()
             s += "\nProbabilities (calibrated on out-of-fold scores of the training cells; ECE on test cells, 15 bins):\n\n"
             s += SelectionSummary.calibration(methods).markdown()
         }

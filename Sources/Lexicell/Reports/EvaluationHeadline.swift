@@ -66,13 +66,13 @@ public struct EvaluationHeadline {
                 out.append(c + ".")
             }
         }
-        for m in doc.methods { if let line = Self.choice(m) { out.append(line) } }
+        for m in doc.methods { if let line = Self.choice(m, crossValidation: doc.parameters.crossValidationText) { out.append(line) } }
         out.append(unassignedLine())
         return out
     }
 
     /// What a selecting method chose (its most frequent choice over splits) and the cross-validation figures behind it.
-    static func choice(_ m: EvaluationRunner.MethodResult) -> String? {
+    static func choice(_ m: EvaluationRunner.MethodResult, crossValidation: String) -> String? {
         let details = m.splits.compactMap(\.details)
         guard !details.isEmpty else { return nil }
         var count = [String: Int]()
@@ -81,7 +81,7 @@ public struct EvaluationHeadline {
         let d = details.first { SelectionSummary.family($0.chosen) == top.key }!
         var s = "\(m.summary.method) chose \(top.key) in \(top.value) of \(details.count) splits"
         if let c = d.candidateScores.first(where: { $0.candidate == d.chosen }) {
-            s += String(format: " (5-fold CV on the training cells: accuracy %.3f, macro F1 %.3f", c.accuracy, c.macroF1)
+            s += " (\(crossValidation) on the training cells: " + String(format: "accuracy %.3f, macro F1 %.3f", c.accuracy, c.macroF1)
             let other = d.candidateScores.filter { !$0.candidate.hasPrefix(SelectionSummary.family(d.chosen)) }.max { $0.criterion < $1.criterion }
             if let o = other { s += String(format: "; best other candidate %@: %.3f, %.3f", o.candidate, o.accuracy, o.macroF1) }
             s += ")"

@@ -44,8 +44,7 @@ public struct BenchmarkRun {
         plan.cellEmbedding.topN = topN
         plan.refinement = refinement
         plan.cachePath = cachePath
-        plan.expressionConfiguration.inputScale = dataset.inputScale
-        plan.expressionConfiguration.pcaSolver = dataset.pcaSolver
+        plan.expressionConfiguration = dataset.expressionConfiguration
         let methods = try plan.methods(dataset: data, knowledge: genes, log: log, timings: &timings)
         let refIndex = try referenceIndex(plan: plan, methods: methods)
         var curveRuns = [(size: Int?, results: [EvaluationRunner.MethodResult])]()

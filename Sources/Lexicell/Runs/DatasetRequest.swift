@@ -22,6 +22,17 @@ public struct DatasetRequest: Sendable {
     public var excludedLabels: Set<String> = []
     /// The expression baseline's PCA solver (nil: auto).
     public var pcaSolver: ExpressionPCASolver?
+    /// Highly variable genes of the expression baseline (nil: 2,000, as scanpy's tutorials and Seurat).
+    public var nTopGenes: Int?
+
+    /// The expression baseline's settings this request asks for (defaults for everything it does not name).
+    public var expressionConfiguration: ExpressionBaselineConfiguration {
+        var c = ExpressionBaselineConfiguration()
+        c.inputScale = inputScale
+        c.pcaSolver = pcaSolver
+        if let nTopGenes { c.nTopGenes = nTopGenes }
+        return c
+    }
 
     public init(data: String) { self.data = data }
 

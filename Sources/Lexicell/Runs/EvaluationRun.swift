@@ -61,8 +61,7 @@ public struct EvaluationRun {
         plan.cellEmbedding = embedding.settings
         plan.refinement = refinement
         plan.cachePath = embedding.cachePath
-        plan.expressionConfiguration.inputScale = dataset.inputScale
-        plan.expressionConfiguration.pcaSolver = dataset.pcaSolver
+        plan.expressionConfiguration = dataset.expressionConfiguration
         plan.randomDimension = embedding.randomDimension
         plan.selection = selection
         plan.selection.grids.knnK = evaluation.kGrid

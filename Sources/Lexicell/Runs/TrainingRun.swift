@@ -40,8 +40,7 @@ public struct TrainingRun {
         trainer.settings = embedding.settings
         trainer.seed = seed
         trainer.cachePath = embedding.cachePath
-        trainer.expressionConfiguration.inputScale = dataset.inputScale
-        trainer.expressionConfiguration.pcaSolver = dataset.pcaSolver
+        trainer.expressionConfiguration = dataset.expressionConfiguration
         var source = embedding.source
         let bundle: ReferenceBundle
         switch spec.base {
