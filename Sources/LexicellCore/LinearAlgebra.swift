@@ -105,9 +105,12 @@ extension LinearAlgebra {
 
     /// The `count` largest eigenpairs of a symmetric `size` × `size` matrix (row-major; only its upper triangle is
     /// read) through LAPACK dsyevr: eigenvalues in descending order and their unit eigenvectors as rows
-    /// (count × size, row-major). Throws when LAPACK fails or finds fewer than `count` pairs.
+    /// (count × size, row-major). Throws when the shape is not that (or count > size), or LAPACK fails or finds fewer
+    /// than `count` pairs.
     public static func largestEigenpairs(symmetric a: [Double], size n: Int, count k: Int) throws -> (values: [Double], vectors: [Double]) {
-        precondition(n >= 1 && (1...n).contains(k) && a.count == n * n, "largestEigenpairs: shape")
+        guard n >= 1, (1...n).contains(k), a.count == n * n else {
+            throw LexicellError("largestEigenpairs: \(k) eigenpairs of a \(n) × \(n) matrix given \(a.count) values; expected 1 ≤ count ≤ size")
+        }
         var matrix = a
         var jobz = CChar(UInt8(ascii: "V")), range = CChar(UInt8(ascii: "I")), uplo = CChar(UInt8(ascii: "U"))
         var nn = Int32(n), lda = Int32(n), ldz = Int32(n)

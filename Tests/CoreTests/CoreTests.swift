@@ -26,6 +26,29 @@ final class CoreTests: XCTestCase {
         XCTAssertEqual(c, [117, 129, 279, 309])
     }
 
+    /// [[2, 1], [1, 2]] has eigenpairs 3, (1, 1)/√2 and 1, (1, −1)/√2 (by hand); the largest comes first, and a count
+    /// above the size is an error, not a crash.
+    func testLargestEigenpairsAgainstHandComputed() throws {
+        let (values, vectors) = try LinearAlgebra.largestEigenpairs(symmetric: [2, 1, 1, 2], size: 2, count: 2)
+        XCTAssertEqual(values[0], 3, accuracy: 1e-12)
+        XCTAssertEqual(values[1], 1, accuracy: 1e-12)
+        let h = 0.5.squareRoot()
+        XCTAssertEqual(abs(vectors[0] * h + vectors[1] * h), 1, accuracy: 1e-12)
+        XCTAssertEqual(abs(vectors[2] * h - vectors[3] * h), 1, accuracy: 1e-12)
+        let top = try LinearAlgebra.largestEigenpairs(symmetric: [2, 1, 1, 2], size: 2, count: 1)
+        XCTAssertEqual(top.values.count, 1)
+        XCTAssertEqual(top.values[0], 3, accuracy: 1e-12)
+        XCTAssertThrowsError(try LinearAlgebra.largestEigenpairs(symmetric: [2, 1, 1, 2], size: 2, count: 3))
+        XCTAssertThrowsError(try LinearAlgebra.largestEigenpairs(symmetric: [2, 1, 1], size: 2, count: 1))
+    }
+
+    /// Rows of the parts in turn.
+    func testStackingRows() {
+        let a = DenseMatrix(rows: 1, cols: 2, values: [1, 2]), b = DenseMatrix(rows: 2, cols: 2, values: [3, 4, 5, 6])
+        XCTAssertEqual(DenseMatrix.stackingRows([a, b]), DenseMatrix(rows: 3, cols: 2, values: [1, 2, 3, 4, 5, 6]))
+        XCTAssertEqual(DenseMatrix.stackingRows([b]), b)
+    }
+
     func testSparseTripletsSumDuplicatesDropZerosAndKeepCleanRows() {
         let m = SparseMatrix(rows: 3, cols: 3, rowIndex: [0, 0, 2, 2, 1, 2], colIndex: [2, 0, 1, 1, 0, 0], values: [1, 2, 3, 4, 0, 5])
         XCTAssertEqual(m.toDense().values, [2, 0, 1, 0, 0, 0, 5, 7, 0])
