@@ -68,8 +68,8 @@ struct BenchUMAP: ParsableCommand {
     }
 
     func run() throws {
-        let config = UMAPConfiguration(
-            metric: DistanceMetric(rawValue: metric)!, deterministic: mode != "parallel", layoutBlocks: mode == "sequential" ? 1 : 2)
+        var config = UMAPConfiguration(metric: DistanceMetric(rawValue: metric)!, deterministic: mode != "parallel")
+        if mode == "sequential" { config.layoutBlocks = 1 }
         print(try UMAPBenchmark.run(inputPath: input, outputPath: output, configuration: config).summary)
     }
 }
